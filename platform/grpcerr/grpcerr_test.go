@@ -1,0 +1,91 @@
+package grpcerr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestFromContext(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		wantOK   bool
+		wantCode codes.Code
+	}{
+		{name: "canceled", err: context.Canceled, wantOK: true, wantCode: codes.Canceled},
+		{name: "wrapped deadline", err: fmt.Errorf("parse repo: %w", context.DeadlineExceeded), wantOK: true, wantCode: codes.DeadlineExceeded},
+		{name: "other", err: errors.New("boom")},
+		{name: "nil", err: nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := FromContext(tc.err)
+			if ok != tc.wantOK {
+				t.Fatalf("ok = %v, want %v", ok, tc.wantOK)
+			}
+			if ok && status.Code(got) != tc.wantCode {
+				t.Errorf("code = %v, want %v", status.Code(got), tc.wantCode)
+			}
+		})
+	}
+}
+
+func TestInvalidArgumentCarriesFieldViolations(t *testing.T) {
+	err := InvalidArgument("bad source", FieldViolation("source.git_url", "must be an https URL"))
+	st := status.Convert(err)
+	if st.Code() != codes.InvalidArgument || st.Message() != "bad source" {
+		t.Fatalf("status = %v %q", st.Code(), st.Message())
+	}
+	details := st.Details()
+	if len(details) != 1 {
+		t.Fatalf("details = %v, want one BadRequest", details)
+	}
+	br, ok := details[0].(*errdetails.BadRequest)
+	if !ok || len(br.GetFieldViolations()) != 1 || br.GetFieldViolations()[0].GetField() != "source.git_url" {
+		t.Errorf("detail = %v, want a BadRequest for source.git_url", details[0])
+	}
+}
+
+func TestNewWithErrorInfo(t *testing.T) {
+	tests := []struct {
+		name        string
+		details     bool
+		wantDetails int
+	}{
+		{name: "with info", details: true, wantDetails: 1},
+		{name: "bare", details: false, wantDetails: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if tc.details {
+				err = New(codes.NotFound, "job j1 not found", ErrorInfo("JOB_NOT_FOUND", map[string]string{"job_id": "j1"}))
+			} else {
+				err = New(codes.NotFound, "job j1 not found")
+			}
+			st := status.Convert(err)
+			if st.Code() != codes.NotFound || len(st.Details()) != tc.wantDetails {
+				t.Fatalf("status = %v with %d details, want NotFound with %d", st.Code(), len(st.Details()), tc.wantDetails)
+			}
+			if tc.details {
+				info, ok := st.Details()[0].(*errdetails.ErrorInfo)
+				if !ok || info.GetReason() != "JOB_NOT_FOUND" || info.GetDomain() != Domain || info.GetMetadata()["job_id"] != "j1" {
+					t.Errorf("detail = %v", st.Details()[0])
+				}
+			}
+		})
+	}
+}
+
+func TestInternalHidesCause(t *testing.T) {
+	st := status.Convert(Internal())
+	if st.Code() != codes.Internal || st.Message() != "internal error" {
+		t.Errorf("Internal() = %v %q", st.Code(), st.Message())
+	}
+}

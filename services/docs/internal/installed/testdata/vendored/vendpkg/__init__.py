@@ -1,0 +1,5 @@
+"""A vendored copy that carries no metadata."""
+
+__version__ = "0.9.1"
+
+from .loop import *
