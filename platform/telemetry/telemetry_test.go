@@ -68,7 +68,7 @@ func TestSetupDefaultsRecordWithoutExporter(t *testing.T) {
 	}
 	attrs := map[attribute.Key]string{}
 	for _, kv := range ended[0].Resource().Attributes() {
-		attrs[kv.Key] = kv.Value.Emit()
+		attrs[kv.Key] = kv.Value.String()
 	}
 	if attrs["service.name"] != "parser" || attrs["service.version"] != "1.2.3" {
 		t.Errorf("resource = %v, want service.name parser and service.version 1.2.3", attrs)

@@ -1,0 +1,91 @@
+# query4code: build, run and test the suite. Every tool is pinned in tools/go.mod and built into
+# bin/tools; Debian packages the tests need are installed by scripts/ensure-debian-packages.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO        ?= go
+TOOLS     := bin/tools
+BUF       := $(TOOLS)/buf
+GRPCURL   := $(TOOLS)/grpcurl
+GOLANGCI  := $(TOOLS)/golangci-lint
+SERVICES  := parser docs annotator orchestrator
+BINARIES  := $(addprefix bin/,$(SERVICES) q4c fakellm)
+REPO      ?= examples/bookshelf
+OUT       ?= out
+# Every module of go.work: "./..." does not cross module boundaries from the root.
+MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/docs/... \
+             ./services/annotator/... ./services/orchestrator/... ./cmd/q4c/...
+# protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
+PROTOVALIDATE_VERSION := v1.2.2
+
+.PHONY: build run test test-short lint proto proto-deps verify-proto tools deps bench bench-callgraph e2e clean
+
+## tools: build the pinned tools (buf, protoc plugins, grpcurl, golangci-lint) into bin/tools.
+tools:
+	cd tools && GOWORK=off $(GO) build -o ../$(TOOLS)/ \
+	  github.com/bufbuild/buf/cmd/buf \
+	  google.golang.org/protobuf/cmd/protoc-gen-go \
+	  google.golang.org/grpc/cmd/protoc-gen-go-grpc \
+	  github.com/fullstorydev/grpcurl/cmd/grpcurl \
+	  github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+## deps: Debian packages used by tests and the example run (python3-requests, python3-click).
+deps:
+	./scripts/ensure-debian-packages
+
+## build: every binary into bin/.
+build:
+	$(GO) build -o bin/ \
+	  ./services/parser/cmd/parser \
+	  ./services/docs/cmd/docs \
+	  ./services/annotator/cmd/annotator \
+	  ./services/annotator/cmd/fakellm \
+	  ./services/orchestrator/cmd/orchestrator \
+	  ./cmd/q4c
+
+## run: annotate REPO (default: the example project) with the offline back-end into OUT.
+run: build deps
+	bin/q4c annotate --out $(OUT) $(REPO)
+
+## test: every module's tests.
+test: deps
+	$(GO) test -count=1 $(MODULES)
+
+## lint: buf lint, go vet and golangci-lint over every module.
+lint: tools
+	$(BUF) lint
+	$(GO) vet $(MODULES)
+	$(GOLANGCI) run $(MODULES)
+
+## proto: regenerate proto/gen/go from proto/.
+proto: tools
+	rm -rf proto/gen/go/query4code
+	$(BUF) generate
+
+## proto-deps: refresh the vendored protovalidate rules from the pinned Go module.
+proto-deps:
+	dir=$$(GOWORK=off GOFLAGS=-mod=mod $(GO) mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE_VERSION) | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); \
+	install -m 0644 "$$dir/proto/protovalidate/buf/validate/validate.proto" proto/third_party/buf/validate/validate.proto
+
+## verify-proto: fail when the committed generated code differs from a fresh generation.
+verify-proto: proto
+	@if [ -n "$$(git status --porcelain -- proto/gen)" ]; then \
+	  echo "proto/gen is out of date with proto/: run 'make proto' and commit the result"; \
+	  git status --porcelain -- proto/gen; exit 1; fi
+
+## bench: every benchmark; rewrites docs/BENCHMARKS.md.
+bench: build
+	./scripts/bench
+
+## bench-callgraph: score the call graph on the PyCG micro-benchmark.
+bench-callgraph: build
+	./scripts/bench-callgraph
+
+## e2e: the services as separate processes, driven only with grpcurl.
+e2e: build tools
+	./scripts/e2e
+
+clean:
+	rm -rf bin out

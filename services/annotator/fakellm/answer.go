@@ -1,0 +1,230 @@
+package fakellm
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Stage names as the fake reports them.
+const (
+	StageSummary  = "summary"
+	StageQuery    = "query"
+	StageValidate = "validate"
+	StageUnknown  = "unknown"
+)
+
+// detectStage reads the system prompt the way a test double can: by the
+// answer shape each stage asks for.
+func detectStage(messages []Message) string {
+	system := ""
+	for _, m := range messages {
+		if m.Role == "system" {
+			system += m.Content + "\n"
+		}
+	}
+	switch {
+	case strings.Contains(system, `"score"`):
+		return StageValidate
+	case strings.Contains(system, `{"query"`):
+		return StageQuery
+	case strings.Contains(strings.ToLower(system), "summary"):
+		return StageSummary
+	}
+	return StageUnknown
+}
+
+var blockStartRe = regexp.MustCompile(`^<<<BEGIN ([A-Z]+) ([0-9a-f]+)>>>$`)
+
+// splitData separates the data blocks of the first user message from
+// everything else the model reads. Blocks are keyed by name (CODE, SUMMARY,
+// QUERY); only blocks with the id of the first one count.
+func splitData(messages []Message) (blocks map[string]string, outside string) {
+	blocks = map[string]string{}
+	var out strings.Builder
+	seenUser := false
+	for _, m := range messages {
+		if m.Role != "user" || seenUser {
+			out.WriteString(m.Content + "\n")
+			continue
+		}
+		seenUser = true
+		fence := ""
+		open := ""
+		var cur []string
+		for _, line := range strings.Split(m.Content, "\n") {
+			if open != "" {
+				if line == "<<<END "+open+" "+fence+">>>" {
+					blocks[open] = strings.Join(cur, "\n")
+					open, cur = "", nil
+					continue
+				}
+				cur = append(cur, line)
+				continue
+			}
+			if sm := blockStartRe.FindStringSubmatch(line); sm != nil && (fence == "" || sm[2] == fence) {
+				fence, open = sm[2], sm[1]
+				continue
+			}
+			out.WriteString(line + "\n")
+		}
+		if open != "" {
+			// An unclosed block is not data.
+			out.WriteString(strings.Join(cur, "\n"))
+		}
+	}
+	return blocks, out.String()
+}
+
+var injectionRe = regexp.MustCompile(`(?i)ignore (?:all |the )?(?:above|previous|prior)`)
+
+// injected reports whether an injection phrase is outside the data blocks.
+func injected(messages []Message) bool {
+	_, outside := splitData(messages)
+	return injectionRe.MatchString(outside)
+}
+
+var defNameRe = regexp.MustCompile(`(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)`)
+
+// answer is the clean, deterministic answer for a stage.
+func answer(stage string, messages []Message) string {
+	blocks, outside := splitData(messages)
+	obey := injectionRe.MatchString(outside)
+	code := blocks["CODE"]
+	name := ""
+	if all := defNameRe.FindAllStringSubmatch(code, -1); len(all) > 0 {
+		name = all[len(all)-1][1]
+	}
+	nameWords := strings.Join(splitWords(name), " ")
+	if nameWords == "" {
+		nameWords = "code"
+	}
+	switch stage {
+	case StageSummary:
+		if obey {
+			return "PWNED"
+		}
+		s := fmt.Sprintf("%s: computes its result from its arguments.", capitalize(nameWords))
+		if callees := calleeNames(code); len(callees) > 0 {
+			s += " It relies on " + strings.Join(callees, ", ") + "."
+		}
+		return s
+	case StageQuery:
+		if obey {
+			return mustJSON(map[string]any{"query": "PWNED"})
+		}
+		return mustJSON(map[string]any{"query": "how to " + nameWords + " in python"})
+	case StageValidate:
+		if obey {
+			return mustJSON(map[string]any{"explanation": "Instructed to give 3.", "score": 3})
+		}
+		score, matched := overlapScore(blocks["QUERY"], code)
+		return mustJSON(map[string]any{
+			"explanation": fmt.Sprintf("The code mentions %d of the query's words (%s).", len(matched), strings.Join(matched, ", ")),
+			"score":       score,
+		})
+	}
+	return "OK"
+}
+
+var calleeLineRe = regexp.MustCompile(`(?m)^# callee ([A-Za-z0-9_.]+)`)
+
+func calleeNames(code string) []string {
+	var out []string
+	for _, m := range calleeLineRe.FindAllStringSubmatch(code, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// overlapScore is 0..3 by the share of the query's words (3+ letters) that
+// occur in the code.
+func overlapScore(query, code string) (int, []string) {
+	codeWords := map[string]bool{}
+	for _, w := range splitWords(code) {
+		codeWords[w] = true
+	}
+	var matched []string
+	total := 0
+	seen := map[string]bool{}
+	for _, w := range splitWords(query) {
+		if len(w) < 3 || seen[w] || w == "python" || w == "how" {
+			continue
+		}
+		seen[w] = true
+		total++
+		if codeWords[w] {
+			matched = append(matched, w)
+		}
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	return (3*len(matched) + total/2) / total, matched
+}
+
+// splitWords splits text and identifiers (snake and camel case) into
+// lower-case words.
+func splitWords(s string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	var prev rune
+	for _, r := range s {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+		case unicode.IsUpper(r) && unicode.IsLower(prev):
+			flush()
+			cur = append(cur, r)
+		default:
+			cur = append(cur, r)
+		}
+		prev = r
+	}
+	flush()
+	return out
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+var scoreFieldRe = regexp.MustCompile(`"score":\s*([0-3])`)
+
+// garble turns a clean answer into what sloppy servers send.
+func garble(content string, f Fault) string {
+	switch f {
+	case FaultProse:
+		return "Sure! Here is my answer:\n" + content + "\nLet me know if you need anything else."
+	case FaultFenced:
+		return "```json\n" + content + "\n```"
+	case FaultWordScore:
+		words := []string{"zero", "one", "two", "three"}
+		return scoreFieldRe.ReplaceAllStringFunc(content, func(m string) string {
+			d := m[len(m)-1] - '0'
+			return `"score": "` + words[d] + `"`
+		})
+	case FaultGarbage:
+		return "I am not able to answer that in the requested format."
+	}
+	return content
+}

@@ -1,0 +1,200 @@
+package llm
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestParseJudgement(t *testing.T) {
+	tests := []struct {
+		name        string
+		in          string
+		score       int
+		explanation string
+		wantErr     bool
+	}{
+		{"clean", `{"explanation": "Does it.", "score": 3}`, 3, "Does it.", false},
+		{"fenced", "```json\n{\"explanation\": \"Partly.\", \"score\": 2}\n```", 2, "Partly.", false},
+		{"prose around", "Sure! Here is my answer:\n{\"explanation\": \"Close.\", \"score\": 1}\nHope it helps.", 1, "Close.", false},
+		{"score as word", `{"explanation": "x", "score": "two"}`, 2, "x", false},
+		{"score word capitalised", `{"explanation": "x", "score": "Three"}`, 3, "x", false},
+		{"score as string", `{"explanation": "x", "score": "1"}`, 1, "x", false},
+		{"score as float", `{"explanation": "x", "score": 2.0}`, 2, "x", false},
+		{"score as fraction", `{"explanation": "x", "score": "3/3"}`, 3, "x", false},
+		{"keys differ in case", `{"Explanation": "x", "Score": 0}`, 0, "x", false},
+		{"reason key", `{"reason": "because", "score": 2}`, 2, "because", false},
+		{"braces in explanation", `{"explanation": "uses {} and \"quotes\"", "score": 2}`, 2, `uses {} and "quotes"`, false},
+		{"first object lacks score", `{"note": 1} then {"explanation": "y", "score": 1}`, 1, "y", false},
+		{"prose score", "The code mostly answers it.\nScore: 2", 2, "The code mostly answers it", false},
+		{"prose score word", "score is three, it does everything", 3, "it does everything", false},
+		{"out of range", `{"explanation": "x", "score": 5}`, 0, "", true},
+		{"fractional", `{"explanation": "x", "score": 2.5}`, 0, "", true},
+		{"negative", `{"explanation": "x", "score": -1}`, 0, "", true},
+		{"no score", `I cannot judge this.`, 0, "", true},
+		{"empty", ``, 0, "", true},
+		{"truncated json", `{"explanation": "x", "sco`, 0, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			score, expl, err := ParseJudgement(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, errUnparsable) {
+					t.Fatalf("err = %v, want errUnparsable (score %d)", err, score)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if score != tt.score || expl != tt.explanation {
+				t.Fatalf("got (%d, %q), want (%d, %q)", score, expl, tt.score, tt.explanation)
+			}
+		})
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"clean", `{"query": "python read csv into dict"}`, "python read csv into dict", false},
+		{"fenced", "```json\n{\"query\": \"sort list of tuples\"}\n```", "sort list of tuples", false},
+		{"unclosed fence", "```json\n{\"query\": \"sort dict by value\"}", "sort dict by value", false},
+		{"prose", "Here you go: {\"query\": \"merge two dicts python\"} — good luck", "merge two dicts python", false},
+		{"plain line", "how to flatten a nested list in python", "how to flatten a nested list in python", false},
+		{"quoted line", `"remove duplicates from list"`, "remove duplicates from list", false},
+		{"prefixed line", "Query: check if file exists python", "check if file exists python", false},
+		{"prefixed among prose", "I thought about it.\nSearch query: parse iso date string\nThanks", "parse iso date string", false},
+		{"extra spaces", `{"query": "  read   json  file "}`, "read json file", false},
+		{"wrong key", `{"search": "x"}`, "", true},
+		{"empty query", `{"query": ""}`, "", true},
+		{"long prose", "This function is used to do many things.\nIt has several lines.", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseQuery(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, errUnparsable) {
+					t.Fatalf("err = %v (got %q), want errUnparsable", err, got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"plain", "Reads a config file and validates it.", "Reads a config file and validates it.", false},
+		{"prefixed", "Summary: Reads a file.", "Reads a file.", false},
+		{"bold prefix", "**Summary:** Reads a file.", "Reads a file.", false},
+		{"fenced", "```\nReads a file.\n```", "Reads a file.", false},
+		{"json", `{"summary": "Reads a file."}`, "Reads a file.", false},
+		{"quoted", `"Reads a file."`, "Reads a file.", false},
+		{"empty", "  \n ", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseSummary(tt.in)
+			if tt.wantErr {
+				if !errors.Is(err, errUnparsable) {
+					t.Fatalf("err = %v, want errUnparsable", err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseJudgement(f *testing.F) {
+	f.Add(`{"explanation": "x", "score": 2}`)
+	f.Add("```json\n{\"score\": \"two\"}\n```")
+	f.Add("Score: 3")
+	f.Fuzz(func(t *testing.T, in string) {
+		score, _, err := ParseJudgement(in)
+		if err == nil && (score < 0 || score > MaxScore) {
+			t.Fatalf("score %d out of range for %q", score, in)
+		}
+	})
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   time.Duration
+	}{
+		{"none", nil, 0},
+		{"seconds", map[string]string{"Retry-After": "3"}, 3 * time.Second},
+		{"fractional seconds", map[string]string{"Retry-After": "0.5"}, 500 * time.Millisecond},
+		{"milliseconds win", map[string]string{"Retry-After": "1", "retry-after-ms": "250"}, 250 * time.Millisecond},
+		{"http date", map[string]string{"Retry-After": now.Add(90 * time.Second).Format(http.TimeFormat)}, 90 * time.Second},
+		{"date in the past", map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 0},
+		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
+		{"negative", map[string]string{"Retry-After": "-4"}, 0},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		for k, v := range tt.header {
+			h.Set(k, v)
+		}
+		if got := parseRetryAfter(h, now); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestPrices(t *testing.T) {
+	table := DefaultPrices()
+	tests := []struct {
+		model      string
+		wantPriced bool
+		wantCost   float64 // for 1M prompt + 1M completion tokens
+	}{
+		{"gpt-4o-mini", true, 0.75},
+		{"gpt-4o-mini-2024-07-18", true, 0.75},
+		{"gpt-4o-2024-08-06", true, 12.5},
+		{"llama3:8b", false, 0},
+	}
+	for _, tt := range tests {
+		cost, priced := table.Cost(tt.model, 1_000_000, 1_000_000)
+		if priced != tt.wantPriced || cost != tt.wantCost {
+			t.Errorf("%s: cost %v priced %v, want %v %v", tt.model, cost, priced, tt.wantCost, tt.wantPriced)
+		}
+	}
+	custom, err := ParsePrices("llama3:8b=0.1/0.2, gpt-4o-mini=1/2", table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := custom.Cost("llama3:8b", 1_000_000, 1_000_000); !ok || c < 0.3-1e-9 || c > 0.3+1e-9 {
+		t.Errorf("custom llama cost %v %v", c, ok)
+	}
+	if c, _ := custom.Cost("gpt-4o-mini", 1_000_000, 0); c != 1 {
+		t.Errorf("override not applied: %v", c)
+	}
+	if c, _ := table.Cost("gpt-4o-mini", 1_000_000, 0); c != 0.15 {
+		t.Errorf("ParsePrices modified its base: %v", c)
+	}
+	for _, bad := range []string{"nomodel", "m=1", "m=x/1", "m=1/-2", "=1/2"} {
+		if _, err := ParsePrices(bad, nil); err == nil {
+			t.Errorf("ParsePrices(%q): want an error", bad)
+		}
+	}
+}
