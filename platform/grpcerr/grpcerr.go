@@ -14,9 +14,6 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 )
 
-// Domain is the ErrorInfo domain of every query4code error.
-const Domain = "query4code"
-
 // FromContext maps context.Canceled to Canceled and
 // context.DeadlineExceeded to DeadlineExceeded (also when wrapped). ok is
 // false for any other error.
@@ -58,9 +55,10 @@ func FieldViolation(field, description string) *errdetails.BadRequest_FieldViola
 }
 
 // ErrorInfo is a machine-readable reason (UPPER_SNAKE_CASE, e.g.
-// "JOB_NOT_FOUND") in the query4code domain, with optional metadata.
-func ErrorInfo(reason string, metadata map[string]string) *errdetails.ErrorInfo {
-	return &errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: metadata}
+// "JOB_NOT_FOUND") in a service's domain ("<service>.query4code"), with
+// optional metadata.
+func ErrorInfo(domain, reason string, metadata map[string]string) *errdetails.ErrorInfo {
+	return &errdetails.ErrorInfo{Reason: reason, Domain: domain, Metadata: metadata}
 }
 
 // Internal is the error returned for failures the client cannot act on; the

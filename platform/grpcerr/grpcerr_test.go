@@ -65,7 +65,7 @@ func TestNewWithErrorInfo(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
 			if tc.details {
-				err = New(codes.NotFound, "job j1 not found", ErrorInfo("JOB_NOT_FOUND", map[string]string{"job_id": "j1"}))
+				err = New(codes.NotFound, "job j1 not found", ErrorInfo("orchestrator.query4code", "JOB_NOT_FOUND", map[string]string{"job_id": "j1"}))
 			} else {
 				err = New(codes.NotFound, "job j1 not found")
 			}
@@ -75,7 +75,7 @@ func TestNewWithErrorInfo(t *testing.T) {
 			}
 			if tc.details {
 				info, ok := st.Details()[0].(*errdetails.ErrorInfo)
-				if !ok || info.GetReason() != "JOB_NOT_FOUND" || info.GetDomain() != Domain || info.GetMetadata()["job_id"] != "j1" {
+				if !ok || info.GetReason() != "JOB_NOT_FOUND" || info.GetDomain() != "orchestrator.query4code" || info.GetMetadata()["job_id"] != "j1" {
 					t.Errorf("detail = %v", st.Details()[0])
 				}
 			}

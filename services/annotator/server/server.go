@@ -220,6 +220,9 @@ func contextProto(c annotate.ContextReport) *annotatorv1.ContextReport {
 	return out
 }
 
+// errorDomain names this service in ErrorInfo details.
+const errorDomain = "annotator.query4code"
+
 // toStatus maps domain errors to gRPC statuses: input caps to
 // InvalidArgument with the field; LLM failures after retries to
 // ResourceExhausted, Unavailable, DeadlineExceeded or FailedPrecondition
@@ -253,7 +256,7 @@ func (s *Server) toStatus(ctx context.Context, method string, err error) error {
 			meta["http_status"] = strconv.Itoa(callErr.StatusCode)
 		}
 		msg := fmt.Sprintf("%s stage: %v after %d attempt(s)", callErr.Stage, callErr.Kind, callErr.Attempts)
-		return grpcerr.New(code, msg, grpcerr.ErrorInfo(reason, meta))
+		return grpcerr.New(code, msg, grpcerr.ErrorInfo(errorDomain, reason, meta))
 	}
 	if st, ok := grpcerr.FromContext(err); ok {
 		return st

@@ -1,0 +1,592 @@
+// Package analysis parses a Python repository and returns its functions in
+// callee-first order with their call graph, API usage, strongly connected
+// components and levels. It is what the parser server and the q4c CLI call.
+package analysis
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/query4code/query4code/services/parser/internal/callgraph"
+	"github.com/query4code/query4code/services/parser/internal/extract"
+	"github.com/query4code/query4code/services/parser/internal/pyast"
+	"github.com/query4code/query4code/services/parser/internal/pystd"
+	"github.com/query4code/query4code/services/parser/internal/repowalk"
+	"github.com/query4code/query4code/services/parser/internal/topo"
+)
+
+// Sentinel errors, for errors.Is; the server maps them to status codes.
+var (
+	// ErrOutsideAllowedRoots: Root is not inside any of AllowedRoots
+	// (after resolving symlinks). Maps to PermissionDenied.
+	ErrOutsideAllowedRoots = errors.New("root is outside the allowed roots")
+	// ErrNotFound: Root does not exist. Maps to NotFound.
+	ErrNotFound = errors.New("root not found")
+	// ErrNotDirectory: Root is not a directory. Maps to InvalidArgument.
+	ErrNotDirectory = errors.New("root is not a directory")
+	// ErrInvalidOption: an option is malformed (bad glob, negative size,
+	// empty root). Maps to InvalidArgument.
+	ErrInvalidOption = errors.New("invalid option")
+)
+
+// DefaultMaxFileBytes is the size cap used when Options.MaxFileBytes is 0.
+const DefaultMaxFileBytes = 1 << 20
+
+// Options control an analysis.
+type Options struct {
+	// Root is the repository directory.
+	Root string
+	// AllowedRoots, when not empty, are the directories Root must lie in.
+	AllowedRoots []string
+	// Include and Exclude are doublestar globs on slash paths relative to
+	// Root (e.g. "src/**", "**/migrations/**"). Empty Include means all.
+	Include, Exclude []string
+	// SkipTests drops files with a path segment containing "test".
+	SkipTests bool
+	// SkipDunder drops __dunder__ methods from the output.
+	SkipDunder bool
+	// SkipTrivial drops functions whose body is only pass, ..., a
+	// docstring or raise NotImplementedError.
+	SkipTrivial bool
+	// MaxFileBytes skips larger files (0: DefaultMaxFileBytes, <0: no cap).
+	MaxFileBytes int64
+	// Workers parse files in parallel (0: GOMAXPROCS).
+	Workers int
+}
+
+// EdgeKind says how a call edge was found.
+type EdgeKind string
+
+// Edge kinds.
+const (
+	// Resolved: the callee was found by following values (imports,
+	// assignments, arguments, attributes, inheritance).
+	Resolved EdgeKind = "resolved"
+	// NameMatched: the receiver stayed unknown and the callee is the only
+	// repository function or method with that name.
+	NameMatched EdgeKind = "name_matched"
+)
+
+// Callee is a call from one function to another function of the repository.
+type Callee struct {
+	ID   string   `json:"id"`
+	Kind EdgeKind `json:"kind"`
+}
+
+// APICall counts the call sites of an API outside the repository.
+type APICall struct {
+	API   string `json:"api"`
+	Count int    `json:"count"`
+}
+
+// Function is one function or method of the repository.
+type Function struct {
+	// ID is stable: module.Class.method (module names follow the file
+	// path, pkg/mod.py -> pkg.mod). A name defined twice in one scope gets
+	// "#2", "#3" for the later definitions.
+	ID         string   `json:"id"`
+	Path       string   `json:"path"` // slash-separated, relative to Root
+	StartLine  int      `json:"start_line"`
+	EndLine    int      `json:"end_line"`
+	Code       string   `json:"code"`
+	Docstring  string   `json:"docstring,omitempty"`
+	Signature  string   `json:"signature"`
+	Class      string   `json:"class,omitempty"` // qualified name of the enclosing class
+	Decorators []string `json:"decorators,omitempty"`
+	// ContentHash is the hex SHA-256 of Code.
+	ContentHash string   `json:"content_hash"`
+	Callees     []Callee `json:"callees,omitempty"`
+	// APICalls are third-party calls by full import path, with counts.
+	APICalls []APICall `json:"api_calls,omitempty"`
+	// StdlibCalls are standard-library calls, likewise.
+	StdlibCalls []APICall `json:"stdlib_calls,omitempty"`
+	// SCC is the id of the function's strongly connected component; ids
+	// are callee-first.
+	SCC int `json:"scc"`
+	// Level is the longest call path down to a leaf (leaves are 0).
+	Level int `json:"level"`
+	// Cyclic: the function is part of a call cycle (its SCC has several
+	// members or it calls itself).
+	Cyclic bool `json:"cyclic,omitempty"`
+}
+
+// Stats summarise an analysis.
+type Stats struct {
+	Files             int           `json:"files"`
+	Bytes             int64         `json:"bytes"`
+	Functions         int           `json:"functions"`
+	Edges             int           `json:"edges"`
+	Cycles            int           `json:"cycles"`
+	ParseErrorFiles   int           `json:"parse_error_files"`
+	SkippedLargeFiles int           `json:"skipped_large_files"`
+	SkippedOther      int           `json:"skipped_other"`
+	CallSites         int           `json:"call_sites"`
+	Elapsed           time.Duration `json:"elapsed_ns"`
+}
+
+// SkippedFile is a file that was not analysed, with the reason.
+type SkippedFile struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Result is the outcome of Analyze.
+type Result struct {
+	// Functions in callee-first order: a callee outside a function's SCC
+	// always comes before it.
+	Functions []Function
+	Stats     Stats
+	// APIUsage totals third-party calls over the whole repository,
+	// module-level code included, most used first.
+	APIUsage []APICall
+	// StdlibUsage likewise for the standard library.
+	StdlibUsage []APICall
+	// Skipped files and the files tree-sitter had to recover from.
+	Skipped         []SkippedFile
+	ParseErrorPaths []string
+
+	program *program
+}
+
+// program is the parsed and resolved repository, kept for the graph outputs.
+type program struct {
+	files []parsedFile
+	graph *callgraph.Graph
+}
+
+type parsedFile struct {
+	path   string
+	src    []byte
+	module *extract.Module
+}
+
+// Analyze parses the repository at opts.Root.
+func Analyze(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	root, err := checkRoot(opts)
+	if err != nil {
+		return nil, err
+	}
+	maxBytes := opts.MaxFileBytes
+	switch {
+	case maxBytes == 0:
+		maxBytes = DefaultMaxFileBytes
+	case maxBytes < 0:
+		maxBytes = 0
+	}
+	workers := opts.Workers
+	if workers < 0 {
+		return nil, fmt.Errorf("%w: workers must not be negative", ErrInvalidOption)
+	}
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	wopts := repowalk.Options{Include: opts.Include, Exclude: opts.Exclude, SkipTests: opts.SkipTests}
+	if err := wopts.ValidatePatterns(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
+	}
+	candidates, skipped, err := repowalk.Walk(ctx, root, wopts)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	parsed, skippedRead, err := parseAll(ctx, candidates, maxBytes, workers)
+	if err != nil {
+		return nil, err
+	}
+	skipped = append(skipped, skippedRead...)
+	sort.Slice(skipped, func(a, b int) bool { return skipped[a].Path < skipped[b].Path })
+	for _, sk := range skipped {
+		if sk.Reason == repowalk.ReasonTooLarge {
+			res.Stats.SkippedLargeFiles++
+		} else {
+			res.Stats.SkippedOther++
+		}
+		reason := string(sk.Reason)
+		if sk.Detail != "" {
+			reason += ": " + sk.Detail
+		}
+		res.Skipped = append(res.Skipped, SkippedFile{Path: sk.Path, Reason: reason})
+	}
+	prog, err := resolve(ctx, parsed)
+	if err != nil {
+		return nil, err
+	}
+	res.program = prog
+	for _, f := range parsed {
+		res.Stats.Files++
+		res.Stats.Bytes += int64(len(f.src))
+		if f.module.ParseError {
+			res.Stats.ParseErrorFiles++
+			res.ParseErrorPaths = append(res.ParseErrorPaths, f.path)
+		}
+	}
+	buildFunctions(res, prog, opts)
+	res.Stats.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// checkRoot validates Root against the allowed roots and returns it
+// absolute and free of symlinks.
+func checkRoot(opts Options) (string, error) {
+	if strings.TrimSpace(opts.Root) == "" {
+		return "", fmt.Errorf("%w: root is empty", ErrInvalidOption)
+	}
+	if opts.MaxFileBytes < -1 {
+		return "", fmt.Errorf("%w: max file bytes %d", ErrInvalidOption, opts.MaxFileBytes)
+	}
+	abs, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidOption, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%w: %s", ErrNotFound, opts.Root)
+		}
+		return "", fmt.Errorf("resolving %s: %w", opts.Root, err)
+	}
+	if len(opts.AllowedRoots) > 0 {
+		ok := false
+		for _, ar := range opts.AllowedRoots {
+			arAbs, err := filepath.Abs(ar)
+			if err != nil {
+				continue
+			}
+			if arReal, err := filepath.EvalSymlinks(arAbs); err == nil {
+				arAbs = arReal
+			}
+			if repowalk.Within(arAbs, real) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return "", fmt.Errorf("%w: %s", ErrOutsideAllowedRoots, opts.Root)
+		}
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", ErrNotFound, opts.Root)
+	}
+	if !info.IsDir() {
+		return "", fmt.Errorf("%w: %s", ErrNotDirectory, opts.Root)
+	}
+	return real, nil
+}
+
+// parseAll reads, parses and extracts the files with a pool of workers,
+// keeping the input order.
+func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, workers int) ([]parsedFile, []repowalk.Skipped, error) {
+	type outcome struct {
+		file parsedFile
+		skip *repowalk.Skipped
+		ok   bool
+	}
+	out := make([]outcome, len(files))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err; cancel() })
+	}
+	for w := 0; w < min(workers, max(len(files), 1)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := pyast.NewParser()
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer p.Close()
+			for k := range jobs {
+				f := files[k]
+				src, err := repowalk.ReadSource(f, maxBytes)
+				if err != nil {
+					var se *repowalk.SkipError
+					if errors.As(err, &se) {
+						out[k] = outcome{skip: &repowalk.Skipped{Path: f.Path, Reason: se.Reason, Detail: se.Detail}}
+						continue
+					}
+					fail(err)
+					return
+				}
+				tree, err := p.Parse(src)
+				if err != nil {
+					out[k] = outcome{skip: &repowalk.Skipped{Path: f.Path, Reason: "tree-sitter failed", Detail: err.Error()}}
+					continue
+				}
+				out[k] = outcome{file: parsedFile{path: f.Path, src: src, module: extract.Extract(tree)}, ok: true}
+			}
+		}()
+	}
+feed:
+	for k := range files {
+		select {
+		case jobs <- k:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("parsing: %w", err)
+	}
+	var parsed []parsedFile
+	var skipped []repowalk.Skipped
+	for _, o := range out {
+		switch {
+		case o.ok:
+			parsed = append(parsed, o.file)
+		case o.skip != nil:
+			skipped = append(skipped, *o.skip)
+		}
+	}
+	return parsed, skipped, nil
+}
+
+func resolve(ctx context.Context, parsed []parsedFile) (*program, error) {
+	files := make([]callgraph.File, len(parsed))
+	for k, f := range parsed {
+		files[k] = callgraph.File{Path: f.path, Module: f.module}
+	}
+	g, err := callgraph.Resolve(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	return &program{files: parsed, graph: g}, nil
+}
+
+// ---- functions ----
+
+// funcNode is a function scope kept in the output graph.
+type funcNode struct {
+	scope int32
+	id    string
+}
+
+func buildFunctions(res *Result, prog *program, opts Options) {
+	g := prog.graph
+	ids := scopeIDs(prog)
+	// Emitted functions: function scopes (no modules, classes or lambdas),
+	// minus what the options drop.
+	index := make([]int32, len(g.Scopes))
+	var nodes []funcNode
+	for k := range g.Scopes {
+		index[k] = -1
+		sc := prog.scope(int32(k))
+		if sc.Kind != extract.ScopeFunction {
+			continue
+		}
+		if opts.SkipDunder && isDunder(sc.Name) {
+			continue
+		}
+		if opts.SkipTrivial && sc.Trivial {
+			continue
+		}
+		index[k] = int32(len(nodes))
+		nodes = append(nodes, funcNode{scope: int32(k), id: ids[k]})
+	}
+	callees := prog.collapsedCallees()
+	succ := make([][]int32, len(nodes))
+	kinds := make([][]callgraph.EdgeKind, len(nodes))
+	for k, n := range nodes {
+		for _, c := range callees[n.scope] {
+			if t := index[c.Scope]; t >= 0 {
+				succ[k] = append(succ[k], t)
+				kinds[k] = append(kinds[k], c.Kind)
+			}
+		}
+	}
+	order := topo.Order(len(nodes), succ)
+	for c := range order.Members {
+		if order.Cyclic(int32(c), succ) {
+			res.Stats.Cycles++
+		}
+	}
+	api, std := map[string]int{}, map[string]int{}
+	for _, m := range g.External {
+		for path, n := range m {
+			if pystd.IsStdlib(path) {
+				std[path] += n
+			} else {
+				api[path] += n
+			}
+		}
+	}
+	res.APIUsage, res.StdlibUsage = sortedCalls(api), sortedCalls(std)
+	res.Functions = make([]Function, 0, len(nodes))
+	for _, k := range order.Order {
+		n := nodes[k]
+		f := prog.function(n.scope, n.id)
+		comp := order.Component[k]
+		f.SCC = int(comp)
+		f.Level = int(order.Level[comp])
+		f.Cyclic = order.Cyclic(comp, succ)
+		for j, t := range succ[k] {
+			kind := Resolved
+			if kinds[k][j] == callgraph.EdgeNameMatched {
+				kind = NameMatched
+			}
+			f.Callees = append(f.Callees, Callee{ID: nodes[t].id, Kind: kind})
+			res.Stats.Edges++
+		}
+		sort.Slice(f.Callees, func(a, b int) bool { return f.Callees[a].ID < f.Callees[b].ID })
+		for path, cnt := range g.External[n.scope] {
+			if pystd.IsStdlib(path) {
+				f.StdlibCalls = append(f.StdlibCalls, APICall{API: path, Count: cnt})
+			} else {
+				f.APICalls = append(f.APICalls, APICall{API: path, Count: cnt})
+			}
+		}
+		sortCalls(f.APICalls)
+		sortCalls(f.StdlibCalls)
+		res.Functions = append(res.Functions, f)
+	}
+	res.Stats.Functions = len(res.Functions)
+}
+
+func sortedCalls(m map[string]int) []APICall {
+	out := make([]APICall, 0, len(m))
+	for k, v := range m {
+		out = append(out, APICall{API: k, Count: v})
+	}
+	sortCalls(out)
+	return out
+}
+
+func sortCalls(c []APICall) {
+	sort.Slice(c, func(a, b int) bool {
+		if c[a].Count != c[b].Count {
+			return c[a].Count > c[b].Count
+		}
+		return c[a].API < c[b].API
+	})
+}
+
+func isDunder(name string) bool {
+	return len(name) > 4 && strings.HasPrefix(name, "__") && strings.HasSuffix(name, "__")
+}
+
+func (p *program) scope(g int32) *extract.Scope {
+	sc := p.graph.Scopes[g]
+	file := p.graph.Modules[sc.Module].File
+	return &p.files[file].module.Scopes[sc.Local]
+}
+
+// scopeIDs names every scope: the PyCG-style dotted name, with "#n" for
+// later definitions of a name already defined in the same scope.
+func scopeIDs(p *program) []string {
+	ids := make([]string, len(p.graph.Scopes))
+	seen := map[string]int{}
+	for k, sc := range p.graph.Scopes {
+		id := sc.Name
+		seen[id]++
+		if n := seen[id]; n > 1 {
+			id = fmt.Sprintf("%s#%d", id, n)
+		}
+		ids[k] = id
+	}
+	return ids
+}
+
+// collapsedCallees returns each scope's callees, with calls to lambdas
+// replaced by what the lambdas call (lambdas are not emitted).
+func (p *program) collapsedCallees() [][]callgraph.Callee {
+	g := p.graph
+	out := make([][]callgraph.Callee, len(g.Scopes))
+	for k := range g.Scopes {
+		seen := map[int32]callgraph.EdgeKind{}
+		var visit func(from int32, kind callgraph.EdgeKind, depth int)
+		visited := map[int32]bool{}
+		visit = func(from int32, kind callgraph.EdgeKind, depth int) {
+			for _, c := range g.Callees[from] {
+				ek := max(kind, c.Kind)
+				if p.scope(c.Scope).Kind == extract.ScopeLambda {
+					if !visited[c.Scope] {
+						visited[c.Scope] = true
+						visit(c.Scope, ek, depth+1)
+					}
+					continue
+				}
+				if old, ok := seen[c.Scope]; !ok || ek < old {
+					seen[c.Scope] = ek
+				}
+			}
+		}
+		visit(int32(k), callgraph.EdgeResolved, 0)
+		for scope, kind := range seen {
+			out[k] = append(out[k], callgraph.Callee{Scope: scope, Kind: kind})
+		}
+		sort.Slice(out[k], func(a, b int) bool { return out[k][a].Scope < out[k][b].Scope })
+	}
+	return out
+}
+
+// function fills the static fields of a function.
+func (p *program) function(g int32, id string) Function {
+	sc := p.scope(g)
+	gs := p.graph.Scopes[g]
+	file := &p.files[p.graph.Modules[gs.Module].File]
+	code := dedentCode(file.src, sc.StartByte, sc.EndByte)
+	sum := sha256.Sum256([]byte(code))
+	f := Function{
+		ID: id, Path: file.path, StartLine: sc.StartLine, EndLine: sc.EndLine,
+		Code: code, Docstring: sc.Docstring, Signature: sc.Signature,
+		Decorators: sc.Decorators, ContentHash: hex.EncodeToString(sum[:]),
+	}
+	if sc.Parent >= 0 {
+		parent := &file.module.Scopes[sc.Parent]
+		if parent.Kind == extract.ScopeClass {
+			f.Class = parent.QualName
+		}
+	}
+	return f
+}
+
+// dedentCode returns the source lines of [start, end) with the indentation
+// of the first line removed from every line that has it.
+func dedentCode(src []byte, start, end uint32) string {
+	if int(end) > len(src) {
+		end = uint32(len(src))
+	}
+	if start > end {
+		start = end
+	}
+	lineStart := start
+	for lineStart > 0 && src[lineStart-1] != '\n' {
+		lineStart--
+	}
+	indent := string(src[lineStart:start])
+	if strings.TrimLeft(indent, " \t") != "" {
+		// Something precedes the definition on its line (`x = 1; def f(): ...`).
+		return string(src[start:end])
+	}
+	text := string(src[lineStart:end])
+	if indent == "" {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	for k, l := range lines {
+		lines[k] = strings.TrimPrefix(l, indent)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,10 @@
+def survives():
+    return 1
+
+
+def broken(:
+    survives()
+
+
+def after_error():
+    return survives()

@@ -1,0 +1,2 @@
+def café():
+    return "latin-1 text é"

@@ -1,0 +1,5 @@
+from shop.catalog import Catalog
+
+
+def test_empty():
+    assert Catalog().items == []

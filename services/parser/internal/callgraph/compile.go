@@ -1,0 +1,402 @@
+package callgraph
+
+import (
+	"github.com/query4code/query4code/services/parser/internal/extract"
+)
+
+type consKind uint8
+
+const (
+	cAttrLoad consKind = iota
+	cAttrStore
+	cCall
+	cSubLoad
+	cSubStore
+	cSlice
+	cIter
+	cIterNext
+	cUnpack
+	cEnter
+	cBases
+	cBind
+	cDeliver
+	cSuperRecv
+	cDictMerge
+	cAllOf
+	cFilter
+)
+
+type argKind uint8
+
+const (
+	argPos argKind = iota
+	argStar
+	argKw
+	argDStar
+)
+
+type callArg struct {
+	kind argKind
+	name string
+	node int32
+}
+
+// constraint is one reaction to new values; which fields matter depends on kind.
+type constraint struct {
+	kind   consKind
+	base   int32 // watched node (base, callee, source)
+	key    int32 // subscript key node
+	val    int32 // stored value node
+	result int32
+	name   string
+	caller int32 // function or module the code belongs to (global scope)
+	site   int32 // global expr id, for per-site allocations
+	class  int32 // class scope (bases, super, bind)
+	recv   int32 // receiver value of a bound call or bind, -1 if none
+	index  int64
+	after  int32
+	flag   bool // call: decorator application; raise-only; unpack: starred; bind: class access
+	args   []callArg
+}
+
+func (s *solver) newCons(c constraint) int32 {
+	s.cons = append(s.cons, c)
+	return int32(len(s.cons) - 1)
+}
+
+// compile returns the node holding the values of expression e of module
+// mod (-1 when untracked), creating the constraints it needs once.
+func (s *solver) compile(mod int32, e extract.ExprID) int32 {
+	if e == extract.NoExpr {
+		return -1
+	}
+	gid := s.exprBase[mod] + e
+	if n := s.exprNode[gid]; n != exprPending {
+		return n
+	}
+	s.exprNode[gid] = -1 // guards against cycles through malformed IR
+	n := s.compileExpr(mod, e, gid)
+	s.exprNode[gid] = n
+	return n
+}
+
+func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
+	m := s.mod(mod)
+	ex := &m.ir.Exprs[e]
+	g := s.gscope(mod, ex.Scope)
+	caller := s.caller[g]
+	if s.storeTarget[gid] {
+		// Assignment targets are handled by compileStore; only their
+		// sub-expressions are evaluated here.
+		s.compile(mod, ex.X)
+		s.compile(mod, ex.Y)
+		return -1
+	}
+	switch ex.Kind {
+	case extract.ExprOpaque:
+		for _, a := range ex.Args {
+			s.compile(mod, a)
+		}
+		return -1
+	case extract.ExprName:
+		return s.useNode(mod, ex.Use)
+	case extract.ExprAttr:
+		base := s.compile(mod, ex.X)
+		if base < 0 {
+			return -1
+		}
+		r := s.newNode()
+		c := s.newCons(constraint{kind: cAttrLoad, base: base, name: ex.Str, result: r, caller: caller, site: gid})
+		s.watch(base, c)
+		return r
+	case extract.ExprCall:
+		fn := s.compile(mod, ex.X)
+		args := s.compileArgs(mod, ex.Args, caller, gid)
+		r := s.newNode()
+		s.calls++
+		if fn < 0 || (ex.X != extract.NoExpr && m.ir.Exprs[ex.X].Kind == extract.ExprOpaque) {
+			s.noteUnresolved(mod, ex.X, caller, -1)
+			return r
+		}
+		c := s.newCons(constraint{kind: cCall, base: fn, args: args, result: r, caller: caller, site: gid, recv: -1, flag: ex.Flag})
+		if ex.Flag {
+			s.decorators = append(s.decorators, c)
+		}
+		s.noteUnresolved(mod, ex.X, caller, fn)
+		s.watch(fn, c)
+		return r
+	case extract.ExprSubscript:
+		base := s.compile(mod, ex.X)
+		key := s.compile(mod, ex.Y)
+		if base < 0 {
+			return -1
+		}
+		r := s.newNode()
+		c := s.newCons(constraint{kind: cSubLoad, base: base, key: key, result: r, site: gid, caller: caller, flag: ex.Y == extract.NoExpr || key < 0})
+		s.watch(base, c)
+		if key >= 0 {
+			s.watch(key, c)
+			if m.ir.Exprs[ex.Y].Kind != extract.ExprStr && m.ir.Exprs[ex.Y].Kind != extract.ExprInt {
+				s.keyLoads = append(s.keyLoads, c)
+			}
+		}
+		return r
+	case extract.ExprSlice:
+		base := s.compile(mod, ex.X)
+		if base < 0 {
+			return -1
+		}
+		r := s.newNode()
+		c := s.newCons(constraint{kind: cSlice, base: base, result: r, site: gid, index: ex.Int, flag: ex.Flag})
+		s.watch(base, c)
+		return r
+	case extract.ExprTuple, extract.ExprList, extract.ExprSet:
+		kind := map[extract.ExprKind]containerKind{extract.ExprTuple: ctTuple, extract.ExprList: ctList, extract.ExprSet: ctSet}[ex.Kind]
+		length := int32(len(ex.Args))
+		for _, a := range ex.Args {
+			if m.ir.Exprs[a].Kind == extract.ExprStarred {
+				length = -1
+			}
+		}
+		v := s.containerVal(siteKey{site: gid}, kind, length)
+		c := s.vals.list[v].a
+		positional := true
+		for k, a := range ex.Args {
+			ae := &m.ir.Exprs[a]
+			if ae.Kind == extract.ExprStarred {
+				positional = false
+				s.edge(s.elemsNode(s.compile(mod, ae.X), caller, s.exprBase[mod]+a), s.containers[c].any)
+				continue
+			}
+			n := s.compile(mod, a)
+			if n < 0 {
+				continue
+			}
+			if positional && kind != ctSet {
+				s.edge(n, s.slot(c, s.intConst(int64(k))))
+			} else {
+				s.edge(n, s.containers[c].any)
+			}
+		}
+		return s.constNode(v)
+	case extract.ExprDict:
+		v := s.containerVal(siteKey{site: gid}, ctDict, -1)
+		c := s.vals.list[v].a
+		for _, a := range ex.Args {
+			ae := &m.ir.Exprs[a]
+			switch ae.Kind {
+			case extract.ExprPair:
+				val := s.compile(mod, ae.Y)
+				if k := s.literalKey(mod, ae.X); k >= 0 {
+					s.edge(val, s.slot(c, k))
+					continue
+				}
+				key := s.compile(mod, ae.X)
+				cn := s.constNode(v)
+				st := s.newCons(constraint{kind: cSubStore, base: cn, key: key, val: val})
+				s.watch(cn, st)
+				s.watch(key, st)
+			case extract.ExprDoubleStarred:
+				src := s.compile(mod, ae.X)
+				mc := s.newCons(constraint{kind: cDictMerge, base: src, class: c})
+				s.watch(src, mc)
+			}
+		}
+		return s.constNode(v)
+	case extract.ExprPair:
+		s.compile(mod, ex.X)
+		s.compile(mod, ex.Y)
+		return -1
+	case extract.ExprFunc:
+		return s.constNode(s.vals.intern(value{kind: vFunc, a: s.gscope(mod, extract.ScopeID(ex.Int))}))
+	case extract.ExprClass:
+		return s.constNode(s.vals.intern(value{kind: vClass, a: s.gscope(mod, extract.ScopeID(ex.Int))}))
+	case extract.ExprStr:
+		if s.trackedStr[ex.Str] {
+			return s.constNode(s.strConst(ex.Str))
+		}
+		return -1
+	case extract.ExprInt:
+		if ex.Int >= -4096 && ex.Int <= 4096 {
+			return s.constNode(s.intConst(ex.Int))
+		}
+		return -1
+	case extract.ExprUnion:
+		r := s.newNode()
+		for _, a := range ex.Args {
+			s.edge(s.compile(mod, a), r)
+		}
+		return r
+	case extract.ExprStarred, extract.ExprDoubleStarred, extract.ExprKeyword:
+		return s.compile(mod, ex.X)
+	case extract.ExprUnpack:
+		src := s.compile(mod, ex.X)
+		if src < 0 {
+			return -1
+		}
+		r := s.newNode()
+		c := s.newCons(constraint{kind: cUnpack, base: src, result: r, index: ex.Int, after: ex.Int2, flag: ex.Flag, site: gid, caller: caller})
+		s.watch(src, c)
+		return r
+	case extract.ExprIter:
+		return s.elemsNode(s.compile(mod, ex.X), caller, gid)
+	case extract.ExprEnter:
+		src := s.compile(mod, ex.X)
+		if src < 0 {
+			return -1
+		}
+		r := s.newNode()
+		c := s.newCons(constraint{kind: cEnter, base: src, result: r, caller: caller, site: gid})
+		s.watch(src, c)
+		return r
+	case extract.ExprComp:
+		kind := ctList
+		switch extract.ExprKind(ex.Int) {
+		case extract.ExprSet:
+			kind = ctSet
+		case extract.ExprDict:
+			kind = ctDict
+		case extract.ExprIter:
+			kind = ctIter
+		}
+		v := s.containerVal(siteKey{site: gid}, kind, -1)
+		c := s.vals.list[v].a
+		if ex.X != extract.NoExpr && m.ir.Exprs[ex.X].Kind == extract.ExprPair {
+			p := &m.ir.Exprs[ex.X]
+			s.compile(mod, p.X)
+			s.edge(s.compile(mod, p.Y), s.containers[c].any)
+		} else {
+			s.edge(s.compile(mod, ex.X), s.containers[c].any)
+		}
+		return s.constNode(v)
+	case extract.ExprImport:
+		return s.importNode(mod, extract.ImportID(ex.Int))
+	case extract.ExprRaise:
+		src := s.compile(mod, ex.X)
+		if src < 0 {
+			return -1
+		}
+		c := s.newCons(constraint{kind: cCall, base: src, result: s.newNode(), caller: caller, site: gid, recv: -1, flag: true, index: raiseOnly})
+		s.watch(src, c)
+		return -1
+	}
+	return -1
+}
+
+// raiseOnly marks a call constraint that only instantiates classes (raise X).
+const raiseOnly = 1
+
+// literalKey returns the constant value of a literal key expression, or -1.
+func (s *solver) literalKey(mod int32, e extract.ExprID) int32 {
+	if e == extract.NoExpr {
+		return -1
+	}
+	ex := &s.mod(mod).ir.Exprs[e]
+	switch ex.Kind {
+	case extract.ExprStr:
+		return s.strConst(ex.Str)
+	case extract.ExprInt:
+		return s.intConst(ex.Int)
+	}
+	return -1
+}
+
+func (s *solver) compileArgs(mod int32, args []extract.ExprID, caller, site int32) []callArg {
+	if len(args) == 0 {
+		return nil
+	}
+	m := s.mod(mod)
+	out := make([]callArg, 0, len(args))
+	for _, a := range args {
+		ae := &m.ir.Exprs[a]
+		switch ae.Kind {
+		case extract.ExprKeyword:
+			out = append(out, callArg{kind: argKw, name: ae.Str, node: s.compile(mod, ae.X)})
+		case extract.ExprStarred:
+			out = append(out, callArg{kind: argStar, node: s.elemsNode(s.compile(mod, ae.X), caller, s.exprBase[mod]+a)})
+		case extract.ExprDoubleStarred:
+			src := s.compile(mod, ae.X)
+			n := s.newNode()
+			if src >= 0 {
+				c := s.newCons(constraint{kind: cAllOf, base: src, result: n})
+				s.watch(src, c)
+			}
+			out = append(out, callArg{kind: argDStar, node: n})
+		default:
+			out = append(out, callArg{kind: argPos, node: s.compile(mod, a)})
+		}
+	}
+	return out
+}
+
+// elemsNode is the node of the elements obtained by iterating src.
+func (s *solver) elemsNode(src int32, caller, site int32) int32 {
+	if src < 0 {
+		return -1
+	}
+	key := siteKey{site: site, tag: -src - 1}
+	if n, ok := s.elems[key]; ok {
+		return n
+	}
+	r := s.newNode()
+	s.elems[key] = r
+	c := s.newCons(constraint{kind: cIter, base: src, result: r, caller: caller, site: site})
+	s.watch(src, c)
+	return r
+}
+
+func (s *solver) useNode(mod int32, u extract.UseID) int32 {
+	m := s.mod(mod)
+	use := &m.ir.Uses[u]
+	db := s.defBase[mod]
+	if len(use.Defs) == 1 {
+		return s.defNode[db+use.Defs[0]]
+	}
+	if len(use.Defs) > 1 {
+		r := s.newNode()
+		for _, d := range use.Defs {
+			s.edge(s.defNode[db+d], r)
+		}
+		return r
+	}
+	if use.Target == 0 {
+		return s.moduleNameNode(mod, use.Name)
+	}
+	return s.allDefsNode(s.gscope(mod, use.Target), use.Name)
+}
+
+func (s *solver) compileStore(mod int32, st extract.Store) {
+	m := s.mod(mod)
+	t := &m.ir.Exprs[st.Target]
+	g := s.gscope(mod, t.Scope)
+	val := s.compile(mod, st.Value)
+	base := s.compile(mod, t.X)
+	if base < 0 || val < 0 {
+		return
+	}
+	switch t.Kind {
+	case extract.ExprAttr:
+		c := s.newCons(constraint{kind: cAttrStore, base: base, name: t.Str, val: val, caller: s.caller[g]})
+		s.watch(base, c)
+	case extract.ExprSubscript:
+		key := s.compile(mod, t.Y)
+		c := s.newCons(constraint{kind: cSubStore, base: base, key: key, val: val})
+		s.watch(base, c)
+		s.watch(key, c)
+	}
+}
+
+// noteUnresolved remembers a call whose callee may stay unknown, for the
+// name-matching fallback.
+func (s *solver) noteUnresolved(mod int32, fx extract.ExprID, caller, fn int32) {
+	if fx == extract.NoExpr {
+		return
+	}
+	e := &s.mod(mod).ir.Exprs[fx]
+	switch e.Kind {
+	case extract.ExprAttr:
+		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: e.Str, attr: true})
+	case extract.ExprName:
+		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: e.Str})
+	}
+}

@@ -1,0 +1,530 @@
+package callgraph
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/query4code/query4code/services/parser/internal/extract"
+	"github.com/query4code/query4code/services/parser/internal/pystd"
+)
+
+// scopeRef locates a scope of the program.
+type scopeRef struct {
+	mod   int32 // module index
+	local extract.ScopeID
+}
+
+type solver struct {
+	ctx   context.Context
+	files []File
+	ix    *moduleIndex
+
+	scopes    []scopeRef
+	scopeBase []int32 // per module
+	defBase   []int32
+	exprBase  []int32
+	useBase   []int32
+
+	nodes []node
+	wl    []int32
+	edges map[uint64]struct{}
+	vals  *values
+	cons  []constraint
+
+	defNode   []int32 // per global def
+	exprNode  []int32 // per global expr; exprPending until compiled
+	retNode   []int32 // per global scope (functions)
+	yieldNode []int32
+	caller    []int32 // per global scope: the function or module its code is attributed to
+
+	allDefs     map[nameKey]int32
+	modAttr     map[nameKey]int32
+	modName     map[nameKey]int32
+	instField   map[nameKey]int32
+	containers  []container
+	containerAt map[siteKey]int32
+	elems       map[siteKey]int32
+	sites       map[siteKey]int32
+	classes     map[int32]*classInfo
+	lookups     []lookup
+	// pendingLookups wait for the worklist to drain before their first evaluation.
+	pendingLookups []int32
+	lookupAt       map[lookupKey]int32
+	superBound     map[[2]int32]bool
+	trackedStr     map[string]bool
+	storeTarget    map[int32]bool
+
+	// Results.
+	callEdges    map[[2]int32]EdgeKind
+	builtinCalls map[int32]map[string]bool
+	delivered    map[[2]int32]bool
+	bound        map[[2]int32]bool
+	extCall      map[int32]map[string]int
+	unresolved   []unresolvedCall
+	decorators   []int32 // call constraints that apply decorators
+	keyLoads     []int32 // subscript loads with a computed key
+	calls        int
+	saturated    int // values dropped at full nodes
+}
+
+type nameKey struct {
+	scope int32
+	name  string
+}
+
+type siteKey struct {
+	site int32
+	tag  int32
+}
+
+type lookupKey struct {
+	kind  lookupKind
+	class int32
+	name  string
+	after int32
+	recv  int32
+}
+
+type unresolvedCall struct {
+	caller int32
+	fn     int32 // callee node (-1 when the callee expression has no value)
+	name   string
+	attr   bool
+}
+
+const exprPending int32 = -2
+
+func newSolver(ctx context.Context, files []File) *solver {
+	s := &solver{
+		ctx: ctx, files: files, ix: newModuleIndex(files),
+		edges: map[uint64]struct{}{}, vals: newValues(),
+		allDefs: map[nameKey]int32{}, modAttr: map[nameKey]int32{}, modName: map[nameKey]int32{},
+		instField: map[nameKey]int32{}, containerAt: map[siteKey]int32{}, elems: map[siteKey]int32{},
+		sites: map[siteKey]int32{}, classes: map[int32]*classInfo{}, lookupAt: map[lookupKey]int32{}, superBound: map[[2]int32]bool{},
+		trackedStr: map[string]bool{}, storeTarget: map[int32]bool{},
+		callEdges: map[[2]int32]EdgeKind{}, builtinCalls: map[int32]map[string]bool{}, delivered: map[[2]int32]bool{}, bound: map[[2]int32]bool{},
+		extCall: map[int32]map[string]int{},
+	}
+	var nScopes, nDefs, nExprs, nUses int32
+	for _, m := range s.ix.mods {
+		s.scopeBase = append(s.scopeBase, nScopes)
+		s.defBase = append(s.defBase, nDefs)
+		s.exprBase = append(s.exprBase, nExprs)
+		s.useBase = append(s.useBase, nUses)
+		if m.ir == nil {
+			continue
+		}
+		for k := range m.ir.Scopes {
+			s.scopes = append(s.scopes, scopeRef{mod: int32(len(s.scopeBase) - 1), local: extract.ScopeID(k)})
+		}
+		nScopes += int32(len(m.ir.Scopes))
+		nDefs += int32(len(m.ir.Defs))
+		nExprs += int32(len(m.ir.Exprs))
+		nUses += int32(len(m.ir.Uses))
+	}
+	s.defNode = make([]int32, nDefs)
+	s.exprNode = make([]int32, nExprs)
+	for k := range s.exprNode {
+		s.exprNode[k] = exprPending
+	}
+	s.retNode = make([]int32, nScopes)
+	s.yieldNode = make([]int32, nScopes)
+	s.caller = make([]int32, nScopes)
+	s.nodes = make([]node, 0, int(nDefs)+int(nExprs))
+	s.cons = make([]constraint, 0, int(nExprs)/2)
+	return s
+}
+
+func (s *solver) mod(k int32) *module { return s.ix.mods[k] }
+func (s *solver) scope(g int32) *extract.Scope {
+	r := s.scopes[g]
+	return &s.ix.mods[r.mod].ir.Scopes[r.local]
+}
+func (s *solver) gscope(mod int32, local extract.ScopeID) int32 {
+	return s.scopeBase[mod] + local
+}
+
+// ---- setup ----
+
+func (s *solver) setup() error {
+	for mi, m := range s.ix.mods {
+		if m.ir == nil {
+			continue
+		}
+		s.collectTracked(m.ir)
+		for k := range m.ir.Defs {
+			s.defNode[s.defBase[mi]+int32(k)] = s.newNode()
+		}
+		for k := range m.ir.Scopes {
+			g := s.gscope(int32(mi), extract.ScopeID(k))
+			sc := &m.ir.Scopes[k]
+			s.retNode[g], s.yieldNode[g] = -1, -1
+			if sc.Kind == extract.ScopeFunction || sc.Kind == extract.ScopeLambda {
+				s.retNode[g] = s.newNode()
+				if sc.IsGenerator {
+					s.yieldNode[g] = s.newNode()
+				}
+			}
+			if sc.Kind == extract.ScopeClass {
+				s.classInfo(g)
+			}
+			c := g
+			for s.scope(c).Kind == extract.ScopeClass {
+				c = s.gscope(int32(mi), s.scope(c).Parent)
+			}
+			s.caller[g] = c
+		}
+		for k := range m.ir.Stores {
+			st := m.ir.Stores[k]
+			s.storeTarget[s.exprBase[mi]+st.Target] = true
+		}
+	}
+	for mi, m := range s.ix.mods {
+		if m.ir == nil {
+			continue
+		}
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		mod := int32(mi)
+		// Expressions are compiled on demand from what has effects: calls,
+		// raise, iteration and with (below), definitions, stores, returns
+		// and bases. Loads whose value nothing uses (operands of arithmetic
+		// or comparisons, conditions) never become nodes.
+		for k := range m.ir.Exprs {
+			switch m.ir.Exprs[k].Kind {
+			case extract.ExprCall, extract.ExprRaise, extract.ExprIter, extract.ExprEnter:
+				s.compile(mod, extract.ExprID(k))
+			}
+		}
+		for k := range m.ir.Defs {
+			d := &m.ir.Defs[k]
+			if d.Kind == extract.DefValue {
+				s.edge(s.compile(mod, d.Value), s.defNode[s.defBase[mi]+int32(k)])
+			}
+		}
+		for _, st := range m.ir.Stores {
+			s.compileStore(mod, st)
+		}
+		for k := range m.ir.Scopes {
+			s.setupScope(mod, extract.ScopeID(k))
+		}
+	}
+	return nil
+}
+
+// collectTracked records string literals used as keys, so that constants
+// flowing to subscripts can pick dict slots.
+func (s *solver) collectTracked(ir *extract.Module) {
+	for k := range ir.Exprs {
+		e := &ir.Exprs[k]
+		switch e.Kind {
+		case extract.ExprPair:
+			if e.X != extract.NoExpr && ir.Exprs[e.X].Kind == extract.ExprStr {
+				s.trackedStr[ir.Exprs[e.X].Str] = true
+			}
+		case extract.ExprSubscript:
+			if e.Y != extract.NoExpr && ir.Exprs[e.Y].Kind == extract.ExprStr {
+				s.trackedStr[ir.Exprs[e.Y].Str] = true
+			}
+		case extract.ExprCall:
+			if fx := e.X; fx != extract.NoExpr && ir.Exprs[fx].Kind == extract.ExprName && len(e.Args) >= 2 {
+				switch ir.Exprs[fx].Str {
+				case "getattr", "setattr", "hasattr":
+					if a := ir.Exprs[e.Args[1]]; a.Kind == extract.ExprStr {
+						s.trackedStr[a.Str] = true
+					}
+				}
+			}
+		}
+	}
+}
+
+func (s *solver) setupScope(mod int32, local extract.ScopeID) {
+	g := s.gscope(mod, local)
+	sc := s.scope(g)
+	for _, r := range sc.Returns {
+		s.edge(s.compile(mod, r), s.retNode[g])
+	}
+	for _, y := range sc.Yields {
+		s.edge(s.compile(mod, y), s.yieldNode[g])
+	}
+	db := s.defBase[mod]
+	for k, p := range sc.Params {
+		pn := s.defNode[db+p.Def]
+		if p.Default != extract.NoExpr {
+			s.edge(s.compile(mod, p.Default), pn)
+		}
+		switch p.Kind {
+		case extract.ParamVarArgs:
+			s.add(pn, s.containerVal(siteKey{site: -1 - g, tag: 1}, ctTuple, -1))
+		case extract.ParamKwArgs:
+			s.add(pn, s.containerVal(siteKey{site: -1 - g, tag: 2}, ctDict, -1))
+		}
+		if k == 0 && sc.Kind == extract.ScopeFunction && !sc.IsStatic && sc.Parent >= 0 {
+			parent := s.gscope(mod, sc.Parent)
+			if s.scope(parent).Kind == extract.ScopeClass && p.Kind == extract.ParamPositional {
+				if sc.IsClassMethod {
+					s.add(pn, s.vals.intern(value{kind: vClass, a: parent}))
+				} else {
+					s.add(pn, s.vals.intern(value{kind: vInst, a: parent}))
+				}
+			}
+		}
+	}
+	if sc.Kind == extract.ScopeClass {
+		ci := s.classInfo(g)
+		for _, b := range sc.Bases {
+			n := s.compile(mod, b)
+			ci.baseNodes = append(ci.baseNodes, n)
+		}
+		c := s.newCons(constraint{kind: cBases, class: g})
+		for _, n := range ci.baseNodes {
+			s.watch(n, c)
+		}
+	}
+}
+
+// ---- values and containers ----
+
+func (s *solver) constNode(v int32) int32 {
+	n := s.newNode()
+	s.add(n, v)
+	return n
+}
+
+func (s *solver) strConst(str string) int32 {
+	return s.vals.intern(value{kind: vConst, s: "s:" + str})
+}
+
+func (s *solver) intConst(i int64) int32 {
+	return s.vals.intern(value{kind: vConst, s: "i:" + strconv.FormatInt(i, 10)})
+}
+
+// containerVal returns the value of the container created at site.
+func (s *solver) containerVal(site siteKey, kind containerKind, length int32) int32 {
+	if c, ok := s.containerAt[site]; ok {
+		return s.containers[c].val
+	}
+	c := int32(len(s.containers))
+	any := s.newNode()
+	v := s.vals.intern(value{kind: vContainer, a: c})
+	s.containers = append(s.containers, container{kind: kind, length: length, any: any, all: -1, keys: -1, val: v})
+	s.containerAt[site] = c
+	return v
+}
+
+// slot returns the node holding values stored under constant key k.
+func (s *solver) slot(c int32, k int32) int32 {
+	ct := &s.containers[c]
+	if n, ok := ct.slots[k]; ok {
+		return n
+	}
+	n := s.newNode()
+	ct = &s.containers[c]
+	if ct.slots == nil {
+		ct.slots = map[int32]int32{}
+	}
+	ct.slots[k] = n
+	if ct.all >= 0 {
+		s.edge(n, ct.all)
+	}
+	if ct.kind == ctDict {
+		s.add(s.keysNode(c), k)
+	}
+	return n
+}
+
+// allNode is the union of every slot of container c.
+func (s *solver) allNode(c int32) int32 {
+	if s.containers[c].all >= 0 {
+		return s.containers[c].all
+	}
+	n := s.newNode()
+	s.containers[c].all = n
+	s.edge(s.containers[c].any, n)
+	for _, sn := range s.sortedSlots(c) {
+		s.edge(sn, n)
+	}
+	return n
+}
+
+func (s *solver) sortedSlots(c int32) []int32 {
+	ct := &s.containers[c]
+	keys := make([]int32, 0, len(ct.slots))
+	for k := range ct.slots {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool { return keys[a] < keys[b] })
+	out := make([]int32, len(keys))
+	for i, k := range keys {
+		out[i] = ct.slots[k]
+	}
+	return out
+}
+
+func (s *solver) keysNode(c int32) int32 {
+	if s.containers[c].keys < 0 {
+		s.containers[c].keys = s.newNode()
+	}
+	return s.containers[c].keys
+}
+
+// ---- names ----
+
+func (s *solver) allDefsNode(g int32, name string) int32 {
+	key := nameKey{g, name}
+	if n, ok := s.allDefs[key]; ok {
+		return n
+	}
+	n := s.newNode()
+	s.allDefs[key] = n
+	r := s.scopes[g]
+	db := s.defBase[r.mod]
+	for _, d := range s.scope(g).Locals[name] {
+		s.edge(s.defNode[db+d], n)
+	}
+	return n
+}
+
+// moduleAttrNode is `module.name` seen from outside: the module's global,
+// a submodule, or a name it star-imports.
+func (s *solver) moduleAttrNode(mod int32, name string) int32 {
+	key := nameKey{mod, name}
+	if n, ok := s.modAttr[key]; ok {
+		return n
+	}
+	n := s.newNode()
+	s.modAttr[key] = n
+	m := s.mod(mod)
+	if sub := s.ix.lookup(m.name + "." + name); sub >= 0 {
+		s.add(n, s.vals.intern(value{kind: vModule, a: int32(sub)}))
+	}
+	if m.ir == nil {
+		return n
+	}
+	g := s.gscope(mod, 0)
+	_, local := m.ir.Scopes[0].Locals[name]
+	if local || len(m.ir.Scopes[0].StarImports) == 0 {
+		s.edge(s.allDefsNode(g, name), n)
+		if local {
+			return n
+		}
+	}
+	s.starLookup(mod, name, n)
+	return n
+}
+
+// starLookup adds name as seen through the star imports of mod.
+func (s *solver) starLookup(mod int32, name string, into int32) {
+	m := s.mod(mod)
+	if strings.HasPrefix(name, "_") {
+		return
+	}
+	for _, im := range m.ir.Scopes[0].StarImports {
+		imp := &m.ir.Imports[im]
+		target := s.importTarget(mod, imp)
+		if target >= 0 {
+			tm := s.mod(int32(target))
+			if tm.ir != nil && tm.ir.HasAll && !contains(tm.ir.DunderAll, name) {
+				continue
+			}
+			s.edge(s.moduleAttrNode(int32(target), name), into)
+			continue
+		}
+		if imp.Level == 0 && imp.Module != "" && !pystd.IsBuiltin(name) && len(m.ir.Scopes[0].StarImports) == 1 {
+			s.add(into, s.vals.intern(value{kind: vExternal, s: imp.Module + "." + name}))
+		}
+	}
+}
+
+func contains(list []string, x string) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// moduleNameNode resolves a global name read inside module mod.
+func (s *solver) moduleNameNode(mod int32, name string) int32 {
+	key := nameKey{mod, name}
+	if n, ok := s.modName[key]; ok {
+		return n
+	}
+	m := s.mod(mod)
+	g := s.gscope(mod, 0)
+	var n int32
+	if _, local := m.ir.Scopes[0].Locals[name]; local {
+		n = s.allDefsNode(g, name)
+	} else {
+		n = s.newNode()
+		if len(m.ir.Scopes[0].StarImports) > 0 {
+			s.starLookup(mod, name, n)
+		}
+		if pystd.IsBuiltin(name) {
+			s.add(n, s.vals.intern(value{kind: vBuiltin, s: name}))
+		}
+	}
+	s.modName[key] = n
+	return n
+}
+
+// importTarget resolves the module an import statement names, or -1.
+func (s *solver) importTarget(mod int32, imp *extract.Import) int {
+	if imp.Level > 0 {
+		_, k := s.ix.resolveRelative(imp.Level, imp.Module, int(mod))
+		return k
+	}
+	return s.ix.resolveAbsolute(imp.Module, int(mod))
+}
+
+// importNode is the value an import binds.
+func (s *solver) importNode(mod int32, id extract.ImportID) int32 {
+	m := s.mod(mod)
+	imp := &m.ir.Imports[id]
+	n := s.newNode()
+	if imp.Name == "" {
+		target := s.ix.resolveAbsolute(imp.Module, int(mod))
+		switch {
+		case target >= 0 && imp.BindsTop:
+			if top := s.ix.topOf(target, imp.Module); top >= 0 {
+				s.add(n, s.vals.intern(value{kind: vModule, a: int32(top)}))
+			}
+		case target >= 0:
+			s.add(n, s.vals.intern(value{kind: vModule, a: int32(target)}))
+		case imp.BindsTop:
+			top, _, _ := strings.Cut(imp.Module, ".")
+			if t := s.ix.resolveAbsolute(top, int(mod)); t >= 0 {
+				s.add(n, s.vals.intern(value{kind: vModule, a: int32(t)}))
+			} else {
+				s.add(n, s.vals.intern(value{kind: vExternal, s: top}))
+			}
+		default:
+			s.add(n, s.vals.intern(value{kind: vExternal, s: imp.Module}))
+		}
+		return n
+	}
+	var target int
+	var full string
+	if imp.Level > 0 {
+		full, target = s.ix.resolveRelative(imp.Level, imp.Module, int(mod))
+	} else {
+		full, target = imp.Module, s.ix.resolveAbsolute(imp.Module, int(mod))
+	}
+	switch {
+	case target >= 0:
+		s.edge(s.moduleAttrNode(int32(target), imp.Name), n)
+	case full != "" && imp.Level > 0:
+		// A relative import of a module the walker did not see (excluded or broken).
+		if sub := s.ix.lookup(full + "." + imp.Name); sub >= 0 {
+			s.add(n, s.vals.intern(value{kind: vModule, a: int32(sub)}))
+		}
+	case imp.Level == 0:
+		s.add(n, s.vals.intern(value{kind: vExternal, s: imp.Module + "." + imp.Name}))
+	}
+	return n
+}

@@ -1,0 +1,240 @@
+package callgraph
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/query4code/query4code/services/parser/internal/extract"
+)
+
+// maxFallbackRounds bounds the re-solving after fallbacks (decorators whose
+// result is unknown, subscripts whose key stays unknown).
+const maxFallbackRounds = 8
+
+// Resolve builds the call graph of the given files.
+func Resolve(ctx context.Context, files []File) (*Graph, error) {
+	s := newSolver(ctx, files)
+	if err := s.setup(); err != nil {
+		return nil, fmt.Errorf("call graph setup: %w", err)
+	}
+	for round := 0; ; round++ {
+		if err := s.solve(); err != nil {
+			return nil, err
+		}
+		if round >= maxFallbackRounds || !s.applyFallbacks() {
+			break
+		}
+	}
+	s.nameMatch()
+	return s.graph(), nil
+}
+
+// solve runs the worklist, checking for cancellation now and then.
+func (s *solver) solve() error {
+	for len(s.wl) > 0 || len(s.pendingLookups) > 0 {
+		if len(s.wl) == 0 {
+			pending := s.pendingLookups
+			s.pendingLookups = nil
+			for _, l := range pending {
+				if !s.lookups[l].evaluated {
+					s.refresh(l)
+				}
+			}
+			continue
+		}
+		if err := s.ctx.Err(); err != nil {
+			return fmt.Errorf("call graph resolution: %w", err)
+		}
+		// Process a bounded batch between cancellation checks.
+		limit := 20000
+		for len(s.wl) > 0 && limit > 0 {
+			limit--
+			s.step()
+		}
+	}
+	return nil
+}
+
+func (s *solver) step() {
+	n := s.wl[len(s.wl)-1]
+	s.wl = s.wl[:len(s.wl)-1]
+	nd := &s.nodes[n]
+	nd.inWL = false
+	start, end := nd.done, int32(len(nd.vals))
+	if start == end {
+		return
+	}
+	nd.done = end
+	delta := nd.vals[start:end:end]
+	for k := 0; k < len(s.nodes[n].succ); k++ {
+		to := s.nodes[n].succ[k]
+		for _, v := range delta {
+			s.add(to, v)
+		}
+	}
+	for k := 0; k < len(s.nodes[n].subs); k++ {
+		s.fire(s.nodes[n].subs[k], n, delta)
+	}
+}
+
+// applyFallbacks handles what the fixpoint left unknown and reports whether
+// anything changed.
+func (s *solver) applyFallbacks() bool {
+	changed := false
+	for _, ci := range s.decorators {
+		c := &s.cons[ci]
+		if s.hasCallable(c.result) || c.index == raiseOnly {
+			continue
+		}
+		// The decorator's result is unknown (external, builtin, or opaque):
+		// assume it returns the decorated function or class.
+		if len(c.args) > 0 && c.args[0].node >= 0 {
+			for _, v := range s.nodes[c.args[0].node].vals {
+				if s.add(c.result, v) {
+					changed = true
+				}
+			}
+		}
+	}
+	for _, ci := range s.keyLoads {
+		c := &s.cons[ci]
+		if c.flag || c.key < 0 || len(s.nodes[c.key].vals) > 0 {
+			continue
+		}
+		// The key never got a constant: read every slot.
+		c.flag = true
+		for _, v := range s.nodes[c.base].vals {
+			if val := s.vals.list[v]; val.kind == vContainer {
+				s.edge(s.allNode(val.a), c.result)
+				changed = true
+			}
+		}
+	}
+	return changed || len(s.wl) > 0
+}
+
+func (s *solver) hasCallable(n int32) bool {
+	for _, v := range s.nodes[n].vals {
+		switch s.vals.list[v].kind {
+		case vFunc, vBound, vClass, vInst:
+			return true
+		}
+	}
+	return false
+}
+
+// nameMatch links calls whose callee stayed unknown to the single
+// repository function or method of that name, as a weaker kind of edge.
+func (s *solver) nameMatch() {
+	methods := map[string][]int32{}
+	functions := map[string][]int32{}
+	for g := range s.scopes {
+		sc := s.scope(int32(g))
+		if sc.Kind != extract.ScopeFunction {
+			continue
+		}
+		if s.methodScope(int32(g)) {
+			methods[sc.Name] = append(methods[sc.Name], int32(g))
+		} else if sc.Parent == 0 {
+			functions[sc.Name] = append(functions[sc.Name], int32(g))
+		}
+	}
+	for _, u := range s.unresolved {
+		if u.fn >= 0 && len(s.nodes[u.fn].vals) > 0 {
+			continue
+		}
+		if isDunder(u.name) {
+			continue
+		}
+		var cands []int32
+		if u.attr {
+			cands = methods[u.name]
+		} else {
+			cands = functions[u.name]
+		}
+		if len(cands) == 1 {
+			s.addEdge(u.caller, cands[0], EdgeNameMatched)
+		}
+	}
+}
+
+// Graph is the resolved call graph of a repository.
+type Graph struct {
+	Modules []Module
+	// Scopes lists every module, class, function and lambda.
+	Scopes []Scope
+	// Callees of each scope (functions and modules), sorted by callee.
+	Callees [][]Callee
+	// External calls per scope: dotted API path -> call sites.
+	External []map[string]int
+	// Builtins called per scope (for the PyCG output).
+	Builtins [][]string
+	// Calls is the number of call sites seen.
+	Calls int
+}
+
+// Module is one module of the repository.
+type Module struct {
+	Name string
+	Path string // "" for namespace packages
+	File int    // index into the files given to Resolve, -1 for namespace packages
+}
+
+// Scope is one scope of the program.
+type Scope struct {
+	Module int32
+	Local  extract.ScopeID
+	// Name is the dotted PyCG-style name: module, module.Class.method,
+	// module.func.<lambda1>.
+	Name string
+	// MRO lists the class's repository bases in method resolution order
+	// (classes only; the class itself first).
+	MRO []int32
+}
+
+// Callee is one outgoing edge.
+type Callee struct {
+	Scope int32
+	Kind  EdgeKind
+}
+
+func (s *solver) graph() *Graph {
+	g := &Graph{Calls: s.calls}
+	for _, m := range s.ix.mods {
+		g.Modules = append(g.Modules, Module{Name: m.name, Path: m.path, File: m.file})
+	}
+	g.Scopes = make([]Scope, len(s.scopes))
+	for k, r := range s.scopes {
+		sc := s.scope(int32(k))
+		name := s.ix.mods[r.mod].name
+		if sc.QualName != "" {
+			name += "." + sc.QualName
+		}
+		g.Scopes[k] = Scope{Module: r.mod, Local: r.local, Name: name}
+		if sc.Kind == extract.ScopeClass {
+			g.Scopes[k].MRO = append([]int32(nil), s.classInfo(int32(k)).mro...)
+		}
+	}
+	g.Callees = make([][]Callee, len(s.scopes))
+	for key, kind := range s.callEdges {
+		g.Callees[key[0]] = append(g.Callees[key[0]], Callee{Scope: key[1], Kind: kind})
+	}
+	for k := range g.Callees {
+		sort.Slice(g.Callees[k], func(a, b int) bool { return g.Callees[k][a].Scope < g.Callees[k][b].Scope })
+	}
+	g.External = make([]map[string]int, len(s.scopes))
+	for caller, m := range s.extCall {
+		g.External[caller] = m
+	}
+	g.Builtins = make([][]string, len(s.scopes))
+	for caller, set := range s.builtinCalls {
+		names := make([]string, 0, len(set))
+		for n := range set {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		g.Builtins[caller] = names
+	}
+	return g
+}

@@ -1,0 +1,206 @@
+// Package extract turns one Python file into a small intermediate
+// representation for call resolution: scopes (module, classes, functions,
+// lambdas), definitions, imports and expressions, with the reaching
+// definitions of every name use inside its scope.
+package extract
+
+// ScopeKind tells what a scope is.
+type ScopeKind uint8
+
+// Scope kinds.
+const (
+	ScopeModule ScopeKind = iota
+	ScopeClass
+	ScopeFunction
+	ScopeLambda
+)
+
+// ParamKind tells how a parameter receives arguments.
+type ParamKind uint8
+
+// Parameter kinds.
+const (
+	ParamPositional  ParamKind = iota // positional or keyword
+	ParamKeywordOnly                  // after * or *args
+	ParamVarArgs                      // *args
+	ParamKwArgs                       // **kwargs
+)
+
+// Param is one parameter of a function or lambda.
+type Param struct {
+	Name    string
+	Kind    ParamKind
+	Default ExprID // NoExpr when there is none
+	Def     DefID
+}
+
+// Scope is a module, class, function or lambda.
+type Scope struct {
+	Kind      ScopeKind
+	Name      string // "" for the module, "<lambdaN>" for lambdas
+	QualName  string // dotted path inside the module ("" for the module)
+	Parent    ScopeID
+	StartLine int // 1-based; decorators included
+	EndLine   int
+	StartByte uint32 // code span, decorators included
+	EndByte   uint32
+	// DefLine is the line of the def/class keyword (after decorators).
+	DefLine    int
+	Docstring  string
+	Signature  string
+	Decorators []string // decorator expressions as written, without '@'
+	Bases      []ExprID // class bases, in order
+	Params     []Param
+	Returns    []ExprID
+	Yields     []ExprID
+	// IsGenerator: the body yields, so a call returns an iterator of Yields.
+	IsGenerator   bool
+	IsAsync       bool
+	IsStatic      bool // @staticmethod
+	IsClassMethod bool // @classmethod
+	IsProperty    bool // @property or @cached_property
+	// Trivial: the body is only pass, ..., a docstring or raise NotImplementedError.
+	Trivial bool
+	// DefOf is the definition that binds this function or class in its parent.
+	DefOf DefID
+	// Locals maps a name to all of its definitions in this scope.
+	Locals      map[string][]DefID
+	Globals     map[string]bool
+	Nonlocals   map[string]bool
+	StarImports []ImportID
+	// LambdaCount numbers lambdas defined directly in this scope.
+	LambdaCount int
+	events      []event
+}
+
+// ScopeID indexes Module.Scopes; the module scope is 0.
+type ScopeID = int32
+
+// DefID indexes Module.Defs.
+type DefID = int32
+
+// ExprID indexes Module.Exprs; NoExpr means absent or valueless.
+type ExprID = int32
+
+// UseID indexes Module.Uses.
+type UseID = int32
+
+// ImportID indexes Module.Imports.
+type ImportID = int32
+
+// NoExpr is the ExprID of an absent expression.
+const NoExpr ExprID = -1
+
+// DefKind says where a definition's value comes from.
+type DefKind uint8
+
+// Definition kinds.
+const (
+	DefValue DefKind = iota // Value
+	DefParam                // a parameter: values come from call sites
+)
+
+// Def binds Name in Scope.
+type Def struct {
+	Name  string
+	Scope ScopeID // scope that owns the variable (after global/nonlocal)
+	From  ScopeID // scope whose code performs the binding
+	Kind  DefKind
+	Value ExprID // DefValue
+	Param int32  // DefParam: index into the function's Params
+	Line  int32
+}
+
+// Use is one read of a name.
+type Use struct {
+	Name  string
+	Scope ScopeID // where the read happens
+	// Defs are the reaching definitions in the reading scope, when the name
+	// is bound there and a definition reaches the read.
+	Defs []DefID
+	// Target is the scope whose definitions of Name (all of them) the read
+	// sees when Defs does not settle it; -1 when Defs does.
+	Target ScopeID
+}
+
+// Import is one imported name.
+type Import struct {
+	Module string // dotted module as written, without leading dots
+	Level  int    // number of leading dots of a relative import
+	Name   string // `from Module import Name`; "" for `import Module`
+	// BindsTop: `import a.b.c` without alias binds the top package a.
+	BindsTop bool
+	Star     bool
+	Line     int32
+}
+
+// ExprKind is the shape of an expression.
+type ExprKind uint8
+
+// Expression kinds.
+const (
+	ExprOpaque        ExprKind = iota // unknown value; Args are evaluated for their effects
+	ExprName                          // Use
+	ExprAttr                          // X.Str
+	ExprCall                          // X(Args...); Flag marks a decorator application
+	ExprSubscript                     // X[Y]
+	ExprSlice                         // X[Int:...]; Flag marks an unknown start
+	ExprTuple                         // Args (ExprStarred elements allowed)
+	ExprList                          // Args
+	ExprSet                           // Args
+	ExprDict                          // Args of ExprPair and ExprDoubleStarred
+	ExprPair                          // X: Y
+	ExprFunc                          // the function or lambda scope Int
+	ExprClass                         // the class scope Int
+	ExprStr                           // constant Str
+	ExprInt                           // constant Int
+	ExprUnion                         // any of Args (a or b, a if c else b)
+	ExprStarred                       // *X
+	ExprDoubleStarred                 // **X
+	ExprKeyword                       // Str=X in a call
+	ExprUnpack                        // element Int of X; Flag: starred target taking the rest, Int2 elements after it
+	ExprIter                          // elements produced by iterating X (for loops, comprehensions)
+	ExprEnter                         // value bound by `with X as ...`
+	ExprComp                          // comprehension building a container of X (Int: ExprList, ExprSet, ExprDict or ExprIter)
+	ExprImport                        // the value of import Int
+	ExprRaise                         // raise X (a class is instantiated)
+)
+
+// Expr is one expression.
+type Expr struct {
+	Kind  ExprKind
+	Flag  bool
+	Scope ScopeID
+	Line  int32
+	Str   string
+	Int   int64
+	Int2  int32
+	X     ExprID
+	Y     ExprID
+	Use   UseID
+	Args  []ExprID
+}
+
+// Module is the extracted content of one file.
+type Module struct {
+	Scopes  []Scope
+	Defs    []Def
+	Uses    []Use
+	Exprs   []Expr
+	Imports []Import
+	// Stores are assignments to attributes and subscripts: Target is an
+	// ExprAttr or ExprSubscript, Value what is stored.
+	Stores []Store
+	// DunderAll lists the names in a literal __all__, if any.
+	DunderAll []string
+	HasAll    bool
+	// ParseError: tree-sitter recovered from syntax errors in this file.
+	ParseError bool
+	Lines      int
+}
+
+// Store is an assignment to an attribute or a subscript.
+type Store struct {
+	Target ExprID
+	Value  ExprID
+}

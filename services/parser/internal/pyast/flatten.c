@@ -1,0 +1,144 @@
+// Parses Python source with tree-sitter and flattens the named nodes of the
+// syntax tree into a preorder array in a single call, so that Go code can
+// walk the tree without crossing cgo for every node.
+#include "flatten.h"
+
+const TSLanguage *tree_sitter_python(void);
+TSParser *ts_parser_new(void);
+void ts_parser_delete(TSParser *self);
+bool ts_parser_set_language(TSParser *self, const TSLanguage *language);
+void ts_parser_set_timeout_micros(TSParser *self, uint64_t timeout_micros);
+TSTree *ts_parser_parse_string(TSParser *self, const TSTree *old_tree, const char *string, uint32_t length);
+void ts_parser_reset(TSParser *self);
+void ts_tree_delete(TSTree *self);
+TSNode ts_tree_root_node(const TSTree *self);
+TSTreeCursor ts_tree_cursor_new(TSNode node);
+void ts_tree_cursor_delete(TSTreeCursor *self);
+TSNode ts_tree_cursor_current_node(const TSTreeCursor *self);
+TSFieldId ts_tree_cursor_current_field_id(const TSTreeCursor *self);
+bool ts_tree_cursor_goto_parent(TSTreeCursor *self);
+bool ts_tree_cursor_goto_next_sibling(TSTreeCursor *self);
+bool ts_tree_cursor_goto_first_child(TSTreeCursor *self);
+TSSymbol ts_node_symbol(TSNode self);
+uint32_t ts_node_start_byte(TSNode self);
+uint32_t ts_node_end_byte(TSNode self);
+TSPoint ts_node_start_point(TSNode self);
+TSPoint ts_node_end_point(TSNode self);
+bool ts_node_is_named(TSNode self);
+bool ts_node_is_missing(TSNode self);
+bool ts_node_has_error(TSNode self);
+uint32_t ts_language_symbol_count(const TSLanguage *self);
+const char *ts_language_symbol_name(const TSLanguage *self, TSSymbol symbol);
+uint32_t ts_language_field_count(const TSLanguage *self);
+const char *ts_language_field_name_for_id(const TSLanguage *self, TSFieldId id);
+
+const TSLanguage *q4c_language(void) { return tree_sitter_python(); }
+
+TSParser *q4c_parser_new(uint64_t timeout_micros) {
+  TSParser *p = ts_parser_new();
+  if (p == NULL) return NULL;
+  if (!ts_parser_set_language(p, tree_sitter_python())) {
+    ts_parser_delete(p);
+    return NULL;
+  }
+  ts_parser_set_timeout_micros(p, timeout_micros);
+  return p;
+}
+
+void q4c_parser_delete(TSParser *p) { ts_parser_delete(p); }
+
+TSTree *q4c_parse(TSParser *p, const char *src, uint32_t len) {
+  TSTree *t = ts_parser_parse_string(p, NULL, src, len);
+  if (t == NULL) ts_parser_reset(p);
+  return t;
+}
+
+void q4c_tree_delete(TSTree *t) { ts_tree_delete(t); }
+
+bool q4c_tree_has_error(TSTree *t) { return ts_node_has_error(ts_tree_root_node(t)); }
+
+// q4c_flatten writes up to cap named nodes of t in preorder and returns how
+// many there are; the caller retries with a larger buffer when the result
+// exceeds cap. Comments are dropped: they carry no semantics here and would
+// shift the position of children. Named descendants of anonymous nodes are
+// attached to the nearest named ancestor.
+// plain_string reports whether the string literal at [start, end) has no
+// f prefix, so its children (quotes, contents, escapes) carry nothing.
+static bool plain_string(const char *src, uint32_t start, uint32_t end) {
+  for (uint32_t i = start; i < end; i++) {
+    char c = src[i];
+    if (c == '"' || c == '\'') return true;
+    if (c == 'f' || c == 'F') return false;
+  }
+  return true;
+}
+
+long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t string_symbol, q4c_node *out, long cap) {
+  TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(t));
+  long n = 0;
+  // open[d] is the output index of the named node entered at cursor depth d,
+  // or -1 when the node at that depth was not emitted.
+  long open_small[256];
+  long *open = open_small;
+  long open_cap = 256;
+  int depth = 0;
+  bool oom = false;
+  for (;;) {
+    TSNode nd = ts_tree_cursor_current_node(&c);
+    long idx = -1;
+    TSSymbol sym = ts_node_symbol(nd);
+    bool descend = true;
+    if (ts_node_is_named(nd)) {
+      if (sym == comment_symbol) {
+        descend = false;
+      } else {
+        if (sym == string_symbol && plain_string(src, ts_node_start_byte(nd), ts_node_end_byte(nd))) descend = false;
+        idx = n;
+        if (n < cap) {
+          TSPoint sp = ts_node_start_point(nd), ep = ts_node_end_point(nd);
+          q4c_node *o = &out[n];
+          o->symbol = sym;
+          o->field = ts_tree_cursor_current_field_id(&c);
+          o->flags = (ts_node_is_missing(nd) ? 1 : 0) | (sym == (TSSymbol)-1 ? 2 : 0);
+          o->start = ts_node_start_byte(nd);
+          o->end = ts_node_end_byte(nd);
+          o->start_row = sp.row;
+          o->end_row = ep.row;
+          o->next = 0;
+        }
+        n++;
+      }
+    }
+    if (depth >= open_cap) {
+      long ncap = open_cap * 2;
+      long *grown = malloc(sizeof(long) * ncap);
+      if (grown == NULL) { oom = true; break; }
+      memcpy(grown, open, sizeof(long) * open_cap);
+      if (open != open_small) free(open);
+      open = grown;
+      open_cap = ncap;
+    }
+    open[depth] = idx;
+    if (descend && ts_tree_cursor_goto_first_child(&c)) {
+      depth++;
+      continue;
+    }
+    // Leaving nodes: close every emitted node whose subtree is finished.
+    for (;;) {
+      long done = open[depth];
+      if (done >= 0 && done < cap) out[done].next = (uint32_t)n;
+      if (ts_tree_cursor_goto_next_sibling(&c)) break;
+      if (!ts_tree_cursor_goto_parent(&c)) goto finished;
+      depth--;
+    }
+  }
+finished:
+  if (open != open_small) free(open);
+  ts_tree_cursor_delete(&c);
+  return oom ? -1 : n;
+}
+
+uint32_t q4c_symbol_count(void) { return ts_language_symbol_count(tree_sitter_python()); }
+const char *q4c_symbol_name(uint16_t s) { return ts_language_symbol_name(tree_sitter_python(), s); }
+uint32_t q4c_field_count(void) { return ts_language_field_count(tree_sitter_python()); }
+const char *q4c_field_name(uint16_t f) { return ts_language_field_name_for_id(tree_sitter_python(), f); }

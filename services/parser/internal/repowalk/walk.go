@@ -1,0 +1,278 @@
+// Package repowalk lists the Python files of a repository: include and
+// exclude globs, test and vendor directories, symlinks that stay inside the
+// root; and reads them with the checks that keep the parser safe (size cap,
+// binary content, UTF-8).
+package repowalk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Options select files.
+type Options struct {
+	Include []string // doublestar globs on slash paths relative to the root; empty: all
+	Exclude []string
+	// SkipTests drops files with a path segment containing "test".
+	SkipTests bool
+}
+
+// ValidatePatterns checks the globs of o.
+func (o Options) ValidatePatterns() error {
+	for _, p := range append(append([]string(nil), o.Include...), o.Exclude...) {
+		if !doublestar.ValidatePattern(p) {
+			return fmt.Errorf("invalid glob %q", p)
+		}
+	}
+	return nil
+}
+
+// File is a candidate source file.
+type File struct {
+	Path string // slash-separated, relative to the root
+	Abs  string // path to open
+	Size int64
+}
+
+// Reason says why a file was skipped.
+type Reason string
+
+// Reasons for skipping a file.
+const (
+	ReasonTooLarge       Reason = "larger than the size cap"
+	ReasonBinary         Reason = "binary content (NUL bytes)"
+	ReasonNotUTF8        Reason = "not valid UTF-8"
+	ReasonSymlinkOutside Reason = "symlink leaves the repository"
+	ReasonSymlinkDir     Reason = "symlinked directory not followed"
+	ReasonUnreadable     Reason = "unreadable"
+)
+
+// Skipped is a file that was not parsed.
+type Skipped struct {
+	Path   string
+	Reason Reason
+	Detail string
+}
+
+// prunedDirs are never entered: version control, caches, vendored
+// dependencies and virtual environments.
+var prunedDirs = map[string]bool{
+	"__pycache__": true, "node_modules": true, "site-packages": true, "dist-packages": true,
+}
+
+// Walk lists the .py files under root (an absolute, symlink-free directory)
+// in path order, with the files it refused.
+func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, error) {
+	var files []File
+	var skipped []Skipped
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			skipped = append(skipped, Skipped{Path: filepath.ToSlash(rel), Reason: ReasonUnreadable, Detail: err.Error()})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if p == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return fmt.Errorf("relative path of %s: %w", p, err)
+		}
+		rel = filepath.ToSlash(rel)
+		name := d.Name()
+		if d.IsDir() {
+			if skipDir(p, name) || matchAny(opts.Exclude, rel) || (opts.SkipTests && isTestSegment(name)) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".py") || !selected(opts, rel) {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			f, skip := resolveSymlink(root, p, rel)
+			if skip != nil {
+				skipped = append(skipped, *skip)
+			} else if f != nil {
+				files = append(files, *f)
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			// An unreadable file is reported and skipped; the walk goes on.
+			skipped = append(skipped, Skipped{Path: rel, Reason: ReasonUnreadable, Detail: err.Error()})
+			return nil //nolint:nilerr // recorded in skipped
+		}
+		files = append(files, File{Path: rel, Abs: p, Size: info.Size()})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("walking %s: %w", root, err)
+	}
+	sort.Slice(files, func(a, b int) bool { return files[a].Path < files[b].Path })
+	return files, skipped, nil
+}
+
+func skipDir(abs, name string) bool {
+	if strings.HasPrefix(name, ".") || prunedDirs[name] {
+		return true
+	}
+	// A virtual environment.
+	if _, err := os.Lstat(filepath.Join(abs, "pyvenv.cfg")); err == nil {
+		return true
+	}
+	return false
+}
+
+func selected(opts Options, rel string) bool {
+	if len(opts.Include) > 0 && !matchAny(opts.Include, rel) {
+		return false
+	}
+	if matchAny(opts.Exclude, rel) {
+		return false
+	}
+	if opts.SkipTests {
+		for _, seg := range strings.Split(rel, "/") {
+			if isTestSegment(seg) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isTestSegment applies the paper's rule: a path segment containing "test".
+func isTestSegment(seg string) bool {
+	return strings.Contains(strings.ToLower(seg), "test")
+}
+
+func matchAny(patterns []string, rel string) bool {
+	for _, p := range patterns {
+		if ok, _ := doublestar.Match(p, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveSymlink accepts a symlink to a regular file inside root.
+func resolveSymlink(root, p, rel string) (*File, *Skipped) {
+	target, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: err.Error()}
+	}
+	if !Within(root, target) {
+		return nil, &Skipped{Path: rel, Reason: ReasonSymlinkOutside, Detail: target}
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: err.Error()}
+	}
+	if info.IsDir() {
+		return nil, &Skipped{Path: rel, Reason: ReasonSymlinkDir}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil
+	}
+	return &File{Path: rel, Abs: target, Size: info.Size()}, nil
+}
+
+// Within reports whether p is root or below it (both cleaned, absolute).
+func Within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return false
+	}
+	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel))
+}
+
+// ErrSkip wraps the reason a file could not be used.
+var ErrSkip = errors.New("file skipped")
+
+// SkipError carries the reason of a skipped file.
+type SkipError struct {
+	Reason Reason
+	Detail string
+}
+
+func (e *SkipError) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("%s: %s", e.Reason, e.Detail)
+	}
+	return string(e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrSkip) true.
+func (e *SkipError) Unwrap() error { return ErrSkip }
+
+// ReadSource reads a file for parsing: at most maxBytes, no NUL bytes,
+// valid UTF-8 (a UTF-8 byte order mark is removed).
+func ReadSource(f File, maxBytes int64) ([]byte, error) {
+	if maxBytes > 0 && f.Size > maxBytes {
+		return nil, &SkipError{Reason: ReasonTooLarge, Detail: fmt.Sprintf("%d bytes", f.Size)}
+	}
+	fh, err := os.Open(f.Abs)
+	if err != nil {
+		return nil, &SkipError{Reason: ReasonUnreadable, Detail: err.Error()}
+	}
+	defer func() { _ = fh.Close() }() // read-only: nothing to flush
+	limit := maxBytes
+	if limit <= 0 {
+		limit = 1 << 62
+	}
+	src, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, &SkipError{Reason: ReasonUnreadable, Detail: err.Error()}
+	}
+	if int64(len(src)) > limit {
+		return nil, &SkipError{Reason: ReasonTooLarge, Detail: "grew while reading"}
+	}
+	return CheckSource(src)
+}
+
+// CheckSource applies the content checks of ReadSource to src.
+func CheckSource(src []byte) ([]byte, error) {
+	if bytes.IndexByte(src, 0) >= 0 {
+		return nil, &SkipError{Reason: ReasonBinary}
+	}
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(src) {
+		return nil, &SkipError{Reason: ReasonNotUTF8, Detail: fmt.Sprintf("invalid byte at offset %d", firstInvalid(src))}
+	}
+	return src, nil
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}

@@ -1,0 +1,229 @@
+// Package server implements query4code.parser.v1.ParserService on top of the
+// analysis package: it resolves a source (a local directory under the allowed
+// roots or an allowlisted git URL), analyses it and streams the functions in
+// callee-first order, then the stats.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/go-git/go-git/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/parser/analysis"
+	"github.com/query4code/query4code/services/parser/internal/gitsource"
+)
+
+// maxFileIssues bounds ParseStats.file_issues.
+const maxFileIssues = 100
+
+// Config configures the service.
+type Config struct {
+	// AllowedRoots are the directories local sources must lie in. Empty
+	// refuses every local path.
+	AllowedRoots []string
+	// GitAllowedHosts may be cloned from over https. Empty refuses git sources.
+	GitAllowedHosts []string
+	// GitTempDir is where clones are made (default os.TempDir()).
+	GitTempDir string
+	// GitCABundle, when set, replaces the system roots for https clones.
+	GitCABundle []byte
+	// Workers parse files in parallel (0: GOMAXPROCS).
+	Workers int
+	// Logger receives per-request notes (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// DefaultConfig allows the current directory and the big public git hosts.
+func DefaultConfig() Config {
+	cfg := Config{GitAllowedHosts: []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"}}
+	if wd, err := os.Getwd(); err == nil {
+		cfg.AllowedRoots = []string{wd}
+	}
+	return cfg
+}
+
+// Server implements parserv1.ParserServiceServer.
+type Server struct {
+	parserv1.UnimplementedParserServiceServer
+	cfg    Config
+	cloner *gitsource.Cloner
+	log    *slog.Logger
+}
+
+// New checks cfg and returns a server.
+func New(cfg Config) (*Server, error) {
+	roots := make([]string, 0, len(cfg.AllowedRoots))
+	for _, r := range cfg.AllowedRoots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			return nil, fmt.Errorf("allowed root %q: %w", r, err)
+		}
+		roots = append(roots, abs)
+	}
+	cfg.AllowedRoots = roots
+	if cfg.Workers < 0 {
+		return nil, fmt.Errorf("workers must not be negative, got %d", cfg.Workers)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{
+		cfg:    cfg,
+		cloner: &gitsource.Cloner{AllowedHosts: cfg.GitAllowedHosts, TempDir: cfg.GitTempDir, CABundle: cfg.GitCABundle},
+		log:    log,
+	}, nil
+}
+
+// Register adds the service to a gRPC server.
+func (s *Server) Register(reg grpc.ServiceRegistrar) { parserv1.RegisterParserServiceServer(reg, s) }
+
+// errNoRoots explains an empty allowlist better than "outside the allowed roots".
+var errNoRoots = errors.New("this parser allows no local paths (start it with --allowed-roots)")
+
+// ParseRepository implements parserv1.ParserServiceServer.
+func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream grpc.ServerStreamingServer[parserv1.ParseRepositoryResponse]) error {
+	ctx := stream.Context()
+	res, commit, err := s.analyze(ctx, req)
+	if err != nil {
+		return toStatus(err)
+	}
+	sccSize := map[int]int32{}
+	for i := range res.Functions {
+		sccSize[res.Functions[i].SCC]++
+	}
+	for i := range res.Functions {
+		if err := stream.Send(&parserv1.ParseRepositoryResponse{
+			Event: &parserv1.ParseRepositoryResponse_Function{Function: toProto(&res.Functions[i], sccSize)},
+		}); err != nil {
+			return err
+		}
+	}
+	return stream.Send(&parserv1.ParseRepositoryResponse{
+		Event: &parserv1.ParseRepositoryResponse_Stats{Stats: statsToProto(res, commit)},
+	})
+}
+
+// analyze resolves the source to a directory and analyses it.
+func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryRequest) (*analysis.Result, string, error) {
+	opts := analysis.Options{Workers: s.cfg.Workers}
+	if o := req.GetOptions(); o != nil {
+		opts.Include, opts.Exclude = o.GetInclude(), o.GetExclude()
+		opts.SkipTests, opts.SkipDunder, opts.SkipTrivial = o.GetSkipTests(), o.GetSkipDunder(), o.GetSkipTrivial()
+		opts.MaxFileBytes = o.GetMaxFileBytes()
+		if opts.MaxFileBytes < 0 {
+			return nil, "", fmt.Errorf("%w: max_file_bytes must not be negative", analysis.ErrInvalidOption)
+		}
+	}
+	src := req.GetSource()
+	switch {
+	case src.GetLocalPath() != "":
+		if len(s.cfg.AllowedRoots) == 0 {
+			return nil, "", fmt.Errorf("%w: %w", analysis.ErrOutsideAllowedRoots, errNoRoots)
+		}
+		opts.Root, opts.AllowedRoots = src.GetLocalPath(), s.cfg.AllowedRoots
+		res, err := analysis.Analyze(ctx, opts)
+		if err != nil {
+			return nil, "", err
+		}
+		return res, localCommit(opts.Root), nil
+	case src.GetGit() != nil:
+		g := src.GetGit()
+		co, err := s.cloner.Clone(ctx, g.GetUrl(), g.GetRevision())
+		if err != nil {
+			return nil, "", err
+		}
+		defer func() {
+			if err := co.Remove(); err != nil {
+				s.log.WarnContext(ctx, "remove clone", "dir", co.Dir, "error", err)
+			}
+		}()
+		opts.Root, opts.AllowedRoots = co.Dir, []string{co.Dir}
+		res, err := analysis.Analyze(ctx, opts)
+		if err != nil {
+			return nil, "", err
+		}
+		return res, co.Commit, nil
+	default:
+		return nil, "", fmt.Errorf("%w: source needs local_path or git", analysis.ErrInvalidOption)
+	}
+}
+
+// localCommit is the HEAD commit of the git work tree holding dir, or "".
+func localCommit(dir string) string {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	if err != nil {
+		return ""
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return ""
+	}
+	return head.Hash().String()
+}
+
+func toProto(f *analysis.Function, sccSize map[int]int32) *parserv1.Function {
+	out := &parserv1.Function{
+		Id:          f.ID,
+		Path:        f.Path,
+		StartLine:   int32(f.StartLine),
+		EndLine:     int32(f.EndLine),
+		Code:        f.Code,
+		Docstring:   f.Docstring,
+		Signature:   f.Signature,
+		ClassName:   f.Class,
+		Decorators:  f.Decorators,
+		ContentHash: f.ContentHash,
+		SccId:       int32(f.SCC),
+		SccSize:     sccSize[f.SCC],
+		Level:       int32(f.Level),
+	}
+	for _, c := range f.Callees {
+		kind := parserv1.EdgeKind_EDGE_KIND_RESOLVED
+		if c.Kind == analysis.NameMatched {
+			kind = parserv1.EdgeKind_EDGE_KIND_NAME_MATCHED
+		}
+		out.Callees = append(out.Callees, &parserv1.Callee{Id: c.ID, Kind: kind})
+	}
+	for _, a := range f.APICalls {
+		out.ApiCalls = append(out.ApiCalls, &parserv1.APICall{Api: a.API, Count: int32(a.Count)})
+	}
+	return out
+}
+
+func statsToProto(res *analysis.Result, commit string) *parserv1.ParseStats {
+	st := res.Stats
+	out := &parserv1.ParseStats{
+		Files:             int32(st.Files),
+		Bytes:             st.Bytes,
+		Functions:         int32(st.Functions),
+		Edges:             int32(st.Edges),
+		Cycles:            int32(st.Cycles),
+		ParseErrorFiles:   int32(st.ParseErrorFiles),
+		SkippedLargeFiles: int32(st.SkippedLargeFiles),
+		SkippedFiles:      int32(st.SkippedOther),
+		Elapsed:           durationpb.New(st.Elapsed),
+		Commit:            commit,
+	}
+	for _, sk := range res.Skipped {
+		if len(out.FileIssues) == maxFileIssues {
+			break
+		}
+		out.FileIssues = append(out.FileIssues, sk.Path+": "+sk.Reason)
+	}
+	for _, p := range res.ParseErrorPaths {
+		if len(out.FileIssues) == maxFileIssues {
+			break
+		}
+		out.FileIssues = append(out.FileIssues, p+": syntax errors (recovered what tree-sitter could)")
+	}
+	return out
+}
