@@ -16,11 +16,12 @@ REPO      ?= examples/bookshelf
 OUT       ?= out
 # Every module of go.work: "./..." does not cross module boundaries from the root.
 MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/docs/... \
-             ./services/annotator/... ./services/orchestrator/... ./cmd/q4c/...
+             ./services/annotator/... ./services/orchestrator/... ./cmd/q4c/... \
+             ./bench/... ./deploy/... ./clients/go/...
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
-.PHONY: build run test test-short lint proto proto-deps verify-proto tools deps bench bench-callgraph e2e clean
+.PHONY: build run test lint proto proto-deps verify-proto clients verify-clients images tools deps bench bench-callgraph e2e clean
 
 ## tools: build the pinned tools (buf, protoc plugins, grpcurl, golangci-lint) into bin/tools.
 tools:
@@ -29,7 +30,8 @@ tools:
 	  google.golang.org/protobuf/cmd/protoc-gen-go \
 	  google.golang.org/grpc/cmd/protoc-gen-go-grpc \
 	  github.com/fullstorydev/grpcurl/cmd/grpcurl \
-	  github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	  github.com/golangci/golangci-lint/v2/cmd/golangci-lint \
+	  sigs.k8s.io/kustomize/kustomize/v5
 
 ## deps: Debian packages used by tests and the example run (python3-requests, python3-click).
 deps:
@@ -49,13 +51,14 @@ build:
 run: build deps
 	bin/q4c annotate --out $(OUT) $(REPO)
 
-## test: every module's tests.
-test: deps
+## test: every module's tests (the buf-breaking check test needs the pinned buf).
+test: deps tools
 	$(GO) test -count=1 $(MODULES)
 
 ## lint: buf lint, go vet and golangci-lint over every module.
 lint: tools
 	$(BUF) lint
+	./scripts/check-breaking
 	$(GO) vet $(MODULES)
 	$(GOLANGCI) run $(MODULES)
 
@@ -68,6 +71,14 @@ proto: tools
 proto-deps:
 	dir=$$(GOWORK=off GOFLAGS=-mod=mod $(GO) mod download -json github.com/bufbuild/protovalidate@$(PROTOVALIDATE_VERSION) | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'); \
 	install -m 0644 "$$dir/proto/protovalidate/buf/validate/validate.proto" proto/third_party/buf/validate/validate.proto
+
+## clients: regenerate the Python client's stubs from proto/.
+clients:
+	./scripts/gen-python-client
+
+## verify-clients: fail when the Python stubs drift from proto/.
+verify-clients:
+	./scripts/gen-python-client --check
 
 ## verify-proto: fail when the committed generated code differs from a fresh generation.
 verify-proto: proto
@@ -86,6 +97,10 @@ bench-callgraph: build
 ## e2e: the services as separate processes, driven only with grpcurl.
 e2e: build tools
 	./scripts/e2e
+
+## images: build a container image per service (needs a Docker engine; see docs/operations.md).
+images:
+	./scripts/images
 
 clean:
 	rm -rf bin out

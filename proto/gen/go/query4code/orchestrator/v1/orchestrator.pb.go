@@ -450,7 +450,8 @@ type Progress struct {
 	Stage              Stage                  `protobuf:"varint,1,opt,name=stage,proto3,enum=query4code.orchestrator.v1.Stage" json:"stage,omitempty"`
 	RepositoriesTotal  int32                  `protobuf:"varint,2,opt,name=repositories_total,json=repositoriesTotal,proto3" json:"repositories_total,omitempty"`
 	RepositoriesParsed int32                  `protobuf:"varint,3,opt,name=repositories_parsed,json=repositoriesParsed,proto3" json:"repositories_parsed,omitempty"`
-	// Functions to annotate (identical code counts once).
+	// Functions to annotate, over every repository of the job. Identical code is annotated once;
+	// the reuse shows in cache_hits.
 	FunctionsTotal int64 `protobuf:"varint,4,opt,name=functions_total,json=functionsTotal,proto3" json:"functions_total,omitempty"`
 	// Functions with a final result (kept, rejected or failed).
 	FunctionsDone int64 `protobuf:"varint,5,opt,name=functions_done,json=functionsDone,proto3" json:"functions_done,omitempty"`

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/query4code/query4code/services/annotator/fakellm"
+)
+
+// recordFields are the fields DESIGN.md promises in every record.
+var recordFields = []string{"id", "repo", "commit", "path", "start_line", "end_line", "function", "language", "code",
+	"docstring", "summary", "query", "score", "explanation", "kept", "model", "prompt_version", "callees", "apis",
+	"docs_used", "prompt_tokens", "completion_tokens", "cost_usd"}
+
+func runQ4C(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Execute(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func readRecords(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%s: bad JSON line %q: %v", path, line, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// TestAnnotateExampleOffline is what `make run` does: the example project,
+// the offline back-end, all four services in process.
+func TestAnnotateExampleOffline(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", out, "../../../../examples/bookshelf")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, f := range []string{"pairs.jsonl", "rejected.jsonl", "dataset.parquet", "README.md", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("output file %s: %v", f, err)
+		}
+	}
+	kept := readRecords(t, filepath.Join(out, "pairs.jsonl"))
+	rejected := readRecords(t, filepath.Join(out, "rejected.jsonl"))
+	if len(kept)+len(rejected) < 40 {
+		t.Fatalf("%d records, want every one of the example's 50+ functions", len(kept)+len(rejected))
+	}
+	seen := map[string]bool{}
+	for _, r := range append(kept, rejected...) {
+		for _, f := range recordFields {
+			if _, ok := r[f]; !ok {
+				t.Errorf("record %v lacks field %q", r["id"], f)
+			}
+		}
+		id, _ := r["id"].(string)
+		if seen[id] {
+			t.Errorf("record %s written twice", id)
+		}
+		seen[id] = true
+		if r["model"] != "offline" || r["query"] == "" || r["summary"] == "" {
+			t.Errorf("record %s: model %v, query %q, summary %q", id, r["model"], r["query"], r["summary"])
+		}
+	}
+	for _, r := range kept {
+		if score, _ := r["score"].(float64); score < 2 || r["kept"] != true {
+			t.Errorf("kept record %v has score %v, kept %v", r["id"], r["score"], r["kept"])
+		}
+	}
+	for _, r := range rejected {
+		if score, _ := r["score"].(float64); score >= 2 || r["kept"] != false {
+			t.Errorf("rejected record %v has score %v, kept %v", r["id"], r["score"], r["kept"])
+		}
+	}
+	if !strings.Contains(stdout, "card: "+out+"/README.md") {
+		t.Errorf("stdout does not say where the card is:\n%s", stdout)
+	}
+}
+
+func TestAnnotateRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing directory", []string{"annotate", "/nonexistent/repo"}, "no such file"},
+		{"no source", []string{"annotate"}, "no SOURCE"},
+		{"threshold out of range", []string{"annotate", "--keep-threshold", "7", "."}, "keep-threshold"},
+		{"unknown back-end", []string{"annotate", "--state-dir", "STATE", "--out", "OUT", "--llm", "gpt-magic", "."}, "gpt-magic"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i, a := range tt.args {
+				tt.args[i] = strings.NewReplacer("STATE", filepath.Join(dir, "state"), "OUT", filepath.Join(dir, "out")).Replace(a)
+			}
+			_, stderr, code := runQ4C(t, tt.args...)
+			if code == 0 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want failure mentioning %q", code, stderr, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out", "pairs.jsonl")); err == nil {
+				t.Errorf("a failed run wrote a dataset")
+			}
+		})
+	}
+}
+
+// writeChainRepo writes a repository with a known call graph:
+// top -> mid -> leaf, and uses_other -> other.
+func writeChainRepo(t *testing.T, dir, leafBody string) {
+	t.Helper()
+	files := map[string]string{
+		"pkg/__init__.py": "",
+		"pkg/core.py": "def leaf(x):\n    \"\"\"Add one.\"\"\"\n    " + leafBody + "\n\n\n" +
+			"def mid(x):\n    \"\"\"Double the successor.\"\"\"\n    return leaf(x) * 2\n\n\n" +
+			"def top(x):\n    \"\"\"Compute the value.\"\"\"\n    return mid(x) - 1\n\n\n" +
+			"def other(x):\n    \"\"\"Triple.\"\"\"\n    return x * 3\n\n\n" +
+			"def uses_other(x):\n    \"\"\"Use other.\"\"\"\n    return other(x) + 1\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRerunReusesFinishedStages checks the store: an unchanged repository
+// costs no LLM call, and editing one leaf re-summarises exactly it and its
+// transitive callers.
+func TestRerunReusesFinishedStages(t *testing.T) {
+	llm, err := fakellm.Start(fakellm.Config{}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = llm.Close() })
+	repo := filepath.Join(t.TempDir(), "repo")
+	writeChainRepo(t, repo, "return x + 1")
+	state := t.TempDir()
+	outDir := t.TempDir()
+	run := func(out string) {
+		t.Helper()
+		stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", state, "--out", filepath.Join(outDir, out),
+			"--llm", "openai", "--llm-base-url", llm.URL(), "--llm-model", "fake-llm", repo)
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+		}
+	}
+
+	run("first")
+	first := llm.Counts()
+	if first.ByStage[fakellm.StageSummary] != 5 || first.ByStage[fakellm.StageQuery] != 5 || first.ByStage[fakellm.StageValidate] != 5 {
+		t.Fatalf("first run: %v LLM calls by stage, want 5 of each", first.ByStage)
+	}
+
+	run("second")
+	if again := llm.Counts(); again.Requests != first.Requests {
+		t.Errorf("unchanged repository made %d new LLM calls, want 0", again.Requests-first.Requests)
+	}
+	a, _ := os.ReadFile(filepath.Join(outDir, "first", "pairs.jsonl"))
+	b, _ := os.ReadFile(filepath.Join(outDir, "second", "pairs.jsonl"))
+	if !bytes.Equal(a, b) {
+		t.Errorf("re-run on unchanged code wrote a different pairs.jsonl")
+	}
+
+	writeChainRepo(t, repo, "return x + 2")
+	before := llm.Counts()
+	run("third")
+	after := llm.Counts()
+	if got := after.ByStage[fakellm.StageSummary] - before.ByStage[fakellm.StageSummary]; got != 3 {
+		t.Errorf("editing leaf re-summarised %d functions, want 3 (leaf, mid, top)", got)
+	}
+	// Only a function's own prompt holds its code (there is no cycle here).
+	resummarised := map[string]bool{}
+	for _, e := range llm.Received()[before.Requests:] {
+		for _, m := range e.Messages {
+			for _, name := range []string{"leaf", "mid", "top", "other", "uses_other"} {
+				if e.Stage == fakellm.StageSummary && strings.Contains(m.Content, "def "+name+"(x):") {
+					resummarised[name] = true
+				}
+			}
+		}
+	}
+	if len(resummarised) != 3 || !resummarised["leaf"] || !resummarised["mid"] || !resummarised["top"] {
+		t.Errorf("re-summarised %v, want exactly leaf, mid and top", resummarised)
+	}
+}

@@ -1,0 +1,188 @@
+package dataset
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+)
+
+func writeCard(w io.Writer, records []*orchestratorv1.Record, card Card) error {
+	var (
+		kept, rejected         int
+		promptTok, complTok    int64
+		cost                   float64
+		histogram              [4]int
+		models, promptVersions = map[string]bool{}, map[string]bool{}
+		keptByRepo, recsByRepo = map[string]int{}, map[string]int{}
+	)
+	for _, r := range records {
+		if r.GetKept() {
+			kept++
+			keptByRepo[r.GetRepo()]++
+		} else {
+			rejected++
+		}
+		recsByRepo[r.GetRepo()]++
+		if s := r.GetScore(); s >= 0 && s <= 3 {
+			histogram[s]++
+		}
+		promptTok += r.GetPromptTokens()
+		complTok += r.GetCompletionTokens()
+		cost += r.GetCostUsd()
+		if r.GetModel() != "" {
+			models[r.GetModel()] = true
+		}
+		if r.GetPromptVersion() != "" {
+			promptVersions[r.GetPromptVersion()] = true
+		}
+	}
+	total := len(records)
+	var b strings.Builder
+	b.WriteString("# Query4Code dataset\n\n")
+	b.WriteString("Pairs of natural-language search queries and Python functions, annotated with the Query4Code method:\n")
+	b.WriteString("callee-first summaries with API documentation for unpopular APIs, a query written from code and summary,\n")
+	b.WriteString("and reverse validation that scores how well the code answers the query (0 to 3).\n\n")
+	if card.Note != "" {
+		fmt.Fprintf(&b, "> **Note:** %s\n\n", card.Note)
+	}
+	b.WriteString("## Counts\n\n| | |\n|---|---:|\n")
+	fmt.Fprintf(&b, "| Functions annotated | %d |\n", total)
+	fmt.Fprintf(&b, "| Pairs kept (score >= %d) | %d |\n", card.KeepThreshold, kept)
+	fmt.Fprintf(&b, "| Pairs rejected | %d |\n", rejected)
+	fmt.Fprintf(&b, "| Filter rate | %s |\n", percent(rejected, total))
+	fmt.Fprintf(&b, "| Functions that failed annotation | %d |\n\n", card.FunctionsFailed)
+
+	b.WriteString("## Score histogram\n\n| Score | Pairs | Share | |\n|---:|---:|---:|---|\n")
+	for s := 3; s >= 0; s-- {
+		bar := ""
+		if total > 0 {
+			bar = strings.Repeat("#", (histogram[s]*40+total-1)/total)
+		}
+		fmt.Fprintf(&b, "| %d | %d | %s | %s |\n", s, histogram[s], percent(histogram[s], total), bar)
+	}
+
+	b.WriteString("\n## Tokens and cost\n\n| | |\n|---|---:|\n")
+	fmt.Fprintf(&b, "| Prompt tokens | %d |\n", promptTok)
+	fmt.Fprintf(&b, "| Completion tokens | %d |\n", complTok)
+	fmt.Fprintf(&b, "| Cost (USD) | %.6f |\n", cost)
+	if kept > 0 {
+		fmt.Fprintf(&b, "| Cost per kept pair (USD) | %.6f |\n", cost/float64(kept))
+	}
+	b.WriteString("\nCounted over every record (summary, query and validation calls), including results reused from the cache.\n\n")
+
+	b.WriteString("## Model\n\n")
+	fmt.Fprintf(&b, "- Model: %s\n", joinKeys(models))
+	fmt.Fprintf(&b, "- Prompt version: %s\n\n", joinKeys(promptVersions))
+
+	b.WriteString("## Source repositories\n\n| Repository | Commit | Licence | Functions | Records | Kept |\n|---|---|---|---:|---:|---:|\n")
+	for _, s := range card.Sources {
+		commit := s.Commit
+		if commit == "" {
+			commit = "unknown"
+		}
+		license := s.License
+		if license == "" {
+			license = "unknown"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d |\n", cell(s.Repo), cell(commit), cell(license), s.Functions, recsByRepo[s.Repo], keptByRepo[s.Repo])
+	}
+
+	b.WriteString("\n## Files\n\n")
+	fmt.Fprintf(&b, "- `%s`: kept pairs, one JSON record a line\n", PairsFile)
+	fmt.Fprintf(&b, "- `%s`: pairs below the threshold, same format\n", RejectedFile)
+	fmt.Fprintf(&b, "- `%s`: kept pairs as Parquet, one column per record field\n", ParquetFile)
+	fmt.Fprintf(&b, "- `%s`: the run's parameters\n", ManifestFile)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func percent(n, total int) string {
+	if total == 0 {
+		return "0.0%"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
+}
+
+func joinKeys(m map[string]bool) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ", ")
+}
+
+// cell escapes a value for a Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// licenseRules map phrases in a licence file to SPDX-style names. Order matters: the first match wins,
+// so the more specific texts come first.
+var licenseRules = []struct {
+	name   string
+	phrase []string
+}{
+	{"AGPL-3.0", []string{"gnu affero general public license"}},
+	{"LGPL-3.0", []string{"gnu lesser general public license", "version 3"}},
+	{"LGPL-2.1", []string{"gnu lesser general public license", "version 2.1"}},
+	{"GPL-3.0", []string{"gnu general public license", "version 3"}},
+	{"GPL-2.0", []string{"gnu general public license", "version 2"}},
+	{"Apache-2.0", []string{"apache license", "version 2.0"}},
+	{"MPL-2.0", []string{"mozilla public license", "2.0"}},
+	{"MIT", []string{"permission is hereby granted, free of charge"}},
+	{"BSD-3-Clause", []string{"redistribution and use in source and binary forms", "neither the name"}},
+	{"BSD-2-Clause", []string{"redistribution and use in source and binary forms"}},
+	{"ISC", []string{"permission to use, copy, modify, and/or distribute this software for any purpose"}},
+	{"Unlicense", []string{"this is free and unencumbered software released into the public domain"}},
+	{"BSL-1.0", []string{"boost software license"}},
+	{"EPL-2.0", []string{"eclipse public license", "2.0"}},
+}
+
+// DetectLicense names the licence of the repository in dir from its LICENSE, LICENCE or COPYING file
+// (with or without an extension), or returns "unknown".
+func DetectLicense(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "unknown"
+	}
+	var candidates []string
+	for _, e := range entries {
+		base := strings.ToUpper(strings.TrimSuffix(e.Name(), filepath.Ext(e.Name())))
+		if e.Type().IsRegular() && (base == "LICENSE" || base == "LICENCE" || base == "COPYING" || base == "LICENSE-MIT") {
+			candidates = append(candidates, e.Name())
+		}
+	}
+	slices.Sort(candidates)
+	for _, name := range candidates {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		head := make([]byte, 16<<10)
+		n, _ := io.ReadFull(f, head)
+		_ = f.Close()
+		text := strings.Join(strings.Fields(strings.ToLower(string(head[:n]))), " ")
+		for _, rule := range licenseRules {
+			match := true
+			for _, p := range rule.phrase {
+				if !strings.Contains(text, p) {
+					match = false
+					break
+				}
+			}
+			if match {
+				return rule.name
+			}
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,242 @@
+// Package dataset writes a job's output directory: pairs.jsonl (kept pairs), rejected.jsonl,
+// dataset.parquet (kept pairs), README.md (the dataset card) and manifest.json (the run's parameters).
+//
+// Records are sorted by repository, path and start line, and nothing time-dependent is written, so the
+// same records give byte-identical files. Every file is staged as a temporary file in the output
+// directory and fsynced; only when all five are staged are they renamed into place, so a failed write
+// (a full disk, a read-only directory) leaves no half-written file behind.
+package dataset
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+)
+
+// File names in the output directory.
+const (
+	PairsFile    = "pairs.jsonl"
+	RejectedFile = "rejected.jsonl"
+	ParquetFile  = "dataset.parquet"
+	CardFile     = "README.md"
+	ManifestFile = "manifest.json"
+)
+
+// Row is one record as written to the JSON Lines and Parquet files; the field names are the columns.
+type Row struct {
+	ID               string   `json:"id" parquet:"id"`
+	Repo             string   `json:"repo" parquet:"repo"`
+	Commit           string   `json:"commit" parquet:"commit"`
+	Path             string   `json:"path" parquet:"path"`
+	StartLine        int32    `json:"start_line" parquet:"start_line"`
+	EndLine          int32    `json:"end_line" parquet:"end_line"`
+	Function         string   `json:"function" parquet:"function"`
+	Language         string   `json:"language" parquet:"language"`
+	Code             string   `json:"code" parquet:"code"`
+	Docstring        string   `json:"docstring" parquet:"docstring"`
+	Summary          string   `json:"summary" parquet:"summary"`
+	Query            string   `json:"query" parquet:"query"`
+	Score            int32    `json:"score" parquet:"score"`
+	Explanation      string   `json:"explanation" parquet:"explanation"`
+	Kept             bool     `json:"kept" parquet:"kept"`
+	Model            string   `json:"model" parquet:"model"`
+	PromptVersion    string   `json:"prompt_version" parquet:"prompt_version"`
+	Callees          []string `json:"callees" parquet:"callees,list"`
+	APIs             []string `json:"apis" parquet:"apis,list"`
+	DocsUsed         []string `json:"docs_used" parquet:"docs_used,list"`
+	PromptTokens     int64    `json:"prompt_tokens" parquet:"prompt_tokens"`
+	CompletionTokens int64    `json:"completion_tokens" parquet:"completion_tokens"`
+	CostUSD          float64  `json:"cost_usd" parquet:"cost_usd"`
+}
+
+// RowOf converts a record; nil lists become empty so every record has every field.
+func RowOf(r *orchestratorv1.Record) Row {
+	list := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return slices.Clone(s)
+	}
+	return Row{
+		ID: r.GetId(), Repo: r.GetRepo(), Commit: r.GetCommit(), Path: r.GetPath(),
+		StartLine: r.GetStartLine(), EndLine: r.GetEndLine(), Function: r.GetFunction(),
+		Language: r.GetLanguage(), Code: r.GetCode(), Docstring: r.GetDocstring(), Summary: r.GetSummary(),
+		Query: r.GetQuery(), Score: r.GetScore(), Explanation: r.GetExplanation(), Kept: r.GetKept(),
+		Model: r.GetModel(), PromptVersion: r.GetPromptVersion(), Callees: list(r.GetCallees()),
+		APIs: list(r.GetApis()), DocsUsed: list(r.GetDocsUsed()), PromptTokens: r.GetPromptTokens(),
+		CompletionTokens: r.GetCompletionTokens(), CostUSD: r.GetCostUsd(),
+	}
+}
+
+// Source describes one repository of the job for the dataset card.
+type Source struct {
+	Repo    string
+	Commit  string
+	License string
+	// Functions the parser reported for it.
+	Functions int
+}
+
+// Card is what the dataset card says beyond what the records show.
+type Card struct {
+	KeepThreshold   int32
+	Sources         []Source
+	FunctionsFailed int64
+	// Note explains an early stop (a cost budget reached); empty for a complete run.
+	Note string
+}
+
+// SortRecords orders records by repository, path, start line and id.
+func SortRecords(records []*orchestratorv1.Record) {
+	slices.SortStableFunc(records, func(a, b *orchestratorv1.Record) int {
+		if c := strings.Compare(a.GetRepo(), b.GetRepo()); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.GetPath(), b.GetPath()); c != 0 {
+			return c
+		}
+		if a.GetStartLine() != b.GetStartLine() {
+			return int(a.GetStartLine()) - int(b.GetStartLine())
+		}
+		return strings.Compare(a.GetId(), b.GetId())
+	})
+}
+
+// Write writes the five files into dir (created if missing). records are sorted in place.
+func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	SortRecords(records)
+	var kept, rejected []Row
+	for _, r := range records {
+		if r.GetKept() {
+			kept = append(kept, RowOf(r))
+		} else {
+			rejected = append(rejected, RowOf(r))
+		}
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept) }},
+		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected) }},
+		{ParquetFile, func(w io.Writer) error { return writeParquet(w, kept) }},
+		{CardFile, func(w io.Writer) error { return writeCard(w, records, card) }},
+		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
+	}
+	var staged []string
+	cleanup := func() {
+		for _, tmp := range staged {
+			_ = os.Remove(tmp)
+		}
+	}
+	for _, f := range files {
+		tmp, err := stage(dir, f.name, f.write)
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", f.name, err)
+		}
+		staged = append(staged, tmp)
+	}
+	for i, f := range files {
+		if err := os.Rename(staged[i], filepath.Join(dir, f.name)); err != nil {
+			cleanup()
+			return fmt.Errorf("rename %s into place: %w", f.name, err)
+		}
+		staged[i] = "" // renamed: nothing left to clean up
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("sync output directory: %w", err)
+	}
+	return nil
+}
+
+// stage writes one file to a temporary name in dir and fsyncs it.
+func stage(dir, name string, write func(io.Writer) error) (path string, err error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<16)
+	if err := write(w); err != nil {
+		return "", err
+	}
+	if err := w.Flush(); err != nil {
+		return "", err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = d.Close() }()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
+
+func writeJSONL(w io.Writer, rows []Row) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for i := range rows {
+		if err := enc.Encode(&rows[i]); err != nil {
+			return fmt.Errorf("encode record %s: %w", rows[i].ID, err)
+		}
+	}
+	return nil
+}
+
+func writeParquet(w io.Writer, rows []Row) error {
+	pw := parquet.NewGenericWriter[Row](w, parquet.Compression(&parquet.Zstd))
+	if len(rows) > 0 {
+		if _, err := pw.Write(rows); err != nil {
+			return fmt.Errorf("write rows: %w", err)
+		}
+	}
+	if err := pw.Close(); err != nil {
+		return fmt.Errorf("close parquet writer: %w", err)
+	}
+	return nil
+}
+
+func writeManifest(w io.Writer, manifest any) error {
+	data, err := json.MarshalIndent(manifest, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	if _, err := w.Write(append(data, '\n')); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,379 @@
+// Package fakeservices holds small, deterministic in-memory implementations of the parser, docs and
+// annotator services for tests: they record the calls they receive and can inject failures and latency.
+package fakeservices
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
+
+	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
+	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+)
+
+// Serve serves the registered services over bufconn and returns a client connection; both close at
+// test cleanup.
+func Serve(t testing.TB, register func(*grpc.Server)) *grpc.ClientConn {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	register(srv)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(lis)
+	}()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = conn.Close()
+		srv.Stop()
+		<-done
+	})
+	return conn
+}
+
+// Func builds a parser function; callees are ids in the same repository.
+func Func(id string, scc int32, code string, callees []string, apis ...string) *parserv1.Function {
+	fn := &parserv1.Function{
+		Id: id, Path: strings.ReplaceAll(id[:strings.LastIndex(id+".", ".")], ".", "/") + ".py", Code: code,
+		Signature: "def " + id, SccId: scc, SccSize: 1,
+	}
+	sum := sha256.Sum256([]byte(code))
+	fn.ContentHash = hex.EncodeToString(sum[:])
+	for _, c := range callees {
+		fn.Callees = append(fn.Callees, &parserv1.Callee{Id: c, Kind: parserv1.EdgeKind_EDGE_KIND_RESOLVED})
+	}
+	for _, a := range apis {
+		fn.ApiCalls = append(fn.ApiCalls, &parserv1.APICall{Api: a, Count: 1})
+	}
+	return fn
+}
+
+// Parser serves repositories from memory, keyed by local path (or git URL).
+type Parser struct {
+	parserv1.UnimplementedParserServiceServer
+	mu    sync.Mutex
+	repos map[string][]*parserv1.Function
+	fail  map[string]error
+	calls int
+}
+
+// NewParser returns an empty parser.
+func NewParser() *Parser {
+	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}}
+}
+
+// SetRepo sets the functions of a repository, in callee-first order.
+func (p *Parser) SetRepo(path string, funcs []*parserv1.Function) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.repos[path] = funcs
+}
+
+// Fail makes parsing path fail with err.
+func (p *Parser) Fail(path string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail[path] = err
+}
+
+// Calls is how many ParseRepository calls were received.
+func (p *Parser) Calls() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls
+}
+
+// ParseRepository streams the stored functions, then stats.
+func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream grpc.ServerStreamingServer[parserv1.ParseRepositoryResponse]) error {
+	key := req.GetSource().GetLocalPath()
+	if g := req.GetSource().GetGit(); g != nil {
+		key = g.GetUrl()
+	}
+	p.mu.Lock()
+	p.calls++
+	funcs, ok := p.repos[key]
+	err := p.fail[key]
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return status.Errorf(codes.NotFound, "no repository %s", key)
+	}
+	for _, fn := range funcs {
+		if err := stream.Send(&parserv1.ParseRepositoryResponse{Event: &parserv1.ParseRepositoryResponse_Function{Function: proto.Clone(fn).(*parserv1.Function)}}); err != nil {
+			return err
+		}
+	}
+	return stream.Send(&parserv1.ParseRepositoryResponse{Event: &parserv1.ParseRepositoryResponse_Stats{Stats: &parserv1.ParseStats{Functions: int32(len(funcs)), Commit: "commit-" + key}}})
+}
+
+// Docs knows a fixed set of unpopular APIs with documentation.
+type Docs struct {
+	docsv1.UnimplementedDocsServiceServer
+	mu        sync.Mutex
+	down      bool
+	unpopular map[string]string
+	usage     map[string]map[string]int64
+	log       []string
+}
+
+// NewDocs returns a docs service where the given APIs are unpopular, with the given documentation.
+func NewDocs(unpopular map[string]string) *Docs {
+	return &Docs{unpopular: unpopular, usage: map[string]map[string]int64{}}
+}
+
+// SetDown makes every call fail with Unavailable.
+func (d *Docs) SetDown(down bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.down = down
+}
+
+// Usage returns the call counts recorded for a repository.
+func (d *Docs) Usage(repo string) map[string]int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.usage[repo]
+}
+
+// Log lists the calls received, in order, as "RecordUsage <repo>" or "LookupAPIs".
+func (d *Docs) Log() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.log...)
+}
+
+// RecordUsage stores counts.
+func (d *Docs) RecordUsage(_ context.Context, req *docsv1.RecordUsageRequest) (*docsv1.RecordUsageResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.down {
+		return nil, status.Error(codes.Unavailable, "docs down")
+	}
+	d.usage[req.GetRepository()] = req.GetCallCounts()
+	d.log = append(d.log, "RecordUsage "+req.GetRepository())
+	return &docsv1.RecordUsageResponse{Apis: int32(len(req.GetCallCounts())), Repositories: int32(len(d.usage))}, nil
+}
+
+// LookupAPIs answers from the unpopular set.
+func (d *Docs) LookupAPIs(_ context.Context, req *docsv1.LookupAPIsRequest) (*docsv1.LookupAPIsResponse, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.down {
+		return nil, status.Error(codes.Unavailable, "docs down")
+	}
+	d.log = append(d.log, "LookupAPIs")
+	resp := &docsv1.LookupAPIsResponse{}
+	for _, api := range req.GetApis() {
+		info := &docsv1.APIInfo{Api: api, Popularity: &docsv1.Popularity{Popular: true}}
+		if doc, ok := d.unpopular[api]; ok {
+			info.Popularity.Popular = false
+			info.Doc = &docsv1.APIDoc{Signature: "def " + api + "()", Docstring: doc, Source: docsv1.DocSource_DOC_SOURCE_INSTALLED}
+		}
+		resp.Apis = append(resp.Apis, info)
+	}
+	return resp, nil
+}
+
+// Call is one completed annotator call.
+type Call struct {
+	Method   string
+	Function string
+	Callees  []*annotatorv1.CalleeContext
+	APIDocs  []*annotatorv1.APIDocContext
+}
+
+// Annotator answers deterministically from the code and context it receives.
+type Annotator struct {
+	annotatorv1.UnimplementedAnnotatorServiceServer
+	// Latency of every call; calls cancelled during it fail and are not recorded.
+	Latency time.Duration
+	// CostUSD charged per call.
+	CostUSD float64
+	// Model and PromptVersion answered.
+	Model, PromptVersion string
+
+	mu        sync.Mutex
+	calls     []Call
+	inFlight  int
+	peak      int
+	permanent map[string]codes.Code // function id -> error on every call
+	transient map[string]int        // function id -> Unavailable answers left
+	scores    map[string]int32
+}
+
+// NewAnnotator returns an annotator with no latency.
+func NewAnnotator() *Annotator {
+	return &Annotator{Model: "fake-model", PromptVersion: "v1", permanent: map[string]codes.Code{}, transient: map[string]int{}, scores: map[string]int32{}}
+}
+
+// FailAlways makes every call for the function fail with code.
+func (a *Annotator) FailAlways(function string, code codes.Code) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.permanent[function] = code
+}
+
+// FailTransiently makes the next n calls for the function fail with Unavailable.
+func (a *Annotator) FailTransiently(function string, n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.transient[function] = n
+}
+
+// Score sets the validation score of a function (default 3).
+func (a *Annotator) Score(function string, score int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.scores[function] = score
+}
+
+// Calls returns the completed calls, in completion order.
+func (a *Annotator) Calls() []Call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]Call(nil), a.calls...)
+}
+
+// Reset forgets recorded calls and the peak.
+func (a *Annotator) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls, a.peak = nil, 0
+}
+
+// Peak is the most calls in flight at once.
+func (a *Annotator) Peak() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.peak
+}
+
+// Count returns how many completed calls of method were made for each function.
+func (a *Annotator) Count(method string) map[string]int {
+	out := map[string]int{}
+	for _, c := range a.Calls() {
+		if c.Method == method {
+			out[c.Function]++
+		}
+	}
+	return out
+}
+
+func (a *Annotator) enter(ctx context.Context, method string, fn *annotatorv1.CodeFunction) error {
+	a.mu.Lock()
+	a.inFlight++
+	a.peak = max(a.peak, a.inFlight)
+	code, permanent := a.permanent[fn.GetId()]
+	transient := a.transient[fn.GetId()] > 0
+	if transient {
+		a.transient[fn.GetId()]--
+	}
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.inFlight--
+		a.mu.Unlock()
+	}()
+	if a.Latency > 0 {
+		t := time.NewTimer(a.Latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		}
+	}
+	if permanent {
+		return status.Errorf(code, "%s failed for %s", method, fn.GetId())
+	}
+	if transient {
+		return status.Errorf(codes.Unavailable, "%s briefly unavailable", method)
+	}
+	return ctx.Err()
+}
+
+func (a *Annotator) record(c Call) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = append(a.calls, c)
+}
+
+func (a *Annotator) usage() *annotatorv1.Usage {
+	return &annotatorv1.Usage{PromptTokens: 100, CompletionTokens: 10, CostUsd: a.CostUSD, LlmCalls: 1}
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
+// Summarize describes the function by id, code hash and the context it got.
+func (a *Annotator) Summarize(ctx context.Context, req *annotatorv1.SummarizeRequest) (*annotatorv1.SummarizeResponse, error) {
+	if err := a.enter(ctx, "Summarize", req.GetFunction()); err != nil {
+		return nil, err
+	}
+	var parts, used, docsUsed []string
+	for _, c := range req.GetCallees() {
+		used = append(used, c.GetId())
+		if c.GetSummary() != "" {
+			parts = append(parts, "calls "+c.GetId()+" ("+shortHash(c.GetSummary())+")")
+		} else {
+			parts = append(parts, "cycles with "+c.GetId())
+		}
+	}
+	for _, d := range req.GetApiDocs() {
+		docsUsed = append(docsUsed, d.GetApi())
+	}
+	sort.Strings(parts)
+	summary := fmt.Sprintf("%s [%s] %s", req.GetFunction().GetId(), shortHash(req.GetFunction().GetCode()), strings.Join(parts, "; "))
+	a.record(Call{Method: "Summarize", Function: req.GetFunction().GetId(), Callees: req.GetCallees(), APIDocs: req.GetApiDocs()})
+	return &annotatorv1.SummarizeResponse{Summary: summary, Model: a.Model, PromptVersion: a.PromptVersion, Usage: a.usage(),
+		Context: &annotatorv1.ContextReport{CalleesUsed: used, ApiDocsUsed: docsUsed}}, nil
+}
+
+// GenerateQuery phrases a query from the function id.
+func (a *Annotator) GenerateQuery(ctx context.Context, req *annotatorv1.GenerateQueryRequest) (*annotatorv1.GenerateQueryResponse, error) {
+	if err := a.enter(ctx, "GenerateQuery", req.GetFunction()); err != nil {
+		return nil, err
+	}
+	a.record(Call{Method: "GenerateQuery", Function: req.GetFunction().GetId()})
+	return &annotatorv1.GenerateQueryResponse{Query: "how to " + req.GetFunction().GetId() + " " + shortHash(req.GetSummary()), Model: a.Model, PromptVersion: a.PromptVersion, Usage: a.usage()}, nil
+}
+
+// Validate scores with the configured score (3 by default).
+func (a *Annotator) Validate(ctx context.Context, req *annotatorv1.ValidateRequest) (*annotatorv1.ValidateResponse, error) {
+	if err := a.enter(ctx, "Validate", req.GetFunction()); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	score, ok := a.scores[req.GetFunction().GetId()]
+	a.mu.Unlock()
+	if !ok {
+		score = 3
+	}
+	a.record(Call{Method: "Validate", Function: req.GetFunction().GetId()})
+	return &annotatorv1.ValidateResponse{Score: score, Explanation: fmt.Sprintf("scored %d", score), Model: a.Model, PromptVersion: a.PromptVersion, Usage: a.usage()}, nil
+}

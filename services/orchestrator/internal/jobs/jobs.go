@@ -1,0 +1,610 @@
+// Package jobs manages annotation jobs: submission with idempotency keys, running them through the
+// pipeline, the event log that watchers follow, cancellation, and resuming jobs an earlier process left
+// queued or running.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
+	"github.com/query4code/query4code/services/orchestrator/internal/store"
+)
+
+// Errors the server maps to status codes.
+var (
+	ErrNotFound = store.ErrNotFound
+	// ErrInvalidArgument wraps a request that can never succeed as sent (see InvalidArgumentError).
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrPermissionDenied is returned for a local source outside the allowed roots.
+	ErrPermissionDenied = errors.New("permission denied")
+	// ErrFinished is returned when cancelling a job that already ended.
+	ErrFinished = errors.New("job already finished")
+	// ErrClosed is returned once the manager is closing.
+	ErrClosed = errors.New("job manager closed")
+)
+
+// InvalidArgumentError names the request field that is wrong.
+type InvalidArgumentError struct {
+	Field  string
+	Reason string
+}
+
+func (e *InvalidArgumentError) Error() string { return e.Field + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrInvalidArgument) true.
+func (e *InvalidArgumentError) Unwrap() error { return ErrInvalidArgument }
+
+const defaultPageSize = 50
+
+// Config configures a Manager.
+type Config struct {
+	Store    *store.Store
+	Pipeline pipeline.Config
+	// OutputRoot is where output directories must lie; a job's default is <OutputRoot>/<job id>.
+	OutputRoot string
+	// AllowedRoots, when set, restrict local sources to these directories.
+	AllowedRoots []string
+	// DefaultConcurrency is used when a job asks for 0; at least 1.
+	DefaultConcurrency int
+	// MaxRunningJobs bounds jobs running at once; others wait QUEUED. 0 means 2.
+	MaxRunningJobs int
+	// DrainTimeout is how long Close lets annotation calls in flight finish (so their results are stored
+	// and not paid for twice) before it cancels them. 0 means 10 s.
+	DrainTimeout time.Duration
+	Logger       *slog.Logger
+	// TracerProvider makes the job spans; nil means the global one (otel.GetTracerProvider).
+	TracerProvider trace.TracerProvider
+}
+
+// Manager runs jobs.
+type Manager struct {
+	cfg    Config
+	store  *store.Store
+	log    *slog.Logger
+	tracer trace.Tracer
+	slots  chan struct{}
+
+	ctx      context.Context // cancelled by Close once the drain is over
+	cancel   context.CancelFunc
+	shutdown chan struct{} // closed when Close begins: jobs drain
+	wg       sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	running map[string]*runningJob
+	notify  map[string]chan struct{} // closed and replaced on every new event of a job
+}
+
+type runningJob struct {
+	cancel    context.CancelCauseFunc
+	cancelled bool
+}
+
+// errUserCancelled is the cause of a CancelJob cancellation, told apart from a shutdown.
+var errUserCancelled = errors.New("cancelled by request")
+
+// New opens a manager and resumes the jobs an earlier process left queued or running.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("jobs: a store is required")
+	}
+	if cfg.OutputRoot == "" {
+		return nil, errors.New("jobs: an output root is required")
+	}
+	root, err := filepath.Abs(cfg.OutputRoot)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: output root: %w", err)
+	}
+	cfg.OutputRoot = root
+	if cfg.DefaultConcurrency < 1 {
+		cfg.DefaultConcurrency = 8
+	}
+	if cfg.MaxRunningJobs < 1 {
+		cfg.MaxRunningJobs = 2
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = otel.GetTracerProvider()
+	}
+	m := &Manager{
+		cfg: cfg, store: cfg.Store, log: cfg.Logger,
+		tracer:   cfg.TracerProvider.Tracer("github.com/query4code/query4code/services/orchestrator"),
+		slots:    make(chan struct{}, cfg.MaxRunningJobs),
+		running:  map[string]*runningJob{},
+		notify:   map[string]chan struct{}{},
+		shutdown: make(chan struct{}),
+	}
+	m.cfg.Pipeline.Store = cfg.Store
+	m.cfg.Pipeline.Tracer = m.tracer
+	if m.cfg.Pipeline.Logger == nil {
+		m.cfg.Pipeline.Logger = cfg.Logger
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	pending, err := m.store.JobsInStates(orchestratorv1.JobState_JOB_STATE_QUEUED, orchestratorv1.JobState_JOB_STATE_RUNNING)
+	if err != nil {
+		m.cancel()
+		return nil, err
+	}
+	for _, job := range pending {
+		m.log.Info("resuming job", "job", job.GetJobId(), "state", job.GetState().String())
+		m.start(job.GetJobId())
+	}
+	return m, nil
+}
+
+// Close stops running jobs without marking them finished, so the next manager on the same store resumes
+// them: no new call starts, calls in flight get DrainTimeout to finish and be stored, then the rest is
+// cancelled. It returns when every job goroutine has stopped.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	for _, ch := range m.notify {
+		close(ch)
+	}
+	m.notify = map[string]chan struct{}{}
+	m.mu.Unlock()
+	close(m.shutdown)
+	drained := make(chan struct{})
+	go func() {
+		m.wg.Wait()
+		close(drained)
+	}()
+	timer := time.NewTimer(m.cfg.DrainTimeout)
+	defer timer.Stop()
+	select {
+	case <-drained:
+	case <-timer.C:
+		m.log.Warn("drain timed out; cancelling calls in flight", "timeout", m.cfg.DrainTimeout)
+	}
+	m.cancel()
+	<-drained
+	return nil
+}
+
+// Spec is what SubmitJob asks for.
+type Spec struct {
+	Sources        []*parserv1.Source
+	Options        *orchestratorv1.JobOptions
+	IdempotencyKey string
+}
+
+// Submit creates and starts a job, or returns the job an earlier submission with the same idempotency key
+// created (existing=true).
+func (m *Manager) Submit(spec Spec) (*orchestratorv1.Job, bool, error) {
+	if len(spec.Sources) == 0 {
+		return nil, false, &InvalidArgumentError{Field: "sources", Reason: "at least one source is required"}
+	}
+	for i, src := range spec.Sources {
+		if err := m.checkSource(src); err != nil {
+			return nil, false, fmt.Errorf("sources[%d]: %w", i, err)
+		}
+	}
+	now := time.Now()
+	id, err := store.NewJobID(now)
+	if err != nil {
+		return nil, false, err
+	}
+	opts := proto.Clone(orDefault(spec.Options)).(*orchestratorv1.JobOptions)
+	if opts.KeepThreshold == nil {
+		opts.KeepThreshold = proto.Int32(2)
+	}
+	if t := opts.GetKeepThreshold(); t < 0 || t > 3 {
+		return nil, false, &InvalidArgumentError{Field: "options.keep_threshold", Reason: "must be 0 to 3"}
+	}
+	if opts.GetConcurrency() < 0 || opts.GetBudgetUsd() < 0 || opts.GetMaxContextTokens() < 0 {
+		return nil, false, &InvalidArgumentError{Field: "options", Reason: "concurrency, budget_usd and max_context_tokens must not be negative"}
+	}
+	if opts.GetConcurrency() == 0 {
+		opts.Concurrency = int32(m.cfg.DefaultConcurrency)
+	}
+	outDir, err := m.outputDir(opts.GetOutputDir(), id)
+	if err != nil {
+		return nil, false, err
+	}
+	job := &orchestratorv1.Job{
+		JobId: id, State: orchestratorv1.JobState_JOB_STATE_QUEUED, CreatedAt: timestamppb.New(now), UpdatedAt: timestamppb.New(now),
+		Sources: spec.Sources, Options: opts, OutputDir: outDir, IdempotencyKey: spec.IdempotencyKey,
+		Progress: &orchestratorv1.Progress{RepositoriesTotal: int32(len(spec.Sources))},
+	}
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return nil, false, ErrClosed
+	}
+	// A Close between here and start leaves the job queued; the next manager runs it.
+	stored, existing, err := m.store.CreateJob(job)
+	if err != nil {
+		return nil, false, err
+	}
+	if !existing {
+		m.start(stored.GetJobId())
+	}
+	return stored, existing, nil
+}
+
+func orDefault(o *orchestratorv1.JobOptions) *orchestratorv1.JobOptions {
+	if o == nil {
+		return &orchestratorv1.JobOptions{}
+	}
+	return o
+}
+
+// outputDir resolves a requested output directory against the output root and refuses one outside it.
+func (m *Manager) outputDir(requested, jobID string) (string, error) {
+	if requested == "" {
+		return filepath.Join(m.cfg.OutputRoot, jobID), nil
+	}
+	dir := requested
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(m.cfg.OutputRoot, dir)
+	}
+	dir = filepath.Clean(dir)
+	if !within(m.cfg.OutputRoot, dir) {
+		return "", &InvalidArgumentError{Field: "options.output_dir", Reason: fmt.Sprintf("%q is outside the output root %s", requested, m.cfg.OutputRoot)}
+	}
+	// A symlink inside the root could still lead out of it.
+	if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+		root, rerr := filepath.EvalSymlinks(m.cfg.OutputRoot)
+		if rerr == nil && !within(root, resolved) {
+			return "", &InvalidArgumentError{Field: "options.output_dir", Reason: fmt.Sprintf("%q leads outside the output root through a symlink", requested)}
+		}
+	}
+	return dir, nil
+}
+
+func (m *Manager) checkSource(src *parserv1.Source) error {
+	switch k := src.GetKind().(type) {
+	case *parserv1.Source_LocalPath:
+		if k.LocalPath == "" {
+			return &InvalidArgumentError{Field: "local_path", Reason: "empty"}
+		}
+		if len(m.cfg.AllowedRoots) == 0 {
+			return nil
+		}
+		path, err := filepath.Abs(k.LocalPath)
+		if err != nil {
+			return &InvalidArgumentError{Field: "local_path", Reason: err.Error()}
+		}
+		if resolved, err := filepath.EvalSymlinks(path); err == nil {
+			path = resolved
+		}
+		for _, root := range m.cfg.AllowedRoots {
+			if r, err := filepath.EvalSymlinks(root); err == nil {
+				root = r
+			}
+			if within(root, path) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: %s is outside the allowed roots", ErrPermissionDenied, k.LocalPath)
+	case *parserv1.Source_Git:
+		if k.Git.GetUrl() == "" {
+			return &InvalidArgumentError{Field: "git.url", Reason: "empty"}
+		}
+		return nil
+	default:
+		return &InvalidArgumentError{Field: "kind", Reason: "a local path or a git source is required"}
+	}
+}
+
+func within(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// Get returns a job.
+func (m *Manager) Get(id string) (*orchestratorv1.Job, error) { return m.store.GetJob(id) }
+
+// List pages through jobs, newest first.
+func (m *Manager) List(state orchestratorv1.JobState, pageSize int, pageToken string) ([]*orchestratorv1.Job, string, error) {
+	if pageSize <= 0 {
+		pageSize = defaultPageSize
+	}
+	return m.store.ListJobs(state, pageSize, pageToken)
+}
+
+// Cancel stops a queued or running job. Finished work stays in the store.
+func (m *Manager) Cancel(id string) (*orchestratorv1.Job, error) {
+	job, err := m.store.GetJob(id)
+	if err != nil {
+		return nil, err
+	}
+	if terminal(job.GetState()) {
+		return nil, fmt.Errorf("job %s is %s: %w", id, job.GetState(), ErrFinished)
+	}
+	m.mu.Lock()
+	rj, ok := m.running[id]
+	if ok {
+		rj.cancelled = true
+	}
+	m.mu.Unlock()
+	if ok {
+		rj.cancel(errUserCancelled)
+		return m.waitTerminal(id)
+	}
+	// Not running in this process (e.g. closing): finish it here.
+	return m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil)
+}
+
+// waitTerminal waits briefly for the run to record its end, so CancelJob returns the cancelled job.
+func (m *Manager) waitTerminal(id string) (*orchestratorv1.Job, error) {
+	for {
+		m.mu.Lock()
+		ch := m.notifyLocked(id)
+		m.mu.Unlock()
+		job, err := m.store.GetJob(id)
+		if err != nil || terminal(job.GetState()) {
+			return job, err
+		}
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			return job, nil
+		}
+	}
+}
+
+func terminal(s orchestratorv1.JobState) bool {
+	return s == orchestratorv1.JobState_JOB_STATE_SUCCEEDED || s == orchestratorv1.JobState_JOB_STATE_FAILED || s == orchestratorv1.JobState_JOB_STATE_CANCELLED
+}
+
+// Watch calls send for every event of the job after afterSequence, the stored ones first and then the
+// live ones, and returns after the done event, on a send error, or when ctx ends.
+func (m *Manager) Watch(ctx context.Context, id string, afterSequence uint64, send func(*orchestratorv1.JobEvent) error) error {
+	if _, err := m.store.GetJob(id); err != nil {
+		return err
+	}
+	after := afterSequence
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return ErrClosed
+		}
+		ch := m.notifyLocked(id) // taken before reading, so no event slips between read and wait
+		m.mu.Unlock()
+		for {
+			events, err := m.store.Events(id, after, 256)
+			if err != nil {
+				return err
+			}
+			for _, ev := range events {
+				if err := send(ev); err != nil {
+					return err
+				}
+				after = ev.GetSequence()
+				if ev.GetDone() != nil {
+					return nil
+				}
+			}
+			if len(events) < 256 {
+				break
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (m *Manager) notifyLocked(id string) chan struct{} {
+	ch, ok := m.notify[id]
+	if !ok {
+		ch = make(chan struct{})
+		if m.closed {
+			close(ch)
+			return ch
+		}
+		m.notify[id] = ch
+	}
+	return ch
+}
+
+func (m *Manager) wake(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ch, ok := m.notify[id]; ok {
+		close(ch)
+		delete(m.notify, id)
+	}
+}
+
+// start runs a job in its own goroutine once a slot is free. A closing manager starts nothing: the job
+// stays queued for the next one.
+func (m *Manager) start(id string) {
+	ctx, cancel := context.WithCancelCause(m.ctx)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		cancel(nil)
+		return
+	}
+	m.running[id] = &runningJob{cancel: cancel}
+	m.wg.Go(func() {
+		defer cancel(nil)
+		defer func() {
+			m.mu.Lock()
+			delete(m.running, id)
+			m.mu.Unlock()
+		}()
+		select {
+		case m.slots <- struct{}{}:
+		case <-ctx.Done():
+			m.ended(ctx, id, ctx.Err())
+			return
+		case <-m.shutdown:
+			return
+		}
+		defer func() { <-m.slots }()
+		m.run(ctx, id)
+	})
+}
+
+// ended records how a job that stopped with err ended: a shutdown leaves it to be resumed, a user
+// cancellation marks it cancelled.
+func (m *Manager) ended(ctx context.Context, id string, err error) {
+	if errors.Is(context.Cause(ctx), errUserCancelled) {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil); ferr != nil {
+			m.log.Error("record cancellation", "job", id, "error", ferr)
+		}
+		return
+	}
+	m.log.Info("job interrupted by shutdown; it resumes on restart", "job", id, "error", err)
+}
+
+func (m *Manager) run(ctx context.Context, id string) {
+	job, err := m.store.UpdateJob(id, func(j *orchestratorv1.Job) error {
+		if terminal(j.GetState()) {
+			return fmt.Errorf("job %s is %s: %w", id, j.GetState(), ErrFinished)
+		}
+		j.State = orchestratorv1.JobState_JOB_STATE_RUNNING
+		return nil
+	})
+	if err != nil {
+		m.log.Error("start job", "job", id, "error", err)
+		return
+	}
+	ctx, span := m.rootSpan(ctx, job)
+	defer span.End()
+	log := m.log.With("job", id, "trace_id", span.SpanContext().TraceID().String())
+	log.Info("job running", "sources", len(job.GetSources()))
+
+	sink := &jobSink{m: m, id: id}
+	res, err := pipeline.Run(ctx, m.cfg.Pipeline, pipeline.Job{
+		ID: id, Sources: job.GetSources(), Options: job.GetOptions(), OutputDir: job.GetOutputDir(), Prior: job.GetProgress(),
+		Shutdown: m.shutdown,
+	}, sink)
+	switch {
+	case err == nil:
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress); ferr != nil {
+			log.Error("record success", "error", ferr)
+		}
+		log.Info("job succeeded", "note", res.Note)
+	case ctx.Err() != nil || errors.Is(err, pipeline.ErrInterrupted):
+		span.SetStatus(codes.Error, "interrupted")
+		m.ended(ctx, id, err)
+	default:
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "job failed")
+		log.Error("job failed", "error", err)
+		if _, emitErr := m.store.AppendEvent(id, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{Message: err.Error(), Fatal: true}}}); emitErr != nil {
+			log.Error("record fatal error", "error", emitErr)
+		}
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), nil); ferr != nil {
+			log.Error("record failure", "error", ferr)
+		}
+	}
+}
+
+// rootSpan starts the job's root span. The first run stores its trace context; a resumed run starts its
+// root span as a child of that one, so the whole job stays one trace.
+func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (context.Context, trace.Span) {
+	prop := propagation.TraceContext{}
+	tp, err := m.store.TraceParent(job.GetJobId())
+	if err != nil {
+		m.log.Warn("read job trace", "job", job.GetJobId(), "error", err)
+	}
+	resumed := false
+	if tp != "" {
+		parent := prop.Extract(ctx, propagation.MapCarrier{"traceparent": tp})
+		if trace.SpanContextFromContext(parent).IsValid() {
+			ctx, resumed = parent, true
+		}
+	}
+	ctx, span := m.tracer.Start(ctx, "job", trace.WithAttributes(attribute.String("q4c.job_id", job.GetJobId()), attribute.Bool("q4c.resumed", resumed)))
+	if !resumed && span.SpanContext().IsValid() {
+		carrier := propagation.MapCarrier{}
+		prop.Inject(ctx, carrier)
+		if err := m.store.SetTraceParent(job.GetJobId(), carrier["traceparent"]); err != nil {
+			m.log.Warn("store job trace", "job", job.GetJobId(), "error", err)
+		}
+	}
+	return ctx, span
+}
+
+// finish sets a terminal state and appends the done event in one transaction.
+func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, progress *orchestratorv1.Progress) (*orchestratorv1.Job, error) {
+	doneEvent := &orchestratorv1.JobEvent{}
+	job, _, err := m.store.FinishJob(id, func(j *orchestratorv1.Job) error {
+		if terminal(j.GetState()) {
+			return fmt.Errorf("job %s is %s: %w", id, j.GetState(), ErrFinished)
+		}
+		j.State = state
+		j.Error = note
+		if progress != nil {
+			j.Progress = progress
+		}
+		// The done event carries the job's final values; FinishJob appends it after this change.
+		doneEvent.Kind = &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{State: state, OutputDir: j.GetOutputDir(), Progress: j.GetProgress(), Error: note}}
+		return nil
+	}, doneEvent)
+	if err != nil {
+		return nil, err
+	}
+	m.wake(id)
+	return job, nil
+}
+
+// jobSink stores a running job's events and wakes its watchers.
+type jobSink struct {
+	m  *Manager
+	id string
+}
+
+func (s *jobSink) Event(ev *orchestratorv1.JobEvent) error {
+	var err error
+	if p := ev.GetProgress(); p != nil {
+		_, err = s.m.store.AppendProgress(s.id, p)
+	} else {
+		_, err = s.m.store.AppendEvent(s.id, ev)
+	}
+	if err != nil {
+		return err
+	}
+	s.m.wake(s.id)
+	return nil
+}
+
+// Record queues the record without waiting for the disk, so the annotation worker moves on at once; the
+// pipeline flushes the store before it writes the dataset, which reports a failed write.
+func (s *jobSink) Record(rec *orchestratorv1.Record) error {
+	return s.m.store.AppendRecordAsync(s.id, rec, func(appended bool, err error) {
+		if err != nil {
+			s.m.log.Error("store record", "job", s.id, "error", err)
+			return
+		}
+		if appended {
+			s.m.wake(s.id)
+		}
+	})
+}

@@ -1,0 +1,120 @@
+package jobs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/store"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func newManager(t *testing.T, allowed ...string) (*Manager, string) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "out")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(Config{Store: st, OutputRoot: root, AllowedRoots: allowed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = m.Close()
+		_ = st.Close()
+	})
+	return m, root
+}
+
+func TestOutputDir(t *testing.T) {
+	m, root := newManager(t)
+	if err := os.Symlink(t.TempDir(), filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		requested string
+		want      string
+		invalid   bool
+	}{
+		{"default", "", filepath.Join(root, "job1"), false},
+		{"relative", "mine/run1", filepath.Join(root, "mine/run1"), false},
+		{"absolute inside", filepath.Join(root, "abs"), filepath.Join(root, "abs"), false},
+		{"cleaned inside", "a/../b", filepath.Join(root, "b"), false},
+		{"parent escape", "../elsewhere", "", true},
+		{"absolute outside", "/etc", "", true},
+		{"root sibling prefix", root + "-other", "", true},
+		{"symlink out of the root", "link", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := m.outputDir(tc.requested, "job1")
+			if tc.invalid {
+				var invalid *InvalidArgumentError
+				if !errors.As(err, &invalid) || invalid.Field != "options.output_dir" || !errors.Is(err, ErrInvalidArgument) {
+					t.Fatalf("want an invalid output_dir error, got %v (%q)", err, got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckSource(t *testing.T) {
+	allowed := t.TempDir()
+	m, _ := newManager(t, allowed)
+	tests := []struct {
+		name    string
+		source  *parserv1.Source
+		wantErr error
+	}{
+		{"inside allowed root", &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: filepath.Join(allowed, "repo")}}, nil},
+		{"the root itself", &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: allowed}}, nil},
+		{"outside", &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: "/usr/lib"}}, ErrPermissionDenied},
+		{"escape by dots", &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: allowed + "/../x"}}, ErrPermissionDenied},
+		{"git", &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{Url: "https://example.com/r.git"}}}, nil},
+		{"git without url", &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{}}}, ErrInvalidArgument},
+		{"no kind", &parserv1.Source{}, ErrInvalidArgument},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := m.checkSource(tc.source)
+			if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestSubmitValidationAndClose(t *testing.T) {
+	m, _ := newManager(t)
+	if _, _, err := m.Submit(Spec{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("no sources: %v", err)
+	}
+	if _, err := m.Get("missing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("get missing: %v", err)
+	}
+	if _, err := m.Cancel("missing"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("cancel missing: %v", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/r"}}}
+	if _, _, err := m.Submit(Spec{Sources: src}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("submit after close: %v", err)
+	}
+}

@@ -1,0 +1,744 @@
+// Package pipeline runs one annotation job: parse every source, record API usage with the docs service,
+// fetch documentation for unpopular APIs, then annotate every function callee-first (summary, query,
+// validation) through the dependency-driven scheduler, and write the dataset.
+//
+// Every annotator result is stored under a content hash of what was sent (stage, code, the context,
+// options, prompt version and model) and looked up before any call, so a resumed or repeated job repeats
+// no finished call, and identical code with identical context is annotated once.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+	"google.golang.org/protobuf/proto"
+
+	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
+	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/dataset"
+	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
+	"github.com/query4code/query4code/services/orchestrator/internal/store"
+)
+
+// ErrNoSource is returned when no source of the job could be parsed.
+var ErrNoSource = errors.New("no source could be parsed")
+
+// ErrAllFailed is returned when every function of the job failed to be annotated.
+var ErrAllFailed = errors.New("every function failed annotation")
+
+// ErrInterrupted is returned when Job.Shutdown closed before the job finished: the calls in flight were
+// allowed to finish and their results stored, and the job is left to be resumed.
+var ErrInterrupted = errors.New("job interrupted by shutdown")
+
+// errStopping stops a stage that would need a new call after the budget was reached or a shutdown began.
+var errStopping = errors.New("job stopping")
+
+// Stage names, used in cache keys and span names.
+const (
+	StageSummarize     = "summarize"
+	StageGenerateQuery = "generate_query"
+	StageValidate      = "validate"
+)
+
+// Size limits of the annotator API, kept so that oversized context is trimmed, not refused.
+const (
+	maxCallees        = 256
+	maxAPIDocs        = 256
+	maxSummaryBytes   = 8192
+	maxCalleeCode     = 65536
+	maxDocBytes       = 16384
+	lookupBatch       = 1000
+	parseParallelism  = 4
+	defaultRetries    = 4
+	defaultBackoff    = 200 * time.Millisecond
+	defaultProgressIv = 500 * time.Millisecond
+)
+
+// Config holds what every job of an orchestrator shares.
+type Config struct {
+	Parser    parserv1.ParserServiceClient
+	Docs      docsv1.DocsServiceClient
+	Annotator annotatorv1.AnnotatorServiceClient
+	Store     *store.Store
+	// Tracer makes the job's spans; nil means no tracing.
+	Tracer trace.Tracer
+	Logger *slog.Logger
+	// IsTransient says whether a failed call may succeed when retried (e.g. Unavailable). Required: it
+	// is how the server package's knowledge of gRPC codes reaches this package.
+	IsTransient func(error) bool
+	// Attempts per annotator call (the first try included); 0 means 4.
+	Attempts int
+	// BackoffBase is the first retry's wait, doubled each retry, with jitter; 0 means 200 ms.
+	BackoffBase time.Duration
+	// ProgressInterval is the most often progress events are sent; 0 means 500 ms.
+	ProgressInterval time.Duration
+	// DetectLicense names the licence of a local source directory; nil means "unknown".
+	DetectLicense func(localPath string) string
+}
+
+// Job is one run of a job.
+type Job struct {
+	ID      string
+	Sources []*parserv1.Source
+	// Options with defaults resolved: Concurrency >= 1, KeepThreshold set.
+	Options   *orchestratorv1.JobOptions
+	OutputDir string
+	// Prior is the progress stored by an earlier, interrupted run of the same job: its spend (calls,
+	// tokens, cost) carries over so the budget covers the whole job.
+	Prior *orchestratorv1.Progress
+	// Shutdown, when closed, stops the job gracefully: no new call starts, the calls in flight finish and
+	// are stored, and Run returns ErrInterrupted. Cancelling ctx instead abandons the calls in flight.
+	Shutdown <-chan struct{}
+}
+
+// Sink receives a job's events.
+type Sink interface {
+	// Event records a progress or error event.
+	Event(ev *orchestratorv1.JobEvent) error
+	// Record stores a finished record and announces it with a pair event, once per record id. It may
+	// return before the record is durable: Config.Store.Flush waits for it and reports a failure.
+	Record(rec *orchestratorv1.Record) error
+}
+
+// Result is how a run ended, when it wrote its dataset.
+type Result struct {
+	Progress *orchestratorv1.Progress
+	// Note explains an early stop (the cost budget); empty when every function was annotated.
+	Note string
+}
+
+type repoState struct {
+	index  int
+	source *parserv1.Source
+	name   string
+	local  string
+	commit string
+	funcs  []*parserv1.Function
+	parsed bool
+	span   trace.Span
+	ctx    context.Context
+	left   int // functions not yet finished, to end the repository span
+}
+
+type fnState struct {
+	key  string
+	repo *repoState
+	fn   *parserv1.Function
+	span trace.Span
+	// subtree hashes the function's code with everything it calls, transitively (see subtreeHashes).
+	subtree string
+
+	// Written by one stage, read by the next ones and by callers' stages; guarded by run.mu.
+	summary   *store.StageResult
+	query     *store.StageResult
+	failed    bool
+	abandoned bool
+}
+
+type flight struct {
+	done chan struct{}
+	res  *store.StageResult
+	err  error
+}
+
+type run struct {
+	cfg  Config
+	job  Job
+	sink Sink
+	log  *slog.Logger
+
+	repos []*repoState
+	nodes map[string]*fnState
+
+	mu       sync.Mutex
+	progress *orchestratorv1.Progress
+	changed  bool
+	identity store.AnnotatorIdentity
+	docs     map[string]*docsv1.APIInfo
+	docsDown bool
+	flights  map[string]*flight
+	memo     map[string]*store.StageResult
+	stop     chan struct{} // closed when the budget is reached or a shutdown begins
+	stopOnce sync.Once
+	shutdown bool
+	// budgetReached is set when the cost budget stopped the job.
+	budgetReached bool
+	lastFailure   error
+}
+
+// Run runs a job to the end and writes its dataset. It returns a context error when ctx is cancelled,
+// and an error when the job cannot complete (no source parsed, every function failed, the dataset
+// could not be written). A budget stop is not an error: the dataset holds what was finished.
+func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
+	if cfg.IsTransient == nil {
+		return Result{}, errors.New("pipeline: IsTransient is required")
+	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = noop.NewTracerProvider().Tracer("")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = defaultRetries
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = defaultBackoff
+	}
+	if cfg.ProgressInterval <= 0 {
+		cfg.ProgressInterval = defaultProgressIv
+	}
+	identity, err := cfg.Store.Identity()
+	if err != nil {
+		return Result{}, err
+	}
+	r := &run{
+		cfg: cfg, job: job, sink: sink, log: cfg.Logger.With("job", job.ID),
+		nodes:    map[string]*fnState{},
+		progress: &orchestratorv1.Progress{Stage: orchestratorv1.Stage_STAGE_PARSING, RepositoriesTotal: int32(len(job.Sources))},
+		identity: identity,
+		docs:     map[string]*docsv1.APIInfo{},
+		flights:  map[string]*flight{},
+		memo:     map[string]*store.StageResult{},
+		stop:     make(chan struct{}),
+	}
+	if p := job.Prior; p != nil {
+		r.progress.LlmCalls, r.progress.PromptTokens = p.GetLlmCalls(), p.GetPromptTokens()
+		r.progress.CompletionTokens, r.progress.CostUsd = p.GetCompletionTokens(), p.GetCostUsd()
+	}
+	defer r.endRepoSpans()
+
+	// Preparation (parsing, usage, docs) is cancelled by a shutdown; annotation drains instead.
+	prepCtx, cancelPrep := context.WithCancel(ctx)
+	defer cancelPrep()
+	tickerDone := make(chan struct{})
+	tickerStop := make(chan struct{})
+	go func() {
+		defer close(tickerDone)
+		r.tickProgress(tickerStop)
+	}()
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		select {
+		case <-job.Shutdown:
+			r.mu.Lock()
+			r.shutdown = true
+			r.mu.Unlock()
+			r.stopOnce.Do(func() { close(r.stop) })
+			cancelPrep()
+		case <-tickerStop:
+		}
+	}()
+	res, err := r.execute(ctx, prepCtx)
+	close(tickerStop)
+	<-tickerDone
+	<-watchDone
+	return res, err
+}
+
+func (r *run) interrupted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.shutdown
+}
+
+func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
+	prep := func(err error) error {
+		if err != nil && ctx.Err() == nil && r.interrupted() {
+			return ErrInterrupted
+		}
+		return err
+	}
+	if err := r.parseAll(prepCtx); err != nil {
+		return Result{}, prep(err)
+	}
+	if err := r.recordUsage(prepCtx); err != nil {
+		return Result{}, prep(err)
+	}
+	if err := r.lookupDocs(prepCtx); err != nil {
+		return Result{}, prep(err)
+	}
+	if r.interrupted() {
+		return Result{}, ErrInterrupted
+	}
+	nodes := r.buildGraph()
+	r.setStage(orchestratorv1.Stage_STAGE_ANNOTATING)
+	r.flushProgress()
+
+	concurrency := int(r.job.Options.GetConcurrency())
+	err := schedule.Run(ctx, nodes, []schedule.Stage{r.summarize, r.generateQuery, r.validate},
+		schedule.Options{Concurrency: max(concurrency, 1), Stop: r.stop})
+	note := ""
+	r.mu.Lock()
+	budgetReached := r.budgetReached
+	r.mu.Unlock()
+	switch {
+	case (err == nil || errors.Is(err, schedule.ErrStopped)) && r.interrupted():
+		return Result{}, ErrInterrupted
+	case err == nil && budgetReached, errors.Is(err, schedule.ErrStopped):
+		r.mu.Lock()
+		done, total := r.progress.GetFunctionsDone(), r.progress.GetFunctionsTotal()
+		note = fmt.Sprintf("stopped early: cost budget of $%.4f reached after $%.4f; %d of %d functions annotated",
+			r.job.Options.GetBudgetUsd(), r.progress.GetCostUsd(), done, total)
+		r.mu.Unlock()
+	case err != nil:
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return Result{}, ctxErr
+		}
+		return Result{}, fmt.Errorf("annotate: %w", err)
+	}
+	r.mu.Lock()
+	failed, total, lastFailure := r.progress.GetFunctionsFailed(), r.progress.GetFunctionsTotal(), r.lastFailure
+	r.mu.Unlock()
+	if total > 0 && failed == total {
+		return Result{}, fmt.Errorf("%w (%d functions), last error: %w", ErrAllFailed, total, lastFailure)
+	}
+
+	r.setStage(orchestratorv1.Stage_STAGE_WRITING)
+	r.flushProgress()
+	if err := r.writeDataset(ctx, note); err != nil {
+		return Result{}, err
+	}
+	return Result{Progress: r.snapshot(), Note: note}, nil
+}
+
+// parseAll parses every source (a few at a time) before any annotation, so popularity covers the corpus.
+func (r *run) parseAll(ctx context.Context) error {
+	r.repos = make([]*repoState, len(r.job.Sources))
+	for i, src := range r.job.Sources {
+		repo := &repoState{index: i, source: src}
+		switch k := src.GetKind().(type) {
+		case *parserv1.Source_LocalPath:
+			repo.name, repo.local = k.LocalPath, k.LocalPath
+		case *parserv1.Source_Git:
+			repo.name = k.Git.GetUrl()
+			if rev := k.Git.GetRevision(); rev != "" {
+				repo.name += "@" + rev
+			}
+		}
+		r.repos[i] = repo
+	}
+	sem := make(chan struct{}, parseParallelism)
+	var wg sync.WaitGroup
+	for _, repo := range r.repos {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			r.parseOne(ctx, repo)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, repo := range r.repos {
+		if repo.parsed {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %d sources", ErrNoSource, len(r.repos))
+}
+
+func (r *run) parseOne(ctx context.Context, repo *repoState) {
+	repoCtx, span := r.cfg.Tracer.Start(ctx, "repository", trace.WithAttributes(attribute.String("q4c.repository", repo.name)))
+	repo.span, repo.ctx = span, repoCtx
+	pctx, pspan := r.cfg.Tracer.Start(repoCtx, "parse")
+	defer pspan.End()
+	err := func() error {
+		stream, err := r.cfg.Parser.ParseRepository(pctx, &parserv1.ParseRepositoryRequest{Source: repo.source, Options: r.job.Options.GetParse()})
+		if err != nil {
+			return err
+		}
+		for {
+			msg, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				return errors.New("stream ended without stats")
+			}
+			if err != nil {
+				return err
+			}
+			switch ev := msg.GetEvent().(type) {
+			case *parserv1.ParseRepositoryResponse_Function:
+				repo.funcs = append(repo.funcs, ev.Function)
+			case *parserv1.ParseRepositoryResponse_Stats:
+				repo.commit = ev.Stats.GetCommit()
+				return nil
+			}
+		}
+	}()
+	if err != nil {
+		repo.funcs = nil
+		pspan.RecordError(err)
+		pspan.SetStatus(codes.Error, "parse failed")
+		if ctx.Err() == nil {
+			r.event(&orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{
+				Message: fmt.Sprintf("parse: %v", err), Repository: repo.name,
+			}}})
+		}
+		return
+	}
+	pspan.SetAttributes(attribute.Int("q4c.functions", len(repo.funcs)))
+	repo.parsed = true
+	r.mu.Lock()
+	r.progress.RepositoriesParsed++
+	r.changed = true
+	r.mu.Unlock()
+}
+
+func (r *run) warnDocsDown(err error) {
+	r.mu.Lock()
+	first := !r.docsDown
+	r.docsDown = true
+	r.mu.Unlock()
+	if first {
+		r.log.Warn("docs service failed; continuing without API documentation", "error", err)
+		r.event(&orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{
+			Message: fmt.Sprintf("docs service failed, continuing without API documentation: %v", err),
+		}}})
+	}
+}
+
+// recordUsage sends each parsed repository's third-party call counts to the docs service.
+func (r *run) recordUsage(ctx context.Context) error {
+	ctx, span := r.cfg.Tracer.Start(ctx, "record_usage")
+	defer span.End()
+	for _, repo := range r.repos {
+		counts := map[string]int64{}
+		for _, fn := range repo.funcs {
+			for _, call := range fn.GetApiCalls() {
+				if validAPIName(call.GetApi()) && call.GetCount() > 0 {
+					counts[call.GetApi()] += int64(call.GetCount())
+				}
+			}
+		}
+		if len(counts) == 0 || r.isDocsDown() {
+			continue
+		}
+		if _, err := r.cfg.Docs.RecordUsage(ctx, &docsv1.RecordUsageRequest{Repository: repo.name, CallCounts: counts}); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.warnDocsDown(err)
+		}
+	}
+	return nil
+}
+
+// lookupDocs asks once, after the whole corpus is recorded, about every API the job's functions call.
+func (r *run) lookupDocs(ctx context.Context) error {
+	ctx, span := r.cfg.Tracer.Start(ctx, "lookup_apis")
+	defer span.End()
+	seen := map[string]bool{}
+	var apis []string
+	for _, repo := range r.repos {
+		for _, fn := range repo.funcs {
+			for _, call := range fn.GetApiCalls() {
+				if api := call.GetApi(); api != "" && len(api) <= 512 && !seen[api] {
+					seen[api] = true
+					apis = append(apis, api)
+				}
+			}
+		}
+	}
+	for start := 0; start < len(apis) && !r.isDocsDown(); start += lookupBatch {
+		batch := apis[start:min(start+lookupBatch, len(apis))]
+		resp, err := r.cfg.Docs.LookupAPIs(ctx, &docsv1.LookupAPIsRequest{Apis: batch})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.warnDocsDown(err)
+			break
+		}
+		r.mu.Lock()
+		for _, info := range resp.GetApis() {
+			r.docs[info.GetApi()] = info
+		}
+		r.mu.Unlock()
+	}
+	span.SetAttributes(attribute.Int("q4c.apis", len(apis)), attribute.Int("q4c.documented", len(r.docs)))
+	return nil
+}
+
+func (r *run) isDocsDown() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.docsDown
+}
+
+func nodeKey(repo int, fn string) string { return fmt.Sprintf("%d\x00%s", repo, fn) }
+
+// buildGraph makes one scheduler node per function of every repository. A function depends on the
+// callees outside its own SCC that the parser sent before it (callee-first order), so the graph is
+// acyclic by construction even if the parser's order were wrong.
+func (r *run) buildGraph() []schedule.Node {
+	var nodes []schedule.Node
+	for _, repo := range r.repos {
+		position := map[string]int{}
+		subtree := subtreeHashes(repo.funcs)
+		for i, fn := range repo.funcs {
+			if _, dup := position[fn.GetId()]; dup {
+				continue
+			}
+			position[fn.GetId()] = i
+			key := nodeKey(repo.index, fn.GetId())
+			r.nodes[key] = &fnState{key: key, repo: repo, fn: fn, subtree: subtree[fn.GetId()]}
+			node := schedule.Node{ID: key}
+			for _, c := range fn.GetCallees() {
+				pos, ok := position[c.GetId()]
+				if !ok || pos == i || repo.funcs[pos].GetSccId() == fn.GetSccId() {
+					continue
+				}
+				node.Deps = append(node.Deps, nodeKey(repo.index, c.GetId()))
+			}
+			nodes = append(nodes, node)
+			repo.left++
+		}
+	}
+	r.mu.Lock()
+	r.progress.FunctionsTotal = int64(len(nodes))
+	r.changed = true
+	r.mu.Unlock()
+	return nodes
+}
+
+// subtreeHashes gives every function a hash of its own code and of all the code it calls,
+// transitively (a cycle is hashed as one unit). A summary's store key includes it, so editing a
+// function re-annotates exactly it and its transitive callers, even where the edit leaves a
+// callee's summary text unchanged: the callers' prompts were written from the old code's meaning.
+func subtreeHashes(funcs []*parserv1.Function) map[string]string {
+	byID := make(map[string]*parserv1.Function, len(funcs))
+	members := map[int32][]*parserv1.Function{}
+	for _, f := range funcs {
+		if _, dup := byID[f.GetId()]; dup {
+			continue
+		}
+		byID[f.GetId()] = f
+		members[f.GetSccId()] = append(members[f.GetSccId()], f)
+	}
+	sccHash := map[int32]string{}
+	visiting := map[int32]bool{}
+	var hashSCC func(scc int32) string
+	hashSCC = func(scc int32) string {
+		if h, ok := sccHash[scc]; ok {
+			return h
+		}
+		if visiting[scc] {
+			return "" // SCC ids form a DAG; this only guards against a malformed parser answer
+		}
+		visiting[scc] = true
+		var parts []string
+		for _, m := range members[scc] {
+			parts = append(parts, "code:"+codeHash(m))
+			for _, c := range m.GetCallees() {
+				if callee, ok := byID[c.GetId()]; ok && callee.GetSccId() != scc {
+					parts = append(parts, "callee:"+hashSCC(callee.GetSccId()))
+				}
+			}
+		}
+		sort.Strings(parts)
+		h := store.HashText(parts...)
+		sccHash[scc] = h
+		return h
+	}
+	out := make(map[string]string, len(byID))
+	for id, f := range byID {
+		out[id] = store.HashText(codeHash(f), hashSCC(f.GetSccId()))
+	}
+	return out
+}
+
+func (r *run) endRepoSpans() {
+	for _, repo := range r.repos {
+		if repo != nil && repo.span != nil {
+			repo.span.End()
+		}
+	}
+}
+
+func (r *run) setStage(stage orchestratorv1.Stage) {
+	r.mu.Lock()
+	r.progress.Stage = stage
+	r.changed = true
+	r.mu.Unlock()
+}
+
+func (r *run) snapshot() *orchestratorv1.Progress {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return cloneProgress(r.progress)
+}
+
+func cloneProgress(p *orchestratorv1.Progress) *orchestratorv1.Progress {
+	return proto.Clone(p).(*orchestratorv1.Progress)
+}
+
+// tickProgress sends a progress event every interval while something changed.
+func (r *run) tickProgress(stop <-chan struct{}) {
+	t := time.NewTicker(r.cfg.ProgressInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			r.flushProgress()
+		}
+	}
+}
+
+func (r *run) flushProgress() {
+	r.mu.Lock()
+	if !r.changed {
+		r.mu.Unlock()
+		return
+	}
+	r.changed = false
+	p := cloneProgress(r.progress)
+	r.mu.Unlock()
+	r.event(&orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Progress{Progress: p}})
+}
+
+func (r *run) event(ev *orchestratorv1.JobEvent) {
+	if err := r.sink.Event(ev); err != nil {
+		r.log.Error("record event", "error", err)
+	}
+}
+
+// backoff sleeps before retry number attempt (1-based), with jitter, or returns early on cancellation.
+func (r *run) backoff(ctx context.Context, attempt int) error {
+	d := r.cfg.BackoffBase << (attempt - 1)
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func validAPIName(s string) bool {
+	if s == "" || len(s) > 512 {
+		return false
+	}
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if start {
+				return false
+			}
+			start = true
+		case c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
+			start = false
+		case c >= '0' && c <= '9':
+			if start {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return !start
+}
+
+// writeDataset writes the output directory from every record the job stored.
+func (r *run) writeDataset(ctx context.Context, note string) error {
+	_, span := r.cfg.Tracer.Start(ctx, "write_dataset")
+	defer span.End()
+	if err := r.cfg.Store.Flush(); err != nil {
+		return fmt.Errorf("store annotation results: %w", err)
+	}
+	records, err := r.cfg.Store.Records(r.job.ID)
+	if err != nil {
+		return err
+	}
+	card := dataset.Card{KeepThreshold: r.job.Options.GetKeepThreshold(), Note: note}
+	r.mu.Lock()
+	card.FunctionsFailed = r.progress.GetFunctionsFailed()
+	identity := r.identity
+	r.mu.Unlock()
+	man := manifest{
+		KeepThreshold: r.job.Options.GetKeepThreshold(), Concurrency: r.job.Options.GetConcurrency(),
+		BudgetUSD: r.job.Options.GetBudgetUsd(), MaxContextTokens: r.job.Options.GetMaxContextTokens(),
+		Model: identity.Model, PromptVersion: identity.PromptVersion, Note: note,
+	}
+	if p := r.job.Options.GetParse(); p != nil {
+		man.Parse = &manifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
+			SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
+	}
+	for _, repo := range r.repos {
+		license := "unknown"
+		if repo.local != "" && r.cfg.DetectLicense != nil {
+			license = r.cfg.DetectLicense(repo.local)
+		}
+		card.Sources = append(card.Sources, dataset.Source{Repo: repo.name, Commit: repo.commit, License: license, Functions: len(repo.funcs)})
+		ms := manifestSource{Repo: repo.name, Commit: repo.commit, License: license, Parsed: repo.parsed}
+		switch k := repo.source.GetKind().(type) {
+		case *parserv1.Source_LocalPath:
+			ms.LocalPath = k.LocalPath
+		case *parserv1.Source_Git:
+			ms.GitURL, ms.GitRevision = k.Git.GetUrl(), k.Git.GetRevision()
+		}
+		man.Sources = append(man.Sources, ms)
+	}
+	if err := dataset.Write(r.job.OutputDir, records, card, man); err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "write failed")
+		return fmt.Errorf("write dataset to %s: %w", r.job.OutputDir, err)
+	}
+	return nil
+}
+
+// manifest is manifest.json: the run's parameters, nothing time-dependent.
+type manifest struct {
+	Sources          []manifestSource `json:"sources"`
+	KeepThreshold    int32            `json:"keep_threshold"`
+	Concurrency      int32            `json:"concurrency"`
+	BudgetUSD        float64          `json:"budget_usd"`
+	MaxContextTokens int32            `json:"max_context_tokens"`
+	Parse            *manifestParse   `json:"parse,omitempty"`
+	Model            string           `json:"model"`
+	PromptVersion    string           `json:"prompt_version"`
+	Note             string           `json:"note,omitempty"`
+}
+
+type manifestSource struct {
+	Repo        string `json:"repo"`
+	LocalPath   string `json:"local_path,omitempty"`
+	GitURL      string `json:"git_url,omitempty"`
+	GitRevision string `json:"git_revision,omitempty"`
+	Commit      string `json:"commit"`
+	License     string `json:"license"`
+	Parsed      bool   `json:"parsed"`
+}
+
+type manifestParse struct {
+	Include      []string `json:"include,omitempty"`
+	Exclude      []string `json:"exclude,omitempty"`
+	SkipTests    bool     `json:"skip_tests"`
+	SkipDunder   bool     `json:"skip_dunder"`
+	SkipTrivial  bool     `json:"skip_trivial"`
+	MaxFileBytes int64    `json:"max_file_bytes"`
+}

@@ -1,0 +1,844 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.uber.org/goleak"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
+	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/dataset"
+	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const repoPath = "/repos/shop"
+
+// shopRepo is a callee-first function list: two leaves, a caller of both, a recursive pair (one SCC)
+// that also calls a leaf, a top function, and two functions with identical code.
+func shopRepo(leaf1Code string) []*parserv1.Function {
+	ping := fake.Func("shop.cycle.ping", 4, "def ping(n):\n    return pong(n - 1)", []string{"shop.cycle.pong"})
+	pong := fake.Func("shop.cycle.pong", 4, "def pong(n):\n    return ping(n) if n else leaf1()", []string{"shop.cycle.ping", "shop.util.leaf1"})
+	ping.SccSize, pong.SccSize = 2, 2
+	return []*parserv1.Function{
+		fake.Func("shop.util.leaf1", 1, leaf1Code, nil, "tinylib.frob", "numpy.mean"),
+		fake.Func("shop.util.leaf2", 2, "def leaf2():\n    return 2", nil),
+		fake.Func("shop.core.mid", 3, "def mid():\n    return leaf1() + leaf2()", []string{"shop.util.leaf1", "shop.util.leaf2"}),
+		ping, pong,
+		fake.Func("shop.core.top", 5, "def top():\n    return mid() + ping(3)", []string{"shop.core.mid", "shop.cycle.ping"}),
+		fake.Func("shop.a.same", 6, "def same():\n    return 42", nil),
+		fake.Func("shop.b.same", 7, "def same():\n    return 42", nil),
+	}
+}
+
+const leaf1V1 = "def leaf1():\n    return tinylib.frob(numpy.mean([1]))"
+
+type env struct {
+	t         *testing.T
+	parser    *fake.Parser
+	docs      *fake.Docs
+	annotator *fake.Annotator
+	conns     struct{ parser, docs, annotator *grpc.ClientConn }
+	storePath string
+	outRoot   string
+	spans     *tracetest.InMemoryExporter
+	drain     time.Duration
+	server    *Server
+	client    orchestratorv1.OrchestratorServiceClient
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, parser: fake.NewParser(), docs: fake.NewDocs(map[string]string{"tinylib.frob": "Frobnicate a value."}), annotator: fake.NewAnnotator()}
+	e.parser.SetRepo(repoPath, shopRepo(leaf1V1))
+	e.conns.parser = fake.Serve(t, func(s *grpc.Server) { parserv1.RegisterParserServiceServer(s, e.parser) })
+	e.conns.docs = fake.Serve(t, func(s *grpc.Server) { docsv1.RegisterDocsServiceServer(s, e.docs) })
+	e.conns.annotator = fake.Serve(t, func(s *grpc.Server) { annotatorv1.RegisterAnnotatorServiceServer(s, e.annotator) })
+	dir := t.TempDir()
+	e.storePath, e.outRoot = filepath.Join(dir, "orchestrator.db"), filepath.Join(dir, "out")
+	e.spans = tracetest.NewInMemoryExporter()
+	e.start()
+	return e
+}
+
+// start opens an orchestrator on the env's store and serves it over bufconn.
+func (e *env) start() {
+	e.t.Helper()
+	tp := trace.NewTracerProvider(trace.WithSyncer(e.spans))
+	srv, err := New(Config{
+		Parser: parserv1.NewParserServiceClient(e.conns.parser), Docs: docsv1.NewDocsServiceClient(e.conns.docs),
+		Annotator: annotatorv1.NewAnnotatorServiceClient(e.conns.annotator), StorePath: e.storePath, OutputRoot: e.outRoot,
+		DefaultConcurrency: 4, RetryBackoff: time.Millisecond, ProgressInterval: 10 * time.Millisecond, TracerProvider: tp,
+		ShutdownDrain: e.drain,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.server = srv
+	conn := fake.Serve(e.t, func(s *grpc.Server) { orchestratorv1.RegisterOrchestratorServiceServer(s, srv) })
+	e.client = orchestratorv1.NewOrchestratorServiceClient(conn)
+	e.t.Cleanup(func() {
+		_ = srv.Close()
+		_ = tp.Shutdown(context.Background())
+	})
+}
+
+func (e *env) submit(opts *orchestratorv1.JobOptions, sources ...string) string {
+	e.t.Helper()
+	if len(sources) == 0 {
+		sources = []string{repoPath}
+	}
+	var srcs []*parserv1.Source
+	for _, s := range sources {
+		srcs = append(srcs, &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: s}})
+	}
+	resp, err := e.client.SubmitJob(context.Background(), &orchestratorv1.SubmitJobRequest{Sources: srcs, Options: opts})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp.GetJobId()
+}
+
+// watch collects a job's events from after until the done event.
+func (e *env) watch(id string, after uint64) []*orchestratorv1.JobEvent {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stream, err := e.client.WatchJob(ctx, &orchestratorv1.WatchJobRequest{JobId: id, AfterSequence: after})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var events []*orchestratorv1.JobEvent
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return events
+		}
+		if err != nil {
+			e.t.Fatalf("watch %s: %v", id, err)
+		}
+		events = append(events, resp.GetEvent())
+	}
+}
+
+func done(t *testing.T, events []*orchestratorv1.JobEvent) *orchestratorv1.JobDone {
+	t.Helper()
+	if len(events) == 0 || events[len(events)-1].GetDone() == nil {
+		t.Fatalf("stream did not end with a done event: %v", events)
+	}
+	return events[len(events)-1].GetDone()
+}
+
+func readRecords(t *testing.T, path string) []dataset.Row {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	var rows []dataset.Row
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r dataset.Row
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func calleeContext(call fake.Call) map[string]string {
+	out := map[string]string{}
+	for _, c := range call.Callees {
+		if c.GetCode() != "" {
+			out[c.GetId()] = "code"
+		} else {
+			out[c.GetId()] = "summary"
+		}
+	}
+	return out
+}
+
+func summarizeCall(t *testing.T, a *fake.Annotator, fn string) fake.Call {
+	t.Helper()
+	for _, c := range a.Calls() {
+		if c.Method == "Summarize" && c.Function == fn {
+			return c
+		}
+	}
+	t.Fatalf("no Summarize call for %s", fn)
+	return fake.Call{}
+}
+
+func TestJobCalleeFirstAndDataset(t *testing.T) {
+	e := newEnv(t)
+	id := e.submit(nil)
+	d := done(t, e.watch(id, 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
+	}
+	contexts := []struct {
+		fn   string
+		want map[string]string
+	}{
+		{"shop.util.leaf1", map[string]string{}},
+		{"shop.core.mid", map[string]string{"shop.util.leaf1": "summary", "shop.util.leaf2": "summary"}},
+		{"shop.cycle.ping", map[string]string{"shop.cycle.pong": "code"}},
+		{"shop.cycle.pong", map[string]string{"shop.cycle.ping": "code", "shop.util.leaf1": "summary"}},
+		{"shop.core.top", map[string]string{"shop.core.mid": "summary", "shop.cycle.ping": "summary"}},
+	}
+	for _, tc := range contexts {
+		t.Run("context of "+tc.fn, func(t *testing.T) {
+			if got := calleeContext(summarizeCall(t, e.annotator, tc.fn)); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("callee context %v, want %v", got, tc.want)
+			}
+		})
+	}
+	leaf := summarizeCall(t, e.annotator, "shop.util.leaf1")
+	if len(leaf.APIDocs) != 1 || leaf.APIDocs[0].GetApi() != "tinylib.frob" || !strings.Contains(leaf.APIDocs[0].GetDoc(), "Frobnicate") {
+		t.Fatalf("leaf1 should get the unpopular API's docs only: %v", leaf.APIDocs)
+	}
+	if got := e.docs.Usage(repoPath); got["numpy.mean"] != 1 || got["tinylib.frob"] != 1 {
+		t.Fatalf("usage recorded %v", got)
+	}
+	// Identical code is annotated once: two "same" functions, one call per stage.
+	counts := e.annotator.Count("Summarize")
+	if counts["shop.a.same"]+counts["shop.b.same"] != 1 {
+		t.Fatalf("identical code summarised %d times", counts["shop.a.same"]+counts["shop.b.same"])
+	}
+	rows := readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile))
+	if len(rows) != 8 {
+		t.Fatalf("%d kept pairs, want 8", len(rows))
+	}
+	for _, r := range rows {
+		if r.Query == "" || r.Summary == "" || r.Score < 2 || r.Model != "fake-model" || r.Commit != "commit-"+repoPath || r.Repo != repoPath {
+			t.Fatalf("incomplete record %+v", r)
+		}
+		if r.Function == "shop.util.leaf1" && (fmt.Sprint(r.DocsUsed) != "[tinylib.frob]" || fmt.Sprint(r.APIs) != "[tinylib.frob numpy.mean]") {
+			t.Fatalf("leaf1 docs %v apis %v", r.DocsUsed, r.APIs)
+		}
+	}
+	for _, name := range []string{dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+		if _, err := os.Stat(filepath.Join(d.GetOutputDir(), name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := d.GetProgress(); p.GetFunctionsTotal() != 8 || p.GetFunctionsDone() != 8 || p.GetPairsKept() != 8 || p.GetCacheHits() < 3 {
+		t.Fatalf("progress %v", p)
+	}
+	job, err := e.client.GetJob(context.Background(), &orchestratorv1.GetJobRequest{JobId: id})
+	if err != nil || job.GetJob().GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("get job: %v %v", job, err)
+	}
+
+	// The job's spans form one trace: job -> repository -> function -> stage. The job span ends just
+	// after the done event is stored, so wait for it to be exported.
+	var spans tracetest.SpanStubs
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		spans = e.spans.GetSpans()
+		if slices.ContainsFunc(spans, func(s tracetest.SpanStub) bool { return s.Name == "job" }) {
+			break
+		}
+	}
+	byID := map[string]tracetest.SpanStub{}
+	var jobSpan tracetest.SpanStub
+	for _, s := range spans {
+		byID[s.SpanContext.SpanID().String()] = s
+		if s.Name == "job" {
+			jobSpan = s
+		}
+	}
+	var sawStage bool
+	for _, s := range spans {
+		if s.Name != "summarize" {
+			continue
+		}
+		sawStage = true
+		if s.SpanContext.TraceID() != jobSpan.SpanContext.TraceID() {
+			t.Fatal("a summarize span is outside the job's trace")
+		}
+		var chain []string
+		for cur, ok := s, true; ok; cur, ok = byID[cur.Parent.SpanID().String()] {
+			chain = append(chain, cur.Name)
+		}
+		if fmt.Sprint(chain) != "[summarize function repository job]" {
+			t.Fatalf("span ancestry %v", chain)
+		}
+	}
+	if !sawStage {
+		t.Fatal("no summarize span")
+	}
+}
+
+// TestCorpusMode: every repository's usage is recorded before any documentation is looked up or any
+// function annotated, so popularity covers the corpus; identical code across repositories is annotated
+// once; records of both repositories land in one dataset.
+func TestCorpusMode(t *testing.T) {
+	e := newEnv(t)
+	e.parser.SetRepo("/repos/fork", shopRepo(leaf1V1))
+	d := done(t, e.watch(e.submit(nil, repoPath, "/repos/fork"), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || d.GetProgress().GetRepositoriesParsed() != 2 {
+		t.Fatalf("corpus job: %v %s %v", d.GetState(), d.GetError(), d.GetProgress())
+	}
+	log := e.docs.Log()
+	if len(log) != 3 || log[2] != "LookupAPIs" || !slices.Contains(log, "RecordUsage "+repoPath) || !slices.Contains(log, "RecordUsage /repos/fork") {
+		t.Fatalf("docs calls %v: want both usages recorded, then one lookup", log)
+	}
+	// The fork is an identical copy: each distinct function body is summarised once for both.
+	for fn, n := range e.annotator.Count("Summarize") {
+		if n != 1 {
+			t.Fatalf("%s summarised %d times across identical repositories", fn, n)
+		}
+	}
+	repos := map[string]int{}
+	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
+		repos[r.Repo]++
+	}
+	if repos[repoPath] != 8 || repos["/repos/fork"] != 8 {
+		t.Fatalf("records per repository %v", repos)
+	}
+}
+
+func TestRerunAndIncrementalEdit(t *testing.T) {
+	e := newEnv(t)
+	first := done(t, e.watch(e.submit(nil), 0))
+	e.annotator.Reset()
+
+	second := done(t, e.watch(e.submit(nil), 0))
+	if n := len(e.annotator.Calls()); n != 0 {
+		t.Fatalf("unchanged rerun made %d annotator calls", n)
+	}
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+		a, _ := os.ReadFile(filepath.Join(first.GetOutputDir(), name))
+		b, _ := os.ReadFile(filepath.Join(second.GetOutputDir(), name))
+		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
+			t.Fatalf("%s differs between identical runs", name)
+		}
+	}
+
+	e.parser.SetRepo(repoPath, shopRepo("def leaf1():\n    return tinylib.frob(numpy.mean([2]))"))
+	done(t, e.watch(e.submit(nil), 0))
+	want := []string{"shop.core.mid", "shop.core.top", "shop.cycle.ping", "shop.cycle.pong", "shop.util.leaf1"} // ping calls leaf1 through pong
+	for _, method := range []string{"Summarize", "GenerateQuery", "Validate"} {
+		var got []string
+		for fn, n := range e.annotator.Count(method) {
+			if n != 1 {
+				t.Fatalf("%s called %d times for %s", method, n, fn)
+			}
+			got = append(got, fn)
+		}
+		slices.Sort(got)
+		if method == "Summarize" && fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("%s re-ran for %v, want the edited leaf and its transitive callers %v", method, got, want)
+		}
+		// Query and validation depend on code and summary only: a caller whose new summary reads
+		// like the old one (ping's context, pong's code, did not change) keeps its stored query.
+		if !slices.Contains(got, "shop.util.leaf1") || len(got) > len(want) {
+			t.Fatalf("%s re-ran for %v, want the edited leaf and at most its transitive callers %v", method, got, want)
+		}
+		for _, fn := range got {
+			if !slices.Contains(want, fn) {
+				t.Fatalf("%s re-ran for %s, which neither changed nor calls the edited leaf", method, fn)
+			}
+		}
+	}
+}
+
+func TestConcurrencyBoundAndWideRepo(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.Latency = 3 * time.Millisecond
+	var funcs []*parserv1.Function
+	for i := range 30 {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("wide.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): pass", i), nil))
+	}
+	e.parser.SetRepo("/repos/wide", funcs)
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 3}, "/repos/wide"), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v %s", d.GetState(), d.GetError())
+	}
+	if p := e.annotator.Peak(); p > 3 || p < 2 {
+		t.Fatalf("peak annotator calls in flight %d, limit 3", p)
+	}
+	if n := len(e.annotator.Calls()); n != 90 {
+		t.Fatalf("%d calls, want 90", n)
+	}
+}
+
+func TestResumeAfterCloseMidJob(t *testing.T) {
+	tests := []struct {
+		name  string
+		drain time.Duration
+		// Calls in flight at an abrupt stop are abandoned, so they may run again; after a drain none may.
+		maxCompletions int
+	}{
+		{"graceful drain", 0, 1},
+		{"abrupt stop", time.Nanosecond, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { testResume(t, tc.drain, tc.maxCompletions) })
+	}
+}
+
+func testResume(t *testing.T, drain time.Duration, maxCompletions int) {
+	chain := func() []*parserv1.Function {
+		var funcs []*parserv1.Function
+		for i := range 24 {
+			var callees []string
+			if i > 0 {
+				callees = []string{fmt.Sprintf("deep.f%02d", i-1)}
+			}
+			funcs = append(funcs, fake.Func(fmt.Sprintf("deep.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): return %d", i, i), callees))
+		}
+		return funcs
+	}
+	// Reference: an uninterrupted run in its own environment.
+	ref := newEnv(t)
+	ref.parser.SetRepo("/repos/deep", chain())
+	refDone := done(t, ref.watch(ref.submit(nil, "/repos/deep"), 0))
+
+	e := newEnv(t)
+	e.parser.SetRepo("/repos/deep", chain())
+	e.annotator.Latency = 2 * time.Millisecond
+	e.drain = drain
+	id := e.submit(nil, "/repos/deep")
+	// Wait for some pairs, then shut the orchestrator down mid-job.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	stream, err := e.client.WatchJob(ctx, &orchestratorv1.WatchJobRequest{JobId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := 0
+	for pairs < 5 {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetEvent().GetPair() != nil {
+			pairs++
+		}
+		if resp.GetEvent().GetDone() != nil {
+			t.Fatal("job finished before the shutdown")
+		}
+	}
+	cancel()
+	if err := e.server.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.drain = 0
+	e.start() // a new orchestrator on the same store resumes the job
+	events := e.watch(id, 0)
+	d := done(t, events)
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("resumed job %v: %s", d.GetState(), d.GetError())
+	}
+	for _, method := range []string{"Summarize", "GenerateQuery", "Validate"} {
+		repeated := 0
+		for fn, n := range e.annotator.Count(method) {
+			if n > maxCompletions {
+				t.Fatalf("%s for %s completed %d times across the restart", method, fn, n)
+			}
+			if n > 1 {
+				repeated++
+			}
+		}
+		// Only the few calls in flight at the stop (concurrency 4) can have been lost.
+		if repeated > 4 {
+			t.Fatalf("%d %s calls repeated after an abrupt stop", repeated, method)
+		}
+	}
+	seen, doneEvents := map[string]bool{}, 0
+	for _, ev := range events {
+		if ev.GetDone() != nil {
+			doneEvents++
+		}
+		if p := ev.GetPair(); p != nil {
+			if seen[p.GetId()] {
+				t.Fatalf("pair %s announced twice", p.GetId())
+			}
+			seen[p.GetId()] = true
+		}
+	}
+	if doneEvents != 1 {
+		t.Fatalf("%d done events: the shutdown must not finish the job", doneEvents)
+	}
+	// The resumed run continues the job's trace: both root spans share one trace id.
+	var roots []tracetest.SpanStub
+	for deadline := time.Now().Add(10 * time.Second); len(roots) < 2 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		roots = roots[:0]
+		for _, s := range e.spans.GetSpans() {
+			if s.Name == "job" {
+				roots = append(roots, s)
+			}
+		}
+	}
+	if len(roots) != 2 || roots[0].SpanContext.TraceID() != roots[1].SpanContext.TraceID() {
+		t.Fatalf("want two job spans in one trace, got %d", len(roots))
+	}
+	if len(seen) != 24 {
+		t.Fatalf("%d pairs, want 24", len(seen))
+	}
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+		a, _ := os.ReadFile(filepath.Join(refDone.GetOutputDir(), name))
+		b, _ := os.ReadFile(filepath.Join(d.GetOutputDir(), name))
+		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
+			t.Fatalf("%s of the resumed job differs from an uninterrupted run", name)
+		}
+	}
+}
+
+func TestCancelIdempotencyAndLateWatcher(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.annotator.Latency = 20 * time.Millisecond
+	var funcs []*parserv1.Function
+	for i := range 40 {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("slow.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): pass", i), nil))
+	}
+	e.parser.SetRepo("/repos/slow", funcs)
+	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/repos/slow"}}}
+	first, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{Sources: src, IdempotencyKey: "k1", Options: &orchestratorv1.JobOptions{Concurrency: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{Sources: src, IdempotencyKey: "k1"})
+	if err != nil || again.GetJobId() != first.GetJobId() || !again.GetExisting() || first.GetExisting() {
+		t.Fatalf("idempotency: first %v, again %v, %v", first, again, err)
+	}
+	resp, err := e.client.CancelJob(ctx, &orchestratorv1.CancelJobRequest{JobId: first.GetJobId()})
+	if err != nil || resp.GetJob().GetState() != orchestratorv1.JobState_JOB_STATE_CANCELLED {
+		t.Fatalf("cancel: %v %v", resp, err)
+	}
+	if len(e.annotator.Calls()) >= 120 {
+		t.Fatal("cancelled job ran to the end")
+	}
+	_, err = e.client.CancelJob(ctx, &orchestratorv1.CancelJobRequest{JobId: first.GetJobId()})
+	if status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("second cancel: %v", err)
+	}
+	// A late watcher gets every event, ending with the done event; after_sequence skips the first ones.
+	all := e.watch(first.GetJobId(), 0)
+	if d := done(t, all); d.GetState() != orchestratorv1.JobState_JOB_STATE_CANCELLED {
+		t.Fatalf("done state %v", d.GetState())
+	}
+	for i, ev := range all {
+		if ev.GetSequence() != uint64(i+1) {
+			t.Fatalf("event %d has sequence %d", i, ev.GetSequence())
+		}
+	}
+	if len(all) >= 2 {
+		tail := e.watch(first.GetJobId(), all[len(all)-2].GetSequence())
+		if len(tail) != 1 || tail[0].GetDone() == nil {
+			t.Fatalf("watch after %d: %v", all[len(all)-2].GetSequence(), tail)
+		}
+	}
+	list, err := e.client.ListJobs(ctx, &orchestratorv1.ListJobsRequest{State: orchestratorv1.JobState_JOB_STATE_CANCELLED})
+	if err != nil || len(list.GetJobs()) != 1 || list.GetJobs()[0].GetJobId() != first.GetJobId() {
+		t.Fatalf("list cancelled: %v %v", list, err)
+	}
+}
+
+func TestBudgetStop(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.CostUSD = 0.01
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 1, BudgetUsd: 0.115}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") {
+		t.Fatalf("budget stop: %v %q", d.GetState(), d.GetError())
+	}
+	// Seven distinct summaries come first (critical path), then queries and validations until 12 calls.
+	if n := len(e.annotator.Calls()); n != 12 {
+		t.Fatalf("%d calls with a budget of 12 calls at concurrency 1", n)
+	}
+	rows := readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile))
+	if len(rows) == 0 || len(rows) >= 8 {
+		t.Fatalf("%d pairs written after a budget stop", len(rows))
+	}
+	for _, r := range rows {
+		if r.Query == "" || r.Summary == "" {
+			t.Fatalf("half-annotated record %+v", r)
+		}
+	}
+	card, _ := os.ReadFile(filepath.Join(d.GetOutputDir(), dataset.CardFile))
+	if !strings.Contains(string(card), "cost budget") {
+		t.Fatal("dataset card does not explain the early stop")
+	}
+}
+
+func TestFailuresAndDocsDown(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.FailAlways("shop.util.leaf2", codes.Internal)
+	e.annotator.FailTransiently("shop.util.leaf1", 2)
+	e.annotator.Score("shop.core.top", 1)
+	e.docs.SetDown(true)
+	events := e.watch(e.submit(nil), 0)
+	d := done(t, events)
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v %s", d.GetState(), d.GetError())
+	}
+	var fnErrors, docsWarnings int
+	for _, ev := range events {
+		if er := ev.GetError(); er != nil {
+			if er.GetFatal() {
+				t.Fatalf("fatal error event %v", er)
+			}
+			switch {
+			case er.GetFunction() == "shop.util.leaf2":
+				fnErrors++
+			case strings.Contains(er.GetMessage(), "docs"):
+				docsWarnings++
+			default:
+				t.Fatalf("unexpected error event %v", er)
+			}
+		}
+	}
+	if fnErrors != 1 || docsWarnings != 1 {
+		t.Fatalf("error events: %d for the failing function, %d docs warnings; want 1 and 1", fnErrors, docsWarnings)
+	}
+	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 6 || p.GetPairsRejected() != 1 {
+		t.Fatalf("progress %v", p)
+	}
+	// The caller of the failed function goes on with the context that exists.
+	if got := calleeContext(summarizeCall(t, e.annotator, "shop.core.mid")); fmt.Sprint(got) != "map[shop.util.leaf1:summary]" {
+		t.Fatalf("mid context %v", got)
+	}
+	leaf := summarizeCall(t, e.annotator, "shop.util.leaf1")
+	if len(leaf.APIDocs) != 0 {
+		t.Fatal("docs sent while the docs service was down")
+	}
+	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
+		if len(r.DocsUsed) != 0 {
+			t.Fatalf("docs_used %v with docs down", r.DocsUsed)
+		}
+	}
+	rejected := readRecords(t, filepath.Join(d.GetOutputDir(), dataset.RejectedFile))
+	if len(rejected) != 1 || rejected[0].Function != "shop.core.top" || rejected[0].Kept {
+		t.Fatalf("rejected %v", rejected)
+	}
+}
+
+func TestErrorsAndUnwritableOutput(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := os.MkdirAll(e.outRoot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.outRoot, "blocker"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: "blocker/out"}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "write dataset") {
+		t.Fatalf("unwritable output: %v %q", d.GetState(), d.GetError())
+	}
+	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}
+	tests := []struct {
+		name string
+		call func() error
+		want codes.Code
+	}{
+		{"output outside root", func() error {
+			_, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{Sources: src, Options: &orchestratorv1.JobOptions{OutputDir: "../escape"}})
+			return err
+		}, codes.InvalidArgument},
+		{"absolute output outside root", func() error {
+			_, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{Sources: src, Options: &orchestratorv1.JobOptions{OutputDir: "/tmp"}})
+			return err
+		}, codes.InvalidArgument},
+		{"no sources", func() error {
+			_, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{})
+			return err
+		}, codes.InvalidArgument},
+		{"get unknown", func() error {
+			_, err := e.client.GetJob(ctx, &orchestratorv1.GetJobRequest{JobId: "nope"})
+			return err
+		}, codes.NotFound},
+		{"cancel unknown", func() error {
+			_, err := e.client.CancelJob(ctx, &orchestratorv1.CancelJobRequest{JobId: "nope"})
+			return err
+		}, codes.NotFound},
+		{"watch unknown", func() error {
+			stream, err := e.client.WatchJob(ctx, &orchestratorv1.WatchJobRequest{JobId: "nope"})
+			if err != nil {
+				return err
+			}
+			_, err = stream.Recv()
+			return err
+		}, codes.NotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := status.Code(tc.call()); got != tc.want {
+				t.Fatalf("code %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// A parser failure of the only source fails the job.
+	e.parser.Fail("/repos/broken", status.Error(codes.NotFound, "no such dir"))
+	d = done(t, e.watch(e.submit(nil, "/repos/broken"), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED {
+		t.Fatalf("broken source: %v", d.GetState())
+	}
+}
+
+func TestAnnotateRepositoryStream(t *testing.T) {
+	e := newEnv(t)
+	stream, err := e.client.AnnotateRepository(context.Background(), &orchestratorv1.AnnotateRepositoryRequest{
+		Sources: []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*orchestratorv1.AnnotateRepositoryResponse
+	for {
+		m, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) < 3 || msgs[0].GetJobId() == "" || msgs[0].GetEvent() != nil {
+		t.Fatalf("first message should carry only the job id: %v", msgs)
+	}
+	pairs := 0
+	for _, m := range msgs[1:] {
+		if m.GetJobId() != msgs[0].GetJobId() {
+			t.Fatal("job id changed in the stream")
+		}
+		if m.GetEvent().GetPair() != nil {
+			pairs++
+		}
+	}
+	last := msgs[len(msgs)-1].GetEvent().GetDone()
+	if last == nil || last.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || pairs != 8 {
+		t.Fatalf("done %v, %d pairs", last, pairs)
+	}
+}
+
+func TestToStatus(t *testing.T) {
+	tests := []struct {
+		err  error
+		want codes.Code
+	}{
+		{context.Canceled, codes.Canceled},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
+		{errors.New("disk on fire"), codes.Internal},
+		{status.Error(codes.Aborted, "as is"), codes.Aborted},
+	}
+	for _, tc := range tests {
+		got := toStatus(tc.err)
+		if status.Code(got) != tc.want {
+			t.Fatalf("%v -> %v, want %v", tc.err, status.Code(got), tc.want)
+		}
+		if tc.want == codes.Internal && strings.Contains(got.Error(), "fire") {
+			t.Fatal("internal error leaks its message")
+		}
+	}
+	if !IsTransient(status.Error(codes.Unavailable, "")) || IsTransient(status.Error(codes.InvalidArgument, "")) {
+		t.Fatal("IsTransient")
+	}
+}
+
+// BenchmarkJobAgainstLowerBound runs a whole job over gRPC (bufconn) on a repository with a deep call
+// chain and a wide fan-out, with an annotator that answers every call after a fixed latency, and reports
+// the wall time as a multiple of the lower bound max(critical path x latency + query and validation
+// latency, calls x latency / concurrency).
+func BenchmarkJobAgainstLowerBound(b *testing.B) {
+	const (
+		depth       = 20
+		width       = 100
+		concurrency = 16
+		latency     = 100 * time.Millisecond
+	)
+	var funcs []*parserv1.Function
+	for i := range depth {
+		var callees []string
+		if i > 0 {
+			callees = []string{fmt.Sprintf("bench.chain%02d", i-1)}
+		}
+		funcs = append(funcs, fake.Func(fmt.Sprintf("bench.chain%02d", i), int32(i), fmt.Sprintf("def chain%02d(): pass", i), callees))
+	}
+	for i := range width {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("bench.wide%03d", i), int32(depth+i), fmt.Sprintf("def wide%03d(): return chain00()", i), []string{"bench.chain00"}))
+	}
+	calls := 3 * len(funcs)
+	bound := max(time.Duration(depth+2)*latency, time.Duration(calls)*latency/concurrency)
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		e := newBenchEnv(b, funcs, latency)
+		b.StartTimer()
+		start := time.Now()
+		resp, err := e.client.SubmitJob(context.Background(), &orchestratorv1.SubmitJobRequest{
+			Sources: []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/repos/bench"}}},
+			Options: &orchestratorv1.JobOptions{Concurrency: concurrency},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stream, err := e.client.WatchJob(context.Background(), &orchestratorv1.WatchJobRequest{JobId: resp.GetJobId()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			m, err := stream.Recv()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if d := m.GetEvent().GetDone(); d != nil {
+				if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+					b.Fatalf("job %v: %s", d.GetState(), d.GetError())
+				}
+				break
+			}
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total)/float64(b.N)/float64(bound), "x-lower-bound")
+	b.ReportMetric(float64(bound)/float64(time.Millisecond), "lower-bound-ms")
+}
+
+type benchEnv struct {
+	client orchestratorv1.OrchestratorServiceClient
+}
+
+func newBenchEnv(b *testing.B, funcs []*parserv1.Function, latency time.Duration) *benchEnv {
+	parser, docs, annotator := fake.NewParser(), fake.NewDocs(nil), fake.NewAnnotator()
+	parser.SetRepo("/repos/bench", funcs)
+	annotator.Latency = latency
+	pc := fake.Serve(b, func(s *grpc.Server) { parserv1.RegisterParserServiceServer(s, parser) })
+	dc := fake.Serve(b, func(s *grpc.Server) { docsv1.RegisterDocsServiceServer(s, docs) })
+	ac := fake.Serve(b, func(s *grpc.Server) { annotatorv1.RegisterAnnotatorServiceServer(s, annotator) })
+	dir := b.TempDir()
+	srv, err := New(Config{
+		Parser: parserv1.NewParserServiceClient(pc), Docs: docsv1.NewDocsServiceClient(dc), Annotator: annotatorv1.NewAnnotatorServiceClient(ac),
+		StorePath: filepath.Join(dir, "db"), OutputRoot: filepath.Join(dir, "out"),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Close() })
+	conn := fake.Serve(b, func(s *grpc.Server) { orchestratorv1.RegisterOrchestratorServiceServer(s, srv) })
+	return &benchEnv{client: orchestratorv1.NewOrchestratorServiceClient(conn)}
+}
