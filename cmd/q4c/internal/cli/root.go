@@ -33,6 +33,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newAnnotateCmd(), newCallgraphCmd(), newJobsCmd(), newWatchCmd(), newCancelCmd())
+	root.AddCommand(newEvalCmd())
 	return root
 }
 
