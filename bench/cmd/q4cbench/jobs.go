@@ -104,7 +104,6 @@ type jobRun struct {
 	wall                             time.Duration
 	kept, rejected, failed           int
 	calls, promptTokens, complTokens int64
-	costUSD                          float64
 	outDir                           string
 	stdout                           string
 }
