@@ -12,6 +12,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -65,6 +66,7 @@ type objects struct {
 	netpols         map[string]*networkingv1.NetworkPolicy
 	hpas            map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pdbs            map[string]*policyv1.PodDisruptionBudget
+	jobs            map[string]*batchv1.Job
 }
 
 // build runs kustomize on the overlay's dir (through its Go API, so no binary is needed) and
@@ -88,6 +90,7 @@ func build(t *testing.T, ov overlay) *objects {
 		netpols:         map[string]*networkingv1.NetworkPolicy{},
 		hpas:            map[string]*autoscalingv2.HorizontalPodAutoscaler{},
 		pdbs:            map[string]*policyv1.PodDisruptionBudget{},
+		jobs:            map[string]*batchv1.Job{},
 	}
 	namespaces := map[string]bool{}
 	for _, res := range resMap.Resources() {
@@ -117,6 +120,8 @@ func build(t *testing.T, ov overlay) *objects {
 			meta = &decodeInto(t, data, gvk, objs.hpas, name).ObjectMeta
 		case "policy/v1/PodDisruptionBudget":
 			meta = &decodeInto(t, data, gvk, objs.pdbs, name).ObjectMeta
+		case "batch/v1/Job":
+			meta = &decodeInto(t, data, gvk, objs.jobs, name).ObjectMeta
 		default:
 			t.Fatalf("%s: unexpected object %s %q: add it to the test's decoder", dir, gvk, name)
 		}
@@ -214,7 +219,7 @@ func checkDeployment(t *testing.T, objs *objects, dep *appsv1.Deployment) {
 		checkContainerSecurity(t, c)
 		checkResources(t, c)
 	}
-	checkReferences(t, objs, dep)
+	checkReferences(t, objs, &dep.Spec.Template.Spec)
 
 	svc, isService := services[dep.Name]
 	if !isService {
@@ -302,7 +307,7 @@ func checkResources(t *testing.T, c corev1.Container) {
 
 // checkReferences: every ConfigMap, Secret, PVC a pod uses exists (a Secret
 // may instead be optional or created by the operator, as the overlay says).
-func checkReferences(t *testing.T, objs *objects, dep *appsv1.Deployment) {
+func checkReferences(t *testing.T, objs *objects, spec *corev1.PodSpec) {
 	ov := objs.overlay
 	secretOK := func(name, key string, optional *bool) {
 		if optional != nil && *optional {
@@ -335,7 +340,7 @@ func checkReferences(t *testing.T, objs *objects, dep *appsv1.Deployment) {
 			}
 		}
 	}
-	for _, c := range dep.Spec.Template.Spec.Containers {
+	for _, c := range spec.Containers {
 		for _, from := range c.EnvFrom {
 			if from.ConfigMapRef != nil {
 				configMapOK(from.ConfigMapRef.Name, "", from.ConfigMapRef.Optional)
@@ -356,12 +361,12 @@ func checkReferences(t *testing.T, objs *objects, dep *appsv1.Deployment) {
 			}
 		}
 		for _, m := range c.VolumeMounts {
-			if !slices.ContainsFunc(dep.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name }) {
+			if !slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name }) {
 				t.Errorf("container %s mounts volume %q the pod does not define", c.Name, m.Name)
 			}
 		}
 	}
-	for _, v := range dep.Spec.Template.Spec.Volumes {
+	for _, v := range spec.Volumes {
 		switch {
 		case v.ConfigMap != nil:
 			configMapOK(v.ConfigMap.Name, "", v.ConfigMap.Optional)
@@ -983,4 +988,231 @@ func ptrOr[T any](p *T, def T) T {
 		return def
 	}
 	return *p
+}
+
+// corpusOverlay is the corpus scale-out kustomization (three Jobs). It runs in the prod
+// namespace, next to the operator-created LLM key.
+var corpusOverlay = overlay{name: "corpus", dir: "k8s/corpus", llm: "openai",
+	externalSecrets: map[string][]string{"llm-api-key": {"api-key"}}}
+
+// corpusJobs are the corpus Jobs, by the q4c command each runs.
+var corpusJobs = map[string]string{"popularity": "corpus-popularity", "annotate": "corpus-annotate", "merge": "corpus-merge"}
+
+// q4cArgs reads a q4c container's arguments: the command, --flag=value pairs and positional ones.
+func q4cArgs(t *testing.T, c corev1.Container) (command string, flags map[string]string, positional []string) {
+	t.Helper()
+	if len(c.Command) != 0 {
+		t.Errorf("container %s overrides the image's entrypoint (q4c) with %v", c.Name, c.Command)
+	}
+	if len(c.Args) == 0 {
+		t.Fatalf("container %s has no arguments", c.Name)
+	}
+	flags = map[string]string{}
+	for _, a := range c.Args[1:] {
+		name, value, ok := strings.Cut(a, "=")
+		switch {
+		case strings.HasPrefix(a, "--") && ok:
+			if _, dup := flags[name]; dup {
+				t.Errorf("flag %s given twice", name)
+			}
+			flags[name] = value
+		case strings.HasPrefix(a, "-"):
+			t.Errorf("argument %q: write flags as --name=value so the test can read them", a)
+		default:
+			positional = append(positional, a)
+		}
+	}
+	return c.Args[0], flags, positional
+}
+
+// podVolumeFor returns the volume mounted at the longest prefix of p (writable mounts only when
+// writable is set).
+func podVolumeFor(spec *corev1.PodSpec, c corev1.Container, p string, writable bool) *corev1.Volume {
+	var best *corev1.VolumeMount
+	for i, m := range c.VolumeMounts {
+		if (writable && m.ReadOnly) || (p != m.MountPath && !strings.HasPrefix(p, strings.TrimSuffix(m.MountPath, "/")+"/")) {
+			continue
+		}
+		if best == nil || len(m.MountPath) > len(best.MountPath) {
+			best = &c.VolumeMounts[i]
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	for i, v := range spec.Volumes {
+		if v.Name == best.Name {
+			return &spec.Volumes[i]
+		}
+	}
+	return nil
+}
+
+func TestCorpusJobs(t *testing.T) {
+	objs := build(t, corpusOverlay)
+	if len(objs.deployments) != 0 || len(objs.services) != 0 {
+		t.Errorf("the corpus kustomization holds Deployments or Services: its pods run the services in process")
+	}
+	if len(objs.jobs) != len(corpusJobs) {
+		t.Errorf("%d Jobs, want %d (%v)", len(objs.jobs), len(corpusJobs), corpusJobs)
+	}
+	args := map[string]map[string]string{}
+	positional := map[string][]string{}
+	for command, name := range corpusJobs {
+		job := objs.jobs[name]
+		if job == nil {
+			t.Fatalf("no Job %s", name)
+		}
+		t.Run(name, func(t *testing.T) {
+			spec := &job.Spec.Template.Spec
+			if job.Spec.Selector != nil || job.Spec.ManualSelector != nil {
+				t.Error("the Job sets its own selector; let the controller generate it")
+			}
+			if p := spec.RestartPolicy; p != corev1.RestartPolicyNever && p != corev1.RestartPolicyOnFailure {
+				t.Errorf("restartPolicy %q", p)
+			}
+			if sa := objs.serviceAccounts[spec.ServiceAccountName]; sa == nil {
+				t.Errorf("ServiceAccount %q does not exist", spec.ServiceAccountName)
+			} else if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+				t.Errorf("ServiceAccount %q mounts its API token; q4c never calls the API", sa.Name)
+			}
+			if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+				t.Error("pod mounts the service account token")
+			}
+			psc := spec.SecurityContext
+			if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.RunAsUser == nil || *psc.RunAsUser != nonrootUID {
+				t.Errorf("pod does not run as the image's nonroot user %d", nonrootUID)
+			}
+			if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+				t.Error("pod seccompProfile is not RuntimeDefault")
+			}
+			if len(spec.Containers) != 1 {
+				t.Fatalf("%d containers, want one q4c", len(spec.Containers))
+			}
+			c := spec.Containers[0]
+			checkContainerSecurity(t, c)
+			checkResources(t, c)
+			checkReferences(t, objs, spec)
+			if base, tag, ok := strings.Cut(path.Base(c.Image), ":"); base != "q4c" || !ok || tag == "" || tag == "latest" {
+				t.Errorf("image %q is not query4code/q4c with a pinned tag", c.Image)
+			}
+			got, flags, pos := q4cArgs(t, c)
+			if got != command {
+				t.Fatalf("runs q4c %s, want q4c %s", got, command)
+			}
+			args[command], positional[command] = flags, pos
+			// What q4c writes must lie on the shared volume; what it reads from the corpus list on the ConfigMap.
+			for _, flag := range []string{"--out", "--state-dir"} {
+				p, ok := flags[flag]
+				if !ok {
+					continue
+				}
+				vol := podVolumeFor(spec, c, p, true)
+				if vol == nil || vol.PersistentVolumeClaim == nil || vol.PersistentVolumeClaim.ClaimName != "corpus-data" {
+					t.Errorf("%s=%s is not on the corpus-data volume", flag, p)
+				}
+			}
+			if flag, ok := flags["--state-dir"]; command == "annotate" && !ok {
+				t.Error("no --state-dir: a retried shard would lose its finished calls")
+			} else if ok && !strings.Contains(flag, "$(JOB_COMPLETION_INDEX)") {
+				t.Errorf("--state-dir=%s is shared by every shard", flag)
+			}
+			if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/tmp" && !m.ReadOnly }) && command != "merge" {
+				t.Error("no writable /tmp for git clones")
+			}
+			sources := flags["--sources-file"]
+			vol := podVolumeFor(spec, c, sources, false)
+			if vol == nil || vol.ConfigMap == nil {
+				t.Fatalf("--sources-file=%s is not on a ConfigMap volume", sources)
+			}
+			if cm := objs.configMaps[vol.ConfigMap.Name]; cm == nil || cm.Data[path.Base(sources)] == "" {
+				t.Errorf("ConfigMap %s has no key %s", vol.ConfigMap.Name, path.Base(sources))
+			}
+			if !networkPolicyCovers(objs, job.Spec.Template.Labels) {
+				t.Error("no NetworkPolicy limits this Job's pods to DNS and https egress without ingress")
+			}
+		})
+	}
+
+	annotate, merge := objs.jobs["corpus-annotate"], objs.jobs["corpus-merge"]
+	if annotate.Spec.CompletionMode == nil || *annotate.Spec.CompletionMode != batchv1.IndexedCompletion {
+		t.Fatal("corpus-annotate is not an Indexed Job")
+	}
+	shards := ptrOr(annotate.Spec.Completions, 0)
+	if shards < 1 {
+		t.Fatalf("corpus-annotate completions %d", shards)
+	}
+	if p := ptrOr(annotate.Spec.Parallelism, 0); p < 1 || p > shards {
+		t.Errorf("parallelism %d is not in 1..%d", p, shards)
+	}
+	if want := fmt.Sprintf("auto/%d", shards); args["annotate"]["--shard"] != want {
+		t.Errorf("--shard=%s, want %s: every index must annotate one of the %d shards", args["annotate"]["--shard"], want, shards)
+	}
+	if got := args["merge"]["--expect-shards"]; got != strconv.Itoa(int(shards)) {
+		t.Errorf("merge --expect-shards=%s, want the Indexed Job's %d completions", got, shards)
+	}
+	for _, flag := range []string{"--out", "--state-dir"} {
+		if !strings.Contains(args["annotate"][flag], "$(JOB_COMPLETION_INDEX)") {
+			t.Errorf("annotate %s=%s does not depend on the completion index", flag, args["annotate"][flag])
+		}
+	}
+	indexEnv := slices.IndexFunc(annotate.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool { return e.Name == "JOB_COMPLETION_INDEX" })
+	if indexEnv < 0 {
+		t.Error("JOB_COMPLETION_INDEX is not declared, so $(JOB_COMPLETION_INDEX) does not expand in args")
+	} else if e := annotate.Spec.Template.Spec.Containers[0].Env[indexEnv]; e.ValueFrom == nil || e.ValueFrom.FieldRef == nil ||
+		e.ValueFrom.FieldRef.FieldPath != "metadata.annotations['batch.kubernetes.io/job-completion-index']" {
+		t.Errorf("JOB_COMPLETION_INDEX is not the completion-index annotation: %+v", e)
+	}
+	// The Jobs hand their files to each other.
+	if args["annotate"]["--popularity"] != args["popularity"]["--out"] {
+		t.Errorf("annotate --popularity=%s is not what the first pass writes (%s)", args["annotate"]["--popularity"], args["popularity"]["--out"])
+	}
+	if shardRoot := path.Dir(args["annotate"]["--out"]); len(positional["merge"]) != 1 || positional["merge"][0] != shardRoot+"/*" {
+		t.Errorf("merge reads %v, want the shard outputs %s/*", positional["merge"], shardRoot)
+	}
+	if args["merge"]["--sources-file"] != args["annotate"]["--sources-file"] || args["popularity"]["--sources-file"] != args["annotate"]["--sources-file"] {
+		t.Error("the three Jobs read different corpus lists")
+	}
+	// Only the first pass starts on apply; the operator resumes the others in order.
+	if ptrOr(objs.jobs["corpus-popularity"].Spec.Suspend, false) || !ptrOr(annotate.Spec.Suspend, false) || !ptrOr(merge.Spec.Suspend, false) {
+		t.Error("want corpus-popularity running on apply, corpus-annotate and corpus-merge suspended")
+	}
+	env := containerEnv(t, objs, annotate.Spec.Template.Spec.Containers[0])
+	if env["Q4C_ANNOTATOR_LLM"] != corpusOverlay.llm {
+		t.Errorf("Q4C_ANNOTATOR_LLM=%q, want %q", env["Q4C_ANNOTATOR_LLM"], corpusOverlay.llm)
+	}
+	if pvc := objs.pvcs["corpus-data"]; pvc == nil || !slices.Contains(pvc.Spec.AccessModes, corev1.ReadWriteMany) {
+		t.Error("corpus-data is not ReadWriteMany: the shard pods write it at once")
+	}
+}
+
+// networkPolicyCovers: a policy selects pods with these labels, allows no ingress, and allows
+// egress only to DNS and TCP 443.
+func networkPolicyCovers(objs *objects, podLabels map[string]string) bool {
+	for _, np := range objs.netpols {
+		if !selects(&np.Spec.PodSelector, podLabels) {
+			continue
+		}
+		types := policyTypes(np)
+		if !slices.Contains(types, networkingv1.PolicyTypeIngress) || !slices.Contains(types, networkingv1.PolicyTypeEgress) || len(np.Spec.Ingress) != 0 {
+			continue
+		}
+		ok := len(np.Spec.Egress) > 0
+		for _, rule := range np.Spec.Egress {
+			for _, p := range rule.Ports {
+				dns := p.Port != nil && p.Port.IntValue() == 53
+				https := p.Port != nil && p.Port.IntValue() == 443 && ptrOr(p.Protocol, corev1.ProtocolTCP) == corev1.ProtocolTCP
+				if !dns && !https {
+					ok = false
+				}
+			}
+			if len(rule.Ports) == 0 {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }

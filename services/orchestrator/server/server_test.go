@@ -25,7 +25,7 @@ import (
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
-	"github.com/query4code/query4code/services/orchestrator/internal/dataset"
+	"github.com/query4code/query4code/services/orchestrator/dataset"
 	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
 )
 

@@ -19,6 +19,7 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	annotatorserver "github.com/query4code/query4code/services/annotator/server"
 	docsserver "github.com/query4code/query4code/services/docs/server"
+	"github.com/query4code/query4code/services/orchestrator/dataset"
 	orchestratorserver "github.com/query4code/query4code/services/orchestrator/server"
 	parserserver "github.com/query4code/query4code/services/parser/server"
 )
@@ -33,11 +34,10 @@ type annotateFlags struct {
 	keepThreshold  int
 	concurrency    int
 	budgetUSD      float64
-	include        []string
-	exclude        []string
-	skipTests      bool
-	skipDunder     bool
-	skipTrivial    bool
+	parse          parseFlags
+	shard          string
+	shardEnv       string
+	popularity     []string
 	idempotencyKey string
 	pythonPaths    []string
 	verbose        bool
@@ -60,7 +60,14 @@ orchestrator and watches it.
 The output directory receives pairs.jsonl (kept pairs), rejected.jsonl,
 dataset.parquet, README.md (the dataset card) and manifest.json. Finished
 stages are kept in a store (--state-dir), so an interrupted run resumes where
-it stopped and a re-run on unchanged code makes no LLM calls.`,
+it stopped and a re-run on unchanged code makes no LLM calls.
+
+A corpus too large for one process is split into shards: q4c popularity counts
+the API usage of the whole corpus once, then each q4c annotate --shard I/N
+--popularity popularity.json annotates the sources whose FNV-1a 64 hash of the
+source (absolute path, or git URL#revision) modulo N is I, with popularity
+decided over the whole corpus, and q4c merge combines the shard outputs into
+the dataset one run over the corpus would have written.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runAnnotate(cmd, f, args) },
 	}
 	fl := cmd.Flags()
@@ -71,11 +78,10 @@ it stopped and a re-run on unchanged code makes no LLM calls.`,
 	fl.IntVar(&f.keepThreshold, "keep-threshold", 2, "keep pairs whose validation score is at least this (0-3)")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "annotation calls in flight (0: the orchestrator's default)")
 	fl.Float64Var(&f.budgetUSD, "budget-usd", 0, "stop cleanly once the LLM cost reaches this many dollars (0: no budget)")
-	fl.StringSliceVar(&f.include, "include", nil, "glob of files to include (repeatable)")
-	fl.StringSliceVar(&f.exclude, "exclude", nil, "glob of files to exclude (repeatable)")
-	fl.BoolVar(&f.skipTests, "skip-tests", false, "skip files with a path segment containing \"test\"")
-	fl.BoolVar(&f.skipDunder, "skip-dunder", false, "skip __dunder__ methods")
-	fl.BoolVar(&f.skipTrivial, "skip-trivial", false, "skip functions whose body does nothing")
+	f.parse.register(fl)
+	fl.StringVar(&f.shard, "shard", "", "annotate only shard I of N of the sources (I/N, or auto/N to read I from --shard-index-env, as in an Indexed Job)")
+	fl.StringVar(&f.shardEnv, "shard-index-env", jobCompletionIndexEnv, "variable holding I for --shard auto/N")
+	fl.StringSliceVar(&f.popularity, "popularity", nil, "popularity file(s) from q4c popularity: seed the in-process docs service with the whole corpus's API usage before the job (repeatable)")
 	fl.StringVar(&f.idempotencyKey, "idempotency-key", "", "submitting twice with one key returns the first job")
 	fl.StringSliceVar(&f.pythonPaths, "python-path", nil, "Python environment dirs the docs service reads API documentation from (default: python3's sys.path)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the services' messages to stderr")
@@ -101,6 +107,20 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	shard, err := parseShard(f.shard, f.shardEnv, os.Getenv)
+	if err != nil {
+		return err
+	}
+	var popularity []*popularityFile
+	if len(f.popularity) > 0 {
+		if f.orchestrator != "" {
+			return errors.New("--popularity seeds the in-process docs service: with --orchestrator, seed the deployed docs service once with q4c popularity --docs ADDR")
+		}
+		if popularity, err = readPopularity(f.popularity, f.parse.options()); err != nil {
+			return err
+		}
+	}
+	sources = selectShard(sources, shard)
 	if f.keepThreshold < 0 || f.keepThreshold > 3 {
 		return fmt.Errorf("--keep-threshold %d is outside 0-3", f.keepThreshold)
 	}
@@ -111,14 +131,15 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 			KeepThreshold: &threshold,
 			Concurrency:   int32(f.concurrency),
 			BudgetUsd:     f.budgetUSD,
-			Parse: &parserv1.ParseOptions{
-				Include: f.include, Exclude: f.exclude,
-				SkipTests: f.skipTests, SkipDunder: f.skipDunder, SkipTrivial: f.skipTrivial,
-			},
+			Parse:         f.parse.options(),
 		},
 		IdempotencyKey: f.idempotencyKey,
 	}
 	stderr := cmd.ErrOrStderr()
+	if len(sources) == 0 {
+		// An Indexed Job may give a pod a shard without sources; it still leaves a dataset for q4c merge.
+		return writeEmptyShard(cmd.OutOrStdout(), f, threshold, shard)
+	}
 	var conn *grpc.ClientConn
 	if f.orchestrator != "" {
 		req.Options.OutputDir = f.out
@@ -142,6 +163,9 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 				fmt.Fprintln(stderr, "q4c: stopping the local services:", err)
 			}
 		}()
+		if err := seedLocalDocs(cmd.Context(), suite, popularity); err != nil {
+			return err
+		}
 		conn = suite.Orchestrator
 	}
 	stream, err := orchestratorv1.NewOrchestratorServiceClient(conn).AnnotateRepository(cmd.Context(), req)
@@ -156,6 +180,24 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 		return err
 	}
 	return reportDone(cmd.OutOrStdout(), done)
+}
+
+// writeEmptyShard writes the dataset of a shard that holds no source: no records, a manifest
+// without sources (q4c merge ignores its parameters).
+func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard shardSpec) error {
+	out, err := filepath.Abs(f.out)
+	if err != nil {
+		return err
+	}
+	man := dataset.Manifest{
+		Sources: []dataset.ManifestSource{}, KeepThreshold: threshold, Concurrency: int32(f.concurrency),
+		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()),
+	}
+	if err := dataset.Write(out, nil, man.Card(), &man); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "shard %s holds no source of the corpus: wrote an empty dataset to %s\n", shard, out)
+	return err
 }
 
 // startLocal starts the four services in this process.
@@ -194,15 +236,11 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 func collectSources(args []string, sourcesFile string) ([]*parserv1.Source, error) {
 	specs := append([]string(nil), args...)
 	if sourcesFile != "" {
-		data, err := os.ReadFile(sourcesFile)
+		more, err := readSourcesFile(sourcesFile)
 		if err != nil {
-			return nil, fmt.Errorf("read --sources-file: %w", err)
+			return nil, err
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-				specs = append(specs, line)
-			}
-		}
+		specs = append(specs, more...)
 	}
 	if len(specs) == 0 {
 		return nil, errors.New("no SOURCE given: name a directory or an https git URL")
@@ -218,9 +256,24 @@ func collectSources(args []string, sourcesFile string) ([]*parserv1.Source, erro
 	return out, nil
 }
 
+// readSourcesFile returns the SOURCE lines of a sources file (blank lines and # comments dropped).
+func readSourcesFile(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read --sources-file: %w", err)
+	}
+	var specs []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			specs = append(specs, line)
+		}
+	}
+	return specs, nil
+}
+
 // ParseSource reads one SOURCE: a URL (with an optional #REVISION) or a local directory.
 func ParseSource(spec string) (*parserv1.Source, error) {
-	if strings.Contains(spec, "://") || strings.HasPrefix(spec, "git@") {
+	if isRemoteSource(spec) {
 		url, rev, _ := strings.Cut(spec, "#")
 		return &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{Url: url, Revision: rev}}}, nil
 	}
@@ -236,4 +289,9 @@ func ParseSource(spec string) (*parserv1.Source, error) {
 		return nil, fmt.Errorf("source %q is not a directory", spec)
 	}
 	return &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: abs}}, nil
+}
+
+// isRemoteSource tells a git URL from a local directory.
+func isRemoteSource(spec string) bool {
+	return strings.Contains(spec, "://") || strings.HasPrefix(spec, "git@")
 }

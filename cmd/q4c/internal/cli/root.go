@@ -34,6 +34,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(newAnnotateCmd(), newCallgraphCmd(), newJobsCmd(), newWatchCmd(), newCancelCmd())
 	root.AddCommand(newEvalCmd())
+	root.AddCommand(newPopularityCmd(), newMergeCmd())
 	return root
 }
 

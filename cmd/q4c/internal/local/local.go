@@ -139,6 +139,35 @@ func Start(cfg Config) (_ *Suite, err error) {
 	return s, nil
 }
 
+// StartParser starts only the parser, for commands that parse without annotating (q4c popularity).
+// Close the Suite when done; conn is closed with it.
+func StartParser(cfg parserserver.Config, logger *slog.Logger) (_ *Suite, conn *grpc.ClientConn, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Suite{cancel: cancel, errs: make(chan error, 1), Addrs: map[string]string{}}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.Close())
+		}
+	}()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	cfg.Logger = logger.With("service", "parser")
+	parser, err := parserserver.New(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parser: %w", err)
+	}
+	if err := s.serve(ctx, Config{Logger: logger, ShutdownTimeout: 10 * time.Second}, "parser", func(g *grpc.Server) { parser.Register(g) }); err != nil {
+		return nil, nil, err
+	}
+	conn, err = client.Dial(s.Addrs["parser"], client.Config{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("dial parser: %w", err)
+	}
+	s.conns = append(s.conns, conn)
+	return s, conn, nil
+}
+
 // serve starts one platform server on an ephemeral loopback port.
 func (s *Suite) serve(ctx context.Context, cfg Config, name string, register func(*grpc.Server)) error {
 	scfg := server.DefaultConfig(name, "127.0.0.1:0")

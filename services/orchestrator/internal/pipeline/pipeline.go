@@ -28,7 +28,7 @@ import (
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
-	"github.com/query4code/query4code/services/orchestrator/internal/dataset"
+	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -321,15 +321,7 @@ func (r *run) parseAll(ctx context.Context) error {
 	r.repos = make([]*repoState, len(r.job.Sources))
 	for i, src := range r.job.Sources {
 		repo := &repoState{index: i, source: src}
-		switch k := src.GetKind().(type) {
-		case *parserv1.Source_LocalPath:
-			repo.name, repo.local = k.LocalPath, k.LocalPath
-		case *parserv1.Source_Git:
-			repo.name = k.Git.GetUrl()
-			if rev := k.Git.GetRevision(); rev != "" {
-				repo.name += "@" + rev
-			}
-		}
+		repo.name, repo.local = dataset.RepoName(src), src.GetLocalPath()
 		r.repos[i] = repo
 	}
 	sem := make(chan struct{}, parseParallelism)
@@ -674,18 +666,17 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 	if err != nil {
 		return err
 	}
-	card := dataset.Card{KeepThreshold: r.job.Options.GetKeepThreshold(), Note: note}
 	r.mu.Lock()
-	card.FunctionsFailed = r.progress.GetFunctionsFailed()
+	failed := r.progress.GetFunctionsFailed()
 	identity := r.identity
 	r.mu.Unlock()
-	man := manifest{
+	man := dataset.Manifest{
 		KeepThreshold: r.job.Options.GetKeepThreshold(), Concurrency: r.job.Options.GetConcurrency(),
 		BudgetUSD: r.job.Options.GetBudgetUsd(), MaxContextTokens: r.job.Options.GetMaxContextTokens(),
-		Model: identity.Model, PromptVersion: identity.PromptVersion, Note: note,
+		Model: identity.Model, PromptVersion: identity.PromptVersion, FunctionsFailed: failed, Note: note,
 	}
 	if p := r.job.Options.GetParse(); p != nil {
-		man.Parse = &manifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
+		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
 			SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
 	}
 	for _, repo := range r.repos {
@@ -693,8 +684,7 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		if repo.local != "" && r.cfg.DetectLicense != nil {
 			license = r.cfg.DetectLicense(repo.local)
 		}
-		card.Sources = append(card.Sources, dataset.Source{Repo: repo.name, Commit: repo.commit, License: license, Functions: len(repo.funcs)})
-		ms := manifestSource{Repo: repo.name, Commit: repo.commit, License: license, Parsed: repo.parsed}
+		ms := dataset.ManifestSource{Repo: repo.name, Commit: repo.commit, License: license, Parsed: repo.parsed, Functions: len(repo.funcs)}
 		switch k := repo.source.GetKind().(type) {
 		case *parserv1.Source_LocalPath:
 			ms.LocalPath = k.LocalPath
@@ -703,42 +693,10 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		}
 		man.Sources = append(man.Sources, ms)
 	}
-	if err := dataset.Write(r.job.OutputDir, records, card, man); err != nil {
+	if err := dataset.Write(r.job.OutputDir, records, man.Card(), &man); err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "write failed")
 		return fmt.Errorf("write dataset to %s: %w", r.job.OutputDir, err)
 	}
 	return nil
-}
-
-// manifest is manifest.json: the run's parameters, nothing time-dependent.
-type manifest struct {
-	Sources          []manifestSource `json:"sources"`
-	KeepThreshold    int32            `json:"keep_threshold"`
-	Concurrency      int32            `json:"concurrency"`
-	BudgetUSD        float64          `json:"budget_usd"`
-	MaxContextTokens int32            `json:"max_context_tokens"`
-	Parse            *manifestParse   `json:"parse,omitempty"`
-	Model            string           `json:"model"`
-	PromptVersion    string           `json:"prompt_version"`
-	Note             string           `json:"note,omitempty"`
-}
-
-type manifestSource struct {
-	Repo        string `json:"repo"`
-	LocalPath   string `json:"local_path,omitempty"`
-	GitURL      string `json:"git_url,omitempty"`
-	GitRevision string `json:"git_revision,omitempty"`
-	Commit      string `json:"commit"`
-	License     string `json:"license"`
-	Parsed      bool   `json:"parsed"`
-}
-
-type manifestParse struct {
-	Include      []string `json:"include,omitempty"`
-	Exclude      []string `json:"exclude,omitempty"`
-	SkipTests    bool     `json:"skip_tests"`
-	SkipDunder   bool     `json:"skip_dunder"`
-	SkipTrivial  bool     `json:"skip_trivial"`
-	MaxFileBytes int64    `json:"max_file_bytes"`
 }

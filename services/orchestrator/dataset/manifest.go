@@ -1,0 +1,71 @@
+package dataset
+
+import (
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+)
+
+// Manifest is manifest.json: the run's parameters and what each source gave, nothing time-dependent.
+// It holds everything the dataset card says beyond the records, so a card can be rebuilt from the
+// manifest and the records alone (Merge relies on it).
+type Manifest struct {
+	Sources          []ManifestSource `json:"sources"`
+	KeepThreshold    int32            `json:"keep_threshold"`
+	Concurrency      int32            `json:"concurrency"`
+	BudgetUSD        float64          `json:"budget_usd"`
+	MaxContextTokens int32            `json:"max_context_tokens"`
+	Parse            *ManifestParse   `json:"parse,omitempty"`
+	Model            string           `json:"model"`
+	PromptVersion    string           `json:"prompt_version"`
+	// FunctionsFailed counts functions whose annotation failed for good.
+	FunctionsFailed int64 `json:"functions_failed"`
+	// Note explains an early stop (a cost budget reached); empty for a complete run.
+	Note string `json:"note,omitempty"`
+}
+
+// ManifestSource is one repository of the run.
+type ManifestSource struct {
+	Repo        string `json:"repo"`
+	LocalPath   string `json:"local_path,omitempty"`
+	GitURL      string `json:"git_url,omitempty"`
+	GitRevision string `json:"git_revision,omitempty"`
+	Commit      string `json:"commit"`
+	License     string `json:"license"`
+	Parsed      bool   `json:"parsed"`
+	// Functions the parser reported for it.
+	Functions int `json:"functions"`
+}
+
+// ManifestParse are the parse options of the run.
+type ManifestParse struct {
+	Include      []string `json:"include,omitempty"`
+	Exclude      []string `json:"exclude,omitempty"`
+	SkipTests    bool     `json:"skip_tests"`
+	SkipDunder   bool     `json:"skip_dunder"`
+	SkipTrivial  bool     `json:"skip_trivial"`
+	MaxFileBytes int64    `json:"max_file_bytes"`
+}
+
+// Card returns what the dataset card says beyond the records.
+func (m *Manifest) Card() Card {
+	card := Card{KeepThreshold: m.KeepThreshold, FunctionsFailed: m.FunctionsFailed, Note: m.Note}
+	for _, s := range m.Sources {
+		card.Sources = append(card.Sources, Source{Repo: s.Repo, Commit: s.Commit, License: s.License, Functions: s.Functions})
+	}
+	return card
+}
+
+// RepoName is the name a source goes by in records, the card, the manifest and the docs service's
+// popularity counts: the local path as given, or the git URL with "@revision" when a revision is set.
+func RepoName(src *parserv1.Source) string {
+	switch k := src.GetKind().(type) {
+	case *parserv1.Source_LocalPath:
+		return k.LocalPath
+	case *parserv1.Source_Git:
+		name := k.Git.GetUrl()
+		if rev := k.Git.GetRevision(); rev != "" {
+			name += "@" + rev
+		}
+		return name
+	}
+	return ""
+}

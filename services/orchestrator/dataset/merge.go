@@ -1,0 +1,239 @@
+package dataset
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+)
+
+// Errors of Read and Merge, for errors.Is.
+var (
+	// ErrNotDataset: a directory lacks one of the files a run writes.
+	ErrNotDataset = errors.New("not a dataset directory")
+	// ErrIncompatible: shards were made with different parameters (model, prompt version, threshold,
+	// parse options), or hold different records under one id, so they cannot form one dataset.
+	ErrIncompatible = errors.New("incompatible shards")
+)
+
+// RecordOf converts a row read back from pairs.jsonl or rejected.jsonl into a record; RowOf inverts it.
+func RecordOf(r Row) *orchestratorv1.Record {
+	return &orchestratorv1.Record{
+		Id: r.ID, Repo: r.Repo, Commit: r.Commit, Path: r.Path, StartLine: r.StartLine, EndLine: r.EndLine,
+		Function: r.Function, Language: r.Language, Code: r.Code, Docstring: r.Docstring, Summary: r.Summary,
+		Query: r.Query, Score: r.Score, Explanation: r.Explanation, Kept: r.Kept, Model: r.Model,
+		PromptVersion: r.PromptVersion, Callees: slices.Clone(r.Callees), Apis: slices.Clone(r.APIs),
+		DocsUsed: slices.Clone(r.DocsUsed), PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens,
+		CostUsd: r.CostUSD,
+	}
+}
+
+// Dataset is an output directory read back: its records (kept and rejected) and its manifest.
+type Dataset struct {
+	Dir      string
+	Records  []*orchestratorv1.Record
+	Manifest Manifest
+}
+
+// Read reads the dataset in dir from pairs.jsonl, rejected.jsonl and manifest.json. Unknown fields
+// are an error, so a format change is noticed rather than dropped.
+func Read(dir string) (*Dataset, error) {
+	d := &Dataset{Dir: dir}
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w: no %s", dir, ErrNotDataset, ManifestFile)
+		}
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d.Manifest); err != nil {
+		return nil, fmt.Errorf("%s: decode %s: %w", dir, ManifestFile, err)
+	}
+	for _, name := range []string{PairsFile, RejectedFile} {
+		rows, err := readRows(filepath.Join(dir, name))
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("%s: %w: no %s", dir, ErrNotDataset, name)
+			}
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		for _, row := range rows {
+			d.Records = append(d.Records, RecordOf(row))
+		}
+	}
+	return d, nil
+}
+
+func readRows(path string) ([]Row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<16))
+	dec.DisallowUnknownFields()
+	var rows []Row
+	for n := 1; ; n++ {
+		var row Row
+		if err := dec.Decode(&row); err != nil {
+			if errors.Is(err, io.EOF) {
+				return rows, nil
+			}
+			return nil, fmt.Errorf("%s: record %d: %w", filepath.Base(path), n, err)
+		}
+		if row.ID == "" {
+			return nil, fmt.Errorf("%s: record %d has no id", filepath.Base(path), n)
+		}
+		rows = append(rows, row)
+	}
+}
+
+// MergeOptions control Merge.
+type MergeOptions struct {
+	// Order lists repository names (RepoName) in the order the merged card and manifest list them,
+	// normally the corpus list; sources it does not name follow, sorted by name. Empty: sorted by name.
+	Order []string
+}
+
+// MergeResult says what Merge wrote.
+type MergeResult struct {
+	Shards, Sources, Records, Kept int
+	// Duplicates are records found in more than one shard with identical content, written once.
+	Duplicates int
+}
+
+// Merge combines shard outputs into one dataset in out, as one run over all their sources would have
+// written it: records sorted and deduplicated by id, the manifest's sources of every shard, the card
+// recomputed over all records. Shards must agree on the parameters that shape records (model, prompt
+// version, keep threshold, context budget, parse options, cost budget); a shard without sources (an
+// empty shard of an Indexed Job) only contributes nothing. The concurrency recorded is the first
+// shard's: it does not change records. Like Write, the files appear all at once or not at all.
+func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, error) {
+	if len(shardDirs) == 0 {
+		return MergeResult{}, errors.New("merge: no shard directory given")
+	}
+	outAbs, err := filepath.Abs(out)
+	if err != nil {
+		return MergeResult{}, fmt.Errorf("merge: %w", err)
+	}
+	var (
+		res      = MergeResult{Shards: len(shardDirs)}
+		merged   Manifest
+		base     *Dataset
+		byID     = map[string]*orchestratorv1.Record{}
+		records  []*orchestratorv1.Record
+		sources  = map[string]ManifestSource{}
+		notes    []string
+		haveBase bool
+	)
+	for _, dir := range shardDirs {
+		if abs, err := filepath.Abs(dir); err == nil && abs == outAbs {
+			return MergeResult{}, fmt.Errorf("merge: the output directory %s is also a shard", dir)
+		}
+		d, err := Read(dir)
+		if err != nil {
+			return MergeResult{}, fmt.Errorf("merge: %w", err)
+		}
+		m := d.Manifest
+		if len(m.Sources) > 0 {
+			if !haveBase {
+				base, haveBase = d, true
+				merged = m
+				merged.Sources, merged.FunctionsFailed, merged.Note = nil, 0, ""
+			} else if diff := parameterDiff(&base.Manifest, &m); diff != "" {
+				return MergeResult{}, fmt.Errorf("merge: %w: %s and %s differ in %s", ErrIncompatible, base.Dir, dir, diff)
+			}
+		}
+		merged.FunctionsFailed += m.FunctionsFailed
+		if m.Note != "" && !slices.Contains(notes, m.Note) {
+			notes = append(notes, m.Note)
+		}
+		for _, s := range m.Sources {
+			if prev, ok := sources[s.Repo]; ok {
+				if prev != s {
+					return MergeResult{}, fmt.Errorf("merge: %w: source %s differs between shards (commit %s and %s)", ErrIncompatible, s.Repo, prev.Commit, s.Commit)
+				}
+				continue
+			}
+			sources[s.Repo] = s
+		}
+		for _, r := range d.Records {
+			if prev, ok := byID[r.GetId()]; ok {
+				if !reflect.DeepEqual(RowOf(prev), RowOf(r)) {
+					return MergeResult{}, fmt.Errorf("merge: %w: record %s differs between shards", ErrIncompatible, r.GetId())
+				}
+				res.Duplicates++
+				continue
+			}
+			byID[r.GetId()] = r
+			records = append(records, r)
+		}
+	}
+	merged.Note = strings.Join(notes, "; ")
+	merged.Sources = orderSources(sources, opts.Order)
+	if merged.Sources == nil {
+		merged.Sources = []ManifestSource{}
+	}
+	if err := Write(out, records, merged.Card(), &merged); err != nil {
+		return MergeResult{}, fmt.Errorf("merge: %w", err)
+	}
+	res.Sources, res.Records = len(merged.Sources), len(records)
+	for _, r := range records {
+		if r.GetKept() {
+			res.Kept++
+		}
+	}
+	return res, nil
+}
+
+// parameterDiff names the first parameter that shapes records and differs between a and b.
+func parameterDiff(a, b *Manifest) string {
+	switch {
+	case a.Model != b.Model:
+		return fmt.Sprintf("model (%q, %q)", a.Model, b.Model)
+	case a.PromptVersion != b.PromptVersion:
+		return fmt.Sprintf("prompt version (%q, %q)", a.PromptVersion, b.PromptVersion)
+	case a.KeepThreshold != b.KeepThreshold:
+		return fmt.Sprintf("keep threshold (%d, %d)", a.KeepThreshold, b.KeepThreshold)
+	case a.MaxContextTokens != b.MaxContextTokens:
+		return fmt.Sprintf("max context tokens (%d, %d)", a.MaxContextTokens, b.MaxContextTokens)
+	case a.BudgetUSD != b.BudgetUSD:
+		return fmt.Sprintf("budget (%g, %g)", a.BudgetUSD, b.BudgetUSD)
+	case !reflect.DeepEqual(a.Parse, b.Parse):
+		return "parse options"
+	}
+	return ""
+}
+
+// orderSources lists the sources in order, then the rest sorted by name.
+func orderSources(sources map[string]ManifestSource, order []string) []ManifestSource {
+	var out []ManifestSource
+	placed := map[string]bool{}
+	for _, name := range order {
+		if s, ok := sources[name]; ok && !placed[name] {
+			out = append(out, s)
+			placed[name] = true
+		}
+	}
+	var rest []string
+	for name := range sources {
+		if !placed[name] {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	for _, name := range rest {
+		out = append(out, sources[name])
+	}
+	return out
+}

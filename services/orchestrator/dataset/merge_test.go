@@ -1,0 +1,179 @@
+package dataset
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+)
+
+// sampleManifest describes sampleRecords' two repositories.
+func sampleManifest() Manifest {
+	return Manifest{
+		Sources: []ManifestSource{
+			{Repo: "repo-a", LocalPath: "repo-a", Commit: "c1", License: "MIT", Parsed: true, Functions: 4},
+			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 1},
+		},
+		KeepThreshold: 2, Concurrency: 8, Model: "offline", PromptVersion: "v1", FunctionsFailed: 1,
+		Parse: &ManifestParse{SkipTests: true},
+	}
+}
+
+// shard writes the records of the given repositories with the manifest's matching sources.
+func shard(t *testing.T, repos ...string) string {
+	t.Helper()
+	full := sampleManifest()
+	m := full
+	m.Sources, m.FunctionsFailed = []ManifestSource{}, 0
+	var recs []*orchestratorv1.Record
+	for _, repo := range repos {
+		for _, s := range full.Sources {
+			if s.Repo == repo {
+				m.Sources = append(m.Sources, s)
+			}
+		}
+		for _, r := range sampleRecords() {
+			if r.GetRepo() == repo {
+				recs = append(recs, r)
+			}
+		}
+		if repo == "repo-a" {
+			m.FunctionsFailed = full.FunctionsFailed
+		}
+	}
+	dir := t.TempDir()
+	if err := Write(dir, recs, m.Card(), &m); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestReadRoundTrip(t *testing.T) {
+	dir := shard(t, "repo-a", "repo-b")
+	d, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleRecords()
+	SortRecords(want)
+	if len(d.Records) != len(want) {
+		t.Fatalf("read %d records, want %d", len(d.Records), len(want))
+	}
+	byID := map[string]*orchestratorv1.Record{}
+	for _, r := range want {
+		byID[r.GetId()] = r
+	}
+	for _, r := range d.Records {
+		w := byID[r.GetId()]
+		// Written lists are never null, so compare through RowOf, which normalises nil to empty.
+		if w == nil || !proto.Equal(RecordOf(RowOf(w)), r) {
+			t.Errorf("record %s read back as %v, want %v", r.GetId(), r, w)
+		}
+	}
+	if m := sampleManifest(); d.Manifest.Model != m.Model || len(d.Manifest.Sources) != 2 || d.Manifest.FunctionsFailed != 1 {
+		t.Errorf("manifest read back as %+v", d.Manifest)
+	}
+}
+
+func TestMergeEqualsOneRun(t *testing.T) {
+	single := shard(t, "repo-a", "repo-b")
+	tests := []struct {
+		name   string
+		shards func(t *testing.T) []string
+		order  []string
+		dups   int
+	}{
+		{"two shards in corpus order", func(t *testing.T) []string { return []string{shard(t, "repo-b"), shard(t, "repo-a")} }, []string{"repo-a", "repo-b"}, 0},
+		{"no order sorts by name", func(t *testing.T) []string { return []string{shard(t, "repo-b"), shard(t, "repo-a")} }, nil, 0},
+		{"an empty shard contributes nothing", func(t *testing.T) []string { return []string{shard(t), shard(t, "repo-a"), shard(t, "repo-b")} }, nil, 0},
+		{"a repository in two shards is written once", func(t *testing.T) []string {
+			return []string{shard(t, "repo-a", "repo-b"), shard(t, "repo-b")}
+		}, nil, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "merged")
+			res, err := Merge(out, tc.shards(t), MergeOptions{Order: tc.order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Records != 4 || res.Kept != 2 || res.Sources != 2 || res.Duplicates != tc.dups {
+				t.Errorf("result %+v, want 4 records, 2 kept, 2 sources, %d duplicates", res, tc.dups)
+			}
+			for _, name := range []string{PairsFile, RejectedFile, CardFile, ManifestFile, ParquetFile} {
+				got, _ := os.ReadFile(filepath.Join(out, name))
+				want, _ := os.ReadFile(filepath.Join(single, name))
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from a single run's:\n%s\nwant:\n%s", name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestMergeRefuses(t *testing.T) {
+	otherModel := func(t *testing.T) string {
+		m := sampleManifest()
+		m.Sources, m.Model = m.Sources[1:], "gpt-4o-mini"
+		dir := t.TempDir()
+		if err := Write(dir, nil, m.Card(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	conflicting := func(t *testing.T) string {
+		m := sampleManifest()
+		m.Sources = m.Sources[:1]
+		recs := sampleRecords()[1:2]
+		recs[0].Query = "another query"
+		dir := t.TempDir()
+		if err := Write(dir, recs, m.Card(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	notDataset := func(t *testing.T) string { return t.TempDir() }
+	unknownField := func(t *testing.T) string {
+		dir := shard(t, "repo-a")
+		if err := os.WriteFile(filepath.Join(dir, PairsFile), []byte(`{"id":"x","surprise":1}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	tests := []struct {
+		name   string
+		second func(t *testing.T) string
+		want   error
+	}{
+		{"another model", otherModel, ErrIncompatible},
+		{"one id, two records", conflicting, ErrIncompatible},
+		{"not a dataset", notDataset, ErrNotDataset},
+		{"an unknown field", unknownField, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "merged")
+			_, err := Merge(out, []string{shard(t, "repo-a"), tc.second(t)}, MergeOptions{})
+			if err == nil {
+				t.Fatal("merged")
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+			if _, statErr := os.Stat(out); !errors.Is(statErr, os.ErrNotExist) {
+				t.Errorf("a refused merge left %s behind", out)
+			}
+		})
+	}
+	t.Run("output is a shard", func(t *testing.T) {
+		dir := shard(t, "repo-a")
+		if _, err := Merge(dir, []string{dir}, MergeOptions{}); err == nil {
+			t.Fatal("merged into its own input")
+		}
+	})
+}
