@@ -336,7 +336,7 @@ func (r *run) callWithRetry(ctx context.Context, span trace.Span, in store.Resul
 func (r *run) spent(res *store.StageResult) {
 	r.mu.Lock()
 	p := r.progress
-	p.LlmCalls += max(int64(res.LLMCalls), 1)
+	p.LlmCalls += int64(res.LLMCalls) // 0 for the offline back-end: it calls no model
 	p.PromptTokens += res.PromptTokens
 	p.CompletionTokens += res.CompletionTokens
 	p.CostUsd += res.CostUSD

@@ -460,7 +460,8 @@ type Progress struct {
 	// Functions that could not be annotated (after retries).
 	FunctionsFailed int64 `protobuf:"varint,8,opt,name=functions_failed,json=functionsFailed,proto3" json:"functions_failed,omitempty"`
 	// Annotation stage results served from the store instead of a new call.
-	CacheHits        int64   `protobuf:"varint,9,opt,name=cache_hits,json=cacheHits,proto3" json:"cache_hits,omitempty"`
+	CacheHits int64 `protobuf:"varint,9,opt,name=cache_hits,json=cacheHits,proto3" json:"cache_hits,omitempty"`
+	// Requests sent to an LLM, retries and repairs included (0 with the offline back-end).
 	LlmCalls         int64   `protobuf:"varint,10,opt,name=llm_calls,json=llmCalls,proto3" json:"llm_calls,omitempty"`
 	PromptTokens     int64   `protobuf:"varint,11,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
 	CompletionTokens int64   `protobuf:"varint,12,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
