@@ -168,6 +168,14 @@ type parsedFile struct {
 	path   string
 	src    []byte
 	module *extract.Module
+	// code holds, per local scope, the dedented code and its hash of the
+	// functions that will be emitted (filled while the call graph resolves).
+	code []scopeCode
+}
+
+type scopeCode struct {
+	code string
+	hash string
 }
 
 // Analyze parses the repository at opts.Root.
@@ -218,9 +226,16 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 		}
 		res.Skipped = append(res.Skipped, SkippedFile{Path: sk.Path, Reason: reason})
 	}
+	// Code and hashes depend only on the files: compute them on the other
+	// workers while the call graph resolves on this one.
+	staticDone := computeCode(ctx, parsed, opts, workers)
 	prog, err := resolve(ctx, parsed)
+	<-staticDone
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	res.program = prog
 	for _, f := range parsed {
@@ -334,8 +349,15 @@ func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, worker
 			}
 		}()
 	}
+	// Largest files first: a big file picked up last would leave the other
+	// workers idle at the end.
+	order := make([]int, len(files))
+	for k := range order {
+		order[k] = k
+	}
+	sort.SliceStable(order, func(a, b int) bool { return files[order[a]].Size > files[order[b]].Size })
 feed:
-	for k := range files {
+	for _, k := range order {
 		select {
 		case jobs <- k:
 		case <-ctx.Done():
@@ -365,8 +387,9 @@ feed:
 
 func resolve(ctx context.Context, parsed []parsedFile) (*program, error) {
 	files := make([]callgraph.File, len(parsed))
-	for k, f := range parsed {
-		files[k] = callgraph.File{Path: f.path, Module: f.module}
+	// Field by field: computeCode writes parsed[k].code meanwhile.
+	for k := range parsed {
+		files[k] = callgraph.File{Path: parsed[k].path, Module: parsed[k].module}
 	}
 	g, err := callgraph.Resolve(ctx, files)
 	if err != nil {
@@ -392,14 +415,7 @@ func buildFunctions(res *Result, prog *program, opts Options) {
 	var nodes []funcNode
 	for k := range g.Scopes {
 		index[k] = -1
-		sc := prog.scope(int32(k))
-		if sc.Kind != extract.ScopeFunction {
-			continue
-		}
-		if opts.SkipDunder && isDunder(sc.Name) {
-			continue
-		}
-		if opts.SkipTrivial && sc.Trivial {
+		if !emitted(prog.scope(int32(k)), opts) {
 			continue
 		}
 		index[k] = int32(len(nodes))
@@ -464,6 +480,55 @@ func buildFunctions(res *Result, prog *program, opts Options) {
 	res.Stats.Functions = len(res.Functions)
 }
 
+// emitted reports whether a scope is output as a function: function
+// scopes (no modules, classes or lambdas), minus what the options drop.
+func emitted(sc *extract.Scope, opts Options) bool {
+	if sc.Kind != extract.ScopeFunction {
+		return false
+	}
+	if opts.SkipDunder && isDunder(sc.Name) {
+		return false
+	}
+	return !opts.SkipTrivial || !sc.Trivial
+}
+
+// computeCode fills parsedFile.code for the emitted functions with
+// max(workers-1, 1) goroutines; the returned channel closes when done. On
+// cancellation it stops early (resolve reports the error).
+func computeCode(ctx context.Context, parsed []parsedFile, opts Options, workers int) <-chan struct{} {
+	done := make(chan struct{})
+	n := max(workers-1, 1)
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < len(parsed) && ctx.Err() == nil; k += n {
+				f := &parsed[k]
+				f.code = make([]scopeCode, len(f.module.Scopes))
+				for j := range f.module.Scopes {
+					sc := &f.module.Scopes[j]
+					if !emitted(sc, opts) {
+						continue
+					}
+					f.code[j] = newScopeCode(f.src, sc)
+				}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	return done
+}
+
+func newScopeCode(src []byte, sc *extract.Scope) scopeCode {
+	code := dedentCode(src, sc.StartByte, sc.EndByte)
+	sum := sha256.Sum256([]byte(code))
+	return scopeCode{code: code, hash: hex.EncodeToString(sum[:])}
+}
+
 func sortedCalls(m map[string]int) []APICall {
 	out := make([]APICall, 0, len(m))
 	for k, v := range m {
@@ -514,6 +579,19 @@ func (p *program) collapsedCallees() [][]callgraph.Callee {
 	g := p.graph
 	out := make([][]callgraph.Callee, len(g.Scopes))
 	for k := range g.Scopes {
+		direct := true
+		for _, c := range g.Callees[k] {
+			if p.scope(c.Scope).Kind == extract.ScopeLambda {
+				direct = false
+				break
+			}
+		}
+		if direct {
+			// No lambda to look through: the callees are already unique
+			// and sorted by scope.
+			out[k] = g.Callees[k]
+			continue
+		}
 		seen := map[int32]callgraph.EdgeKind{}
 		var visit func(from int32, kind callgraph.EdgeKind, depth int)
 		visited := map[int32]bool{}
@@ -546,12 +624,16 @@ func (p *program) function(g int32, id string) Function {
 	sc := p.scope(g)
 	gs := p.graph.Scopes[g]
 	file := &p.files[p.graph.Modules[gs.Module].File]
-	code := dedentCode(file.src, sc.StartByte, sc.EndByte)
-	sum := sha256.Sum256([]byte(code))
+	var code scopeCode
+	if int(gs.Local) < len(file.code) {
+		code = file.code[gs.Local]
+	} else {
+		code = newScopeCode(file.src, sc)
+	}
 	f := Function{
 		ID: id, Path: file.path, StartLine: sc.StartLine, EndLine: sc.EndLine,
-		Code: code, Docstring: sc.Docstring, Signature: sc.Signature,
-		Decorators: sc.Decorators, ContentHash: hex.EncodeToString(sum[:]),
+		Code: code.code, Docstring: sc.Docstring, Signature: sc.Signature,
+		Decorators: sc.Decorators, ContentHash: code.hash,
 	}
 	if sc.Parent >= 0 {
 		parent := &file.module.Scopes[sc.Parent]
@@ -584,9 +666,17 @@ func dedentCode(src []byte, start, end uint32) string {
 	if indent == "" {
 		return text
 	}
-	lines := strings.Split(text, "\n")
-	for k, l := range lines {
-		lines[k] = strings.TrimPrefix(l, indent)
+	// One pass over the lines, each stripped of the indent when it has it.
+	var sb strings.Builder
+	sb.Grow(len(text))
+	for {
+		line, rest, more := strings.Cut(text, "\n")
+		sb.WriteString(strings.TrimPrefix(line, indent))
+		if !more {
+			break
+		}
+		sb.WriteByte('\n')
+		text = rest
 	}
-	return strings.Join(lines, "\n")
+	return sb.String()
 }

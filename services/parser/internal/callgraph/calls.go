@@ -140,11 +140,11 @@ func (s *solver) attrLoad(ci int32, v int32) {
 // deliverFrom moves the values of a shared lookup node into a load's
 // result, calling property getters on the way.
 func (s *solver) deliverFrom(src, result, caller int32) {
-	key := [2]int32{src, result}
-	if s.delivered[key] {
+	key := pairKey(src, result)
+	if _, ok := s.delivered[key]; ok {
 		return
 	}
-	s.delivered[key] = true
+	s.delivered[key] = struct{}{}
 	c := s.newCons(constraint{kind: cDeliver, base: src, result: result, caller: caller})
 	s.watch(src, c)
 }
@@ -583,11 +583,11 @@ func (s *solver) bindEdge(from, to int32) {
 	if from < 0 || to < 0 || from == to {
 		return
 	}
-	key := [2]int32{from, to}
-	if s.bound[key] {
+	key := pairKey(from, to)
+	if _, ok := s.bound[key]; ok {
 		return
 	}
-	s.bound[key] = true
+	s.bound[key] = struct{}{}
 	c := s.newCons(constraint{kind: cFilter, base: from, result: to})
 	s.watch(from, c)
 }

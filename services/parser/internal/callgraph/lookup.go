@@ -19,7 +19,7 @@ type classInfo struct {
 }
 
 func (s *solver) classInfo(g int32) *classInfo {
-	if ci, ok := s.classes[g]; ok {
+	if ci := s.classes[g]; ci != nil {
 		return ci
 	}
 	ci := &classInfo{mro: []int32{g}}

@@ -28,6 +28,7 @@ type solver struct {
 	useBase   []int32
 
 	nodes []node
+	slab  int32Slab
 	wl    []int32
 	edges map[uint64]struct{}
 	vals  *values
@@ -47,20 +48,20 @@ type solver struct {
 	containerAt map[siteKey]int32
 	elems       map[siteKey]int32
 	sites       map[siteKey]int32
-	classes     map[int32]*classInfo
+	classes     []*classInfo // per global scope, nil until asked
 	lookups     []lookup
 	// pendingLookups wait for the worklist to drain before their first evaluation.
 	pendingLookups []int32
 	lookupAt       map[lookupKey]int32
 	superBound     map[[2]int32]bool
 	trackedStr     map[string]bool
-	storeTarget    map[int32]bool
+	storeTarget    []bool // per global expr
 
 	// Results.
 	callEdges    map[[2]int32]EdgeKind
 	builtinCalls map[int32]map[string]bool
-	delivered    map[[2]int32]bool
-	bound        map[[2]int32]bool
+	delivered    map[uint64]struct{} // pairKey(src, result)
+	bound        map[uint64]struct{} // pairKey(from, to)
 	extCall      map[int32]map[string]int
 	unresolved   []unresolvedCall
 	decorators   []int32 // call constraints that apply decorators
@@ -68,6 +69,10 @@ type solver struct {
 	calls        int
 	saturated    int // values dropped at full nodes
 }
+
+// pairKey packs two ids into one map key (a single 64-bit hash instead of
+// hashing an array).
+func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 type nameKey struct {
 	scope int32
@@ -97,16 +102,7 @@ type unresolvedCall struct {
 const exprPending int32 = -2
 
 func newSolver(ctx context.Context, files []File) *solver {
-	s := &solver{
-		ctx: ctx, files: files, ix: newModuleIndex(files),
-		edges: map[uint64]struct{}{}, vals: newValues(),
-		allDefs: map[nameKey]int32{}, modAttr: map[nameKey]int32{}, modName: map[nameKey]int32{},
-		instField: map[nameKey]int32{}, containerAt: map[siteKey]int32{}, elems: map[siteKey]int32{},
-		sites: map[siteKey]int32{}, classes: map[int32]*classInfo{}, lookupAt: map[lookupKey]int32{}, superBound: map[[2]int32]bool{},
-		trackedStr: map[string]bool{}, storeTarget: map[int32]bool{},
-		callEdges: map[[2]int32]EdgeKind{}, builtinCalls: map[int32]map[string]bool{}, delivered: map[[2]int32]bool{}, bound: map[[2]int32]bool{},
-		extCall: map[int32]map[string]int{},
-	}
+	s := &solver{ctx: ctx, files: files, ix: newModuleIndex(files)}
 	var nScopes, nDefs, nExprs, nUses int32
 	for _, m := range s.ix.mods {
 		s.scopeBase = append(s.scopeBase, nScopes)
@@ -116,14 +112,42 @@ func newSolver(ctx context.Context, files []File) *solver {
 		if m.ir == nil {
 			continue
 		}
-		for k := range m.ir.Scopes {
-			s.scopes = append(s.scopes, scopeRef{mod: int32(len(s.scopeBase) - 1), local: extract.ScopeID(k)})
-		}
 		nScopes += int32(len(m.ir.Scopes))
 		nDefs += int32(len(m.ir.Defs))
 		nExprs += int32(len(m.ir.Exprs))
 		nUses += int32(len(m.ir.Uses))
 	}
+	s.scopes = make([]scopeRef, 0, nScopes)
+	for mi, m := range s.ix.mods {
+		if m.ir == nil {
+			continue
+		}
+		for k := range m.ir.Scopes {
+			s.scopes = append(s.scopes, scopeRef{mod: int32(mi), local: extract.ScopeID(k)})
+		}
+	}
+	// Size hints from the proportions seen on large code bases; they only
+	// spare the rehashing of maps that grow to tens of thousands of entries.
+	e, d, sc := int(nExprs), int(nDefs), int(nScopes)
+	s.vals = newValues(e / 8)
+	s.edges = make(map[uint64]struct{}, e/8)
+	s.allDefs = make(map[nameKey]int32, sc)
+	s.modAttr = map[nameKey]int32{}
+	s.modName = make(map[nameKey]int32, sc/2)
+	s.instField = make(map[nameKey]int32, d/3)
+	s.containerAt = make(map[siteKey]int32, e/32)
+	s.elems = make(map[siteKey]int32, e/64)
+	s.sites = make(map[siteKey]int32, e/32)
+	s.classes = make([]*classInfo, nScopes)
+	s.lookupAt = make(map[lookupKey]int32, e/8)
+	s.superBound = map[[2]int32]bool{}
+	s.trackedStr = map[string]bool{}
+	s.storeTarget = make([]bool, nExprs)
+	s.callEdges = make(map[[2]int32]EdgeKind, e/16)
+	s.builtinCalls = map[int32]map[string]bool{}
+	s.delivered = make(map[uint64]struct{}, e/8)
+	s.bound = make(map[uint64]struct{}, e/8)
+	s.extCall = map[int32]map[string]int{}
 	s.defNode = make([]int32, nDefs)
 	s.exprNode = make([]int32, nExprs)
 	for k := range s.exprNode {
@@ -133,7 +157,7 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.yieldNode = make([]int32, nScopes)
 	s.caller = make([]int32, nScopes)
 	s.nodes = make([]node, 0, int(nDefs)+int(nExprs))
-	s.cons = make([]constraint, 0, int(nExprs)/2)
+	s.cons = make([]constraint, 0, int(nExprs)*3/5)
 	return s
 }
 

@@ -4,16 +4,41 @@ package callgraph
 // values. Copy edges move values unchanged; constraints react to new values
 // in the nodes they watch (attribute loads, calls, subscripts, ...).
 
+// A node holds at most maxSetSize values, so membership is a scan of a
+// short contiguous slice: cheaper than keeping a hash set beside it.
 type node struct {
 	vals []int32
-	set  map[int32]struct{} // membership once vals grows large
-	done int32              // vals[:done] have been propagated
+	done int32 // vals[:done] have been propagated
 	succ []int32
 	subs []int32 // constraints watching this node
 	inWL bool
 }
 
-const setThreshold = 12
+// int32Slab hands out short int32 slices carved from large chunks: most of
+// the hundreds of thousands of nodes hold a few values, successors and
+// watchers, and one heap allocation per slice dominated the solver's
+// allocations. A slice that outgrows its carved capacity moves to the heap
+// through append as usual; the capacity limit keeps neighbours apart.
+type int32Slab struct{ chunk []int32 }
+
+const slabChunk = 1 << 14
+
+func (sl *int32Slab) alloc(n int) []int32 {
+	if len(sl.chunk) < n {
+		sl.chunk = make([]int32, slabChunk)
+	}
+	out := sl.chunk[:0:n]
+	sl.chunk = sl.chunk[n:]
+	return out
+}
+
+// Initial capacities of the per-node slices, from their distribution on
+// large code bases (most nodes hold at most four values).
+const (
+	initVals = 4
+	initSucc = 2
+	initSubs = 2
+)
 
 func (s *solver) newNode() int32 {
 	s.nodes = append(s.nodes, node{})
@@ -21,12 +46,7 @@ func (s *solver) newNode() int32 {
 }
 
 func (s *solver) has(n int32, v int32) bool {
-	nd := &s.nodes[n]
-	if nd.set != nil {
-		_, ok := nd.set[v]
-		return ok
-	}
-	for _, x := range nd.vals {
+	for _, x := range s.nodes[n].vals {
 		if x == v {
 			return true
 		}
@@ -50,15 +70,10 @@ func (s *solver) add(n int32, v int32) bool {
 		s.saturated++
 		return false
 	}
-	nd.vals = append(nd.vals, v)
-	if nd.set != nil {
-		nd.set[v] = struct{}{}
-	} else if len(nd.vals) > setThreshold {
-		nd.set = make(map[int32]struct{}, len(nd.vals)*2)
-		for _, x := range nd.vals {
-			nd.set[x] = struct{}{}
-		}
+	if cap(nd.vals) == 0 {
+		nd.vals = s.slab.alloc(initVals)
 	}
+	nd.vals = append(nd.vals, v)
 	if !nd.inWL {
 		nd.inWL = true
 		s.wl = append(s.wl, n)
@@ -92,6 +107,9 @@ func (s *solver) edge(from, to int32) {
 		}
 		s.edges[key] = struct{}{}
 	}
+	if cap(s.nodes[from].succ) == 0 {
+		s.nodes[from].succ = s.slab.alloc(initSucc)
+	}
 	s.nodes[from].succ = append(s.nodes[from].succ, to)
 	for _, v := range s.nodes[from].vals[:s.nodes[from].done] {
 		s.add(to, v)
@@ -102,6 +120,9 @@ func (s *solver) edge(from, to int32) {
 func (s *solver) watch(n int32, c int32) {
 	if n < 0 {
 		return
+	}
+	if cap(s.nodes[n].subs) == 0 {
+		s.nodes[n].subs = s.slab.alloc(initSubs)
 	}
 	s.nodes[n].subs = append(s.nodes[n].subs, c)
 	nd := &s.nodes[n]

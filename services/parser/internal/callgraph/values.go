@@ -29,11 +29,33 @@ type value struct {
 type values struct {
 	list []value
 	idx  map[value]int32
+	// byA interns the values that are only a kind and an index (functions,
+	// classes, instances, modules, containers): a table lookup instead of
+	// hashing the whole value. It holds id+1; 0 is absent.
+	byA [vGenerator + 1][]int32
 }
 
-func newValues() *values { return &values{idx: map[value]int32{}} }
+func newValues(hint int) *values {
+	return &values{list: make([]value, 0, hint), idx: make(map[value]int32, hint/2)}
+}
 
 func (vs *values) intern(v value) int32 {
+	if v.s == "" && v.b == 0 && v.a >= 0 && int(v.kind) < len(vs.byA) {
+		tab := vs.byA[v.kind]
+		if int(v.a) < len(tab) {
+			if id := tab[v.a]; id > 0 {
+				return id - 1
+			}
+		} else {
+			tab = append(tab, make([]int32, int(v.a)+1-len(tab))...)
+			tab = tab[:cap(tab)]
+			vs.byA[v.kind] = tab
+		}
+		id := int32(len(vs.list))
+		vs.list = append(vs.list, v)
+		tab[v.a] = id + 1
+		return id
+	}
 	if id, ok := vs.idx[v]; ok {
 		return id
 	}

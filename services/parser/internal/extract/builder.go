@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,7 +20,16 @@ var ErrTooDeep = errors.New("syntax nested too deeply")
 
 // Extract builds the module IR of a parsed file.
 func Extract(t *pyast.Tree) *Module {
-	b := &builder{t: t, m: &Module{ParseError: t.HasError}}
+	// Capacities from the proportions of expressions, uses and definitions
+	// to syntax nodes on large code bases: one allocation each instead of
+	// repeated doubling.
+	n := len(t.Nodes)
+	b := &builder{t: t, m: &Module{
+		ParseError: t.HasError,
+		Exprs:      make([]Expr, 0, n/2+8),
+		Uses:       make([]Use, 0, n/5+4),
+		Defs:       make([]Def, 0, n/10+4),
+	}}
 	b.lineStarts()
 	b.m.Scopes = append(b.m.Scopes, Scope{
 		Kind: ScopeModule, Parent: -1, StartLine: 1, EndLine: b.m.Lines,
@@ -43,6 +53,23 @@ type builder struct {
 	m     *Module
 	cur   ScopeID
 	depth int
+	// idents interns the names of the file: the same few names recur in
+	// every scope, and one string each saves an allocation per occurrence.
+	idents map[string]string
+}
+
+// ident returns the text of node i (a name), interned.
+func (b *builder) ident(i int32) string {
+	raw := b.t.TextBytes(i)
+	if s, ok := b.idents[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if b.idents == nil {
+		b.idents = make(map[string]string, 256)
+	}
+	b.idents[s] = s
+	return s
 }
 
 func (b *builder) lineStarts() {
@@ -203,7 +230,7 @@ func (b *builder) stmt(i int32) {
 			if b.kind(c) != pyast.KindIdentifier || b.cur == 0 {
 				continue
 			}
-			name := b.t.Text(c)
+			name := b.ident(c)
 			if b.kind(i) == pyast.KindGlobalStatement {
 				if s.Globals == nil {
 					s.Globals = map[string]bool{}
@@ -280,7 +307,7 @@ func (b *builder) assignment(i int32) ExprID {
 	if left >= 0 {
 		b.assignTarget(left, v)
 	}
-	if b.cur == 0 && left >= 0 && b.kind(left) == pyast.KindIdentifier && b.t.Text(left) == "__all__" {
+	if b.cur == 0 && left >= 0 && b.kind(left) == pyast.KindIdentifier && string(b.t.TextBytes(left)) == "__all__" {
 		b.dunderAll(right)
 	}
 	return v
@@ -320,7 +347,7 @@ func (b *builder) assignTarget(t int32, v ExprID) {
 	defer b.leave()
 	switch b.kind(t) {
 	case pyast.KindIdentifier:
-		b.define(b.t.Text(t), DefValue, v, 0, b.line(t))
+		b.define(b.ident(t), DefValue, v, 0, b.line(t))
 	case pyast.KindAttribute, pyast.KindSubscript:
 		target := b.expr(t)
 		if target != NoExpr {
@@ -599,7 +626,7 @@ func (b *builder) importStmt(i int32) {
 			}
 			mod := b.dotted(name)
 			id := b.addImport(Import{Module: mod, Line: b.line(c)})
-			b.define(b.t.Text(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
+			b.define(b.ident(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
 		}
 	}
 }
@@ -642,7 +669,7 @@ func (b *builder) importFrom(i int32) {
 				continue
 			}
 			id := b.addImport(Import{Module: mod, Level: level, Name: b.dotted(name), Line: b.line(c)})
-			b.define(b.t.Text(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
+			b.define(b.ident(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
 		}
 	}
 }
@@ -661,12 +688,12 @@ func (b *builder) addImport(im Import) ImportID {
 
 func (b *builder) dotted(i int32) string {
 	if b.kind(i) == pyast.KindIdentifier {
-		return b.t.Text(i)
+		return b.ident(i)
 	}
 	var parts []string
 	for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 		if b.kind(c) == pyast.KindIdentifier {
-			parts = append(parts, b.t.Text(c))
+			parts = append(parts, b.ident(c))
 		}
 	}
 	return strings.Join(parts, ".")
@@ -752,7 +779,7 @@ func (b *builder) functionDef(i, span int32, decs []int32) {
 	if nameNode < 0 {
 		return
 	}
-	name := b.t.Text(nameNode)
+	name := b.ident(nameNode)
 	decExprs := make([]ExprID, len(decs))
 	for k, d := range decs {
 		decExprs[k] = b.decoratorExpr(d)
@@ -774,7 +801,7 @@ func (b *builder) functionDef(i, span int32, decs []int32) {
 			s.IsProperty = true
 		}
 	}
-	s.IsAsync = strings.HasPrefix(b.t.Text(i), "async")
+	s.IsAsync = bytes.HasPrefix(b.t.TextBytes(i), []byte("async"))
 	if body >= 0 {
 		s.Signature = signature(b.t.Src[b.node(i).Start:b.node(body).Start])
 		s.Docstring = b.docstring(body)
@@ -873,7 +900,7 @@ func (b *builder) params(params int32, defaults map[int32]ExprID) {
 		if n < 0 || b.kind(n) != pyast.KindIdentifier {
 			continue
 		}
-		p.Name = b.t.Text(n)
+		p.Name = b.ident(n)
 		s := b.scope()
 		idx := int32(len(s.Params))
 		s.Params = append(s.Params, p)
@@ -887,7 +914,7 @@ func (b *builder) classDef(i, span int32, decs []int32) {
 	if nameNode < 0 {
 		return
 	}
-	name := b.t.Text(nameNode)
+	name := b.ident(nameNode)
 	decExprs := make([]ExprID, len(decs))
 	for k, d := range decs {
 		decExprs[k] = b.decoratorExpr(d)
@@ -977,7 +1004,7 @@ func (b *builder) trivialBody(block int32) bool {
 			if b.kind(e) == pyast.KindCall {
 				e = b.t.ChildByField(e, pyast.FieldFunction)
 			}
-			if e < 0 || b.kind(e) != pyast.KindIdentifier || b.t.Text(e) != "NotImplementedError" {
+			if e < 0 || b.kind(e) != pyast.KindIdentifier || string(b.t.TextBytes(e)) != "NotImplementedError" {
 				return false
 			}
 		default:
@@ -1015,7 +1042,7 @@ func (b *builder) expr(i int32) ExprID {
 	line := int32(n.StartRow) + 1
 	switch n.Kind {
 	case pyast.KindIdentifier:
-		return b.use(b.t.Text(i), line)
+		return b.use(b.ident(i), line)
 	case pyast.KindInteger:
 		if v, err := strconv.ParseInt(strings.ReplaceAll(b.t.Text(i), "_", ""), 0, 64); err == nil {
 			return b.newExpr(Expr{Kind: ExprInt, Int: v, Line: line})
@@ -1035,7 +1062,7 @@ func (b *builder) expr(i int32) ExprID {
 		if attr < 0 || x == NoExpr {
 			return NoExpr
 		}
-		return b.newExpr(Expr{Kind: ExprAttr, X: x, Str: b.t.Text(attr), Line: line})
+		return b.newExpr(Expr{Kind: ExprAttr, X: x, Str: b.ident(attr), Line: line})
 	case pyast.KindCall:
 		return b.call(i, line)
 	case pyast.KindSubscript:
@@ -1090,7 +1117,7 @@ func (b *builder) expr(i int32) ExprID {
 		if name < 0 || v == NoExpr {
 			return NoExpr
 		}
-		return b.newExpr(Expr{Kind: ExprKeyword, Str: b.t.Text(name), X: v, Line: line})
+		return b.newExpr(Expr{Kind: ExprKeyword, Str: b.ident(name), X: v, Line: line})
 	case pyast.KindParenthesizedExpression:
 		last := NoExpr
 		for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
@@ -1136,7 +1163,7 @@ func (b *builder) expr(i int32) ExprID {
 		name, val := b.t.ChildByField(i, pyast.FieldName), b.t.ChildByField(i, pyast.FieldValue)
 		v := b.expr(val)
 		if name >= 0 {
-			b.define(b.t.Text(name), DefValue, v, 0, line)
+			b.define(b.ident(name), DefValue, v, 0, line)
 		}
 		return v
 	case pyast.KindAssignment:
@@ -1328,7 +1355,7 @@ func (b *builder) yield(i int32, line int32) ExprID {
 	if s.Kind == ScopeFunction || s.Kind == ScopeLambda {
 		s.IsGenerator = true
 	}
-	isFrom := strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(b.t.Text(i), "yield")), "from")
+	isFrom := bytes.HasPrefix(bytes.TrimSpace(bytes.TrimPrefix(b.t.TextBytes(i), []byte("yield"))), []byte("from"))
 	v := NoExpr
 	for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 		v = b.expr(c)

@@ -1,6 +1,9 @@
 package extract
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // Events record, per scope and in evaluation order, the reads and bindings
 // of names together with the control structure around them. Replaying them
@@ -34,11 +37,8 @@ func (e env) clone() env {
 	if e == nil {
 		return nil
 	}
-	c := make(env, len(e))
-	for k, v := range e {
-		c[k] = v
-	}
-	return c
+	// maps.Clone copies the hash table wholesale instead of reinserting.
+	return maps.Clone(e)
 }
 
 // union merges b into a, copying slices on write; a nil side is unreachable.
@@ -125,6 +125,10 @@ const maxReplayDepth = 4
 func (b *builder) replay(s ScopeID) {
 	evs := b.m.Scopes[s].events
 	cur := env{}
+	// shared: cur is also held by a frame (pre, firstEnd), which never
+	// modifies it; cur is copied before its first write instead of at
+	// every branch and loop.
+	shared := false
 	var stack []frame
 	loopDepth := 0
 	for i := 0; i < len(evs); i++ {
@@ -139,22 +143,26 @@ func (b *builder) replay(s ScopeID) {
 			}
 		case evDef:
 			if cur != nil {
+				if shared {
+					cur, shared = cur.clone(), false
+				}
 				cur[b.m.Defs[ev.id].Name] = []DefID{ev.id}
 			}
 		case evBranchBegin:
-			stack = append(stack, frame{kind: frameBranch, try: ev.id == 1, pre: cur.clone()})
+			stack = append(stack, frame{kind: frameBranch, try: ev.id == 1, pre: cur})
+			shared = true
 		case evBranchAlt:
 			f := &stack[len(stack)-1]
 			if f.try && f.altCount == 0 {
-				f.firstEnd = cur.clone()
+				f.firstEnd = cur
 			}
 			f.acc = union(f.acc, cur)
 			f.accSet = true
 			f.altCount++
 			if f.try {
-				cur = union(f.pre.clone(), f.firstEnd)
+				cur, shared = union(f.pre.clone(), f.firstEnd), false
 			} else {
-				cur = f.pre.clone()
+				cur, shared = f.pre, true
 			}
 		case evBranchEnd:
 			f := stack[len(stack)-1]
@@ -163,21 +171,22 @@ func (b *builder) replay(s ScopeID) {
 			if ev.id == 0 {
 				acc = union(acc, f.pre)
 			}
-			cur = acc
+			cur, shared = acc, false
 		case evLoopBegin:
 			if len(stack) > 0 && stack[len(stack)-1].kind == frameLoop && stack[len(stack)-1].start == i {
 				// Second pass over the same loop: the frame is already there.
 				continue
 			}
 			loopDepth++
-			stack = append(stack, frame{kind: frameLoop, start: i, pre: cur.clone(), single: loopDepth > maxReplayDepth})
+			stack = append(stack, frame{kind: frameLoop, start: i, pre: cur, single: loopDepth > maxReplayDepth})
+			shared = true
 		case evLoopEnd:
 			f := &stack[len(stack)-1]
 			if f.pass == 0 && !f.single {
 				f.pass = 1
 				next := union(f.pre.clone(), cur)
 				next = union(next, f.continues)
-				cur = next
+				cur, shared = next, false
 				i = f.start // the loop increments to the first body event
 				continue
 			}
@@ -186,7 +195,7 @@ func (b *builder) replay(s ScopeID) {
 			out = union(out, f.continues)
 			stack = stack[:len(stack)-1]
 			loopDepth--
-			cur = out
+			cur, shared = out, false
 		case evBreak, evContinue:
 			for k := len(stack) - 1; k >= 0; k-- {
 				if stack[k].kind == frameLoop {
@@ -198,9 +207,9 @@ func (b *builder) replay(s ScopeID) {
 					break
 				}
 			}
-			cur = nil
+			cur, shared = nil, false
 		case evExit:
-			cur = nil
+			cur, shared = nil, false
 		}
 	}
 }

@@ -244,7 +244,7 @@ func ReadSource(f File, maxBytes int64) ([]byte, error) {
 	if limit <= 0 {
 		limit = 1 << 62
 	}
-	src, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	src, err := readLimited(fh, f.Size, limit)
 	if err != nil {
 		return nil, &SkipError{Reason: ReasonUnreadable, Detail: err.Error()}
 	}
@@ -252,6 +252,29 @@ func ReadSource(f File, maxBytes int64) ([]byte, error) {
 		return nil, &SkipError{Reason: ReasonTooLarge, Detail: "grew while reading"}
 	}
 	return CheckSource(src)
+}
+
+// readLimited reads r to the end or until it has more than limit bytes,
+// into a buffer sized from the file's stat size (io.ReadAll would regrow
+// from 512 bytes).
+func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max(size, 0), limit)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf, nil
+		}
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // CheckSource applies the content checks of ReadSource to src.
