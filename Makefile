@@ -21,7 +21,7 @@ MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
-.PHONY: build run test lint proto proto-deps verify-proto clients verify-clients images tools deps bench bench-callgraph e2e clean
+.PHONY: build run test lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph e2e clean
 
 ## tools: build the pinned tools (buf, protoc plugins, grpcurl, golangci-lint) into bin/tools.
 tools:
@@ -51,9 +51,9 @@ build:
 run: build deps
 	bin/q4c annotate --out $(OUT) $(REPO)
 
-## test: every module's tests (the buf-breaking check test needs the pinned buf).
+## test: every module's tests, under the race detector (the buf-breaking check test needs the pinned buf).
 test: deps tools
-	$(GO) test -count=1 $(MODULES)
+	$(GO) test -race -count=1 $(MODULES)
 
 ## lint: buf lint, go vet and golangci-lint over every module.
 lint: tools
@@ -97,6 +97,18 @@ bench-callgraph: build
 ## e2e: the services as separate processes, driven only with grpcurl.
 e2e: build tools
 	./scripts/e2e
+
+## chaos: the fault suite at full size (500 functions; go test runs a 100-function form).
+chaos: build
+	./scripts/chaos
+
+## fuzz: every fuzz target, 60 s each.
+fuzz:
+	./scripts/fuzz
+
+## load: Annotate and ParseRepository under load, 60 s each.
+load:
+	./scripts/load
 
 ## images: build a container image per service (needs a Docker engine; see docs/operations.md).
 images:

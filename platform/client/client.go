@@ -22,6 +22,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	_ "google.golang.org/grpc/health" // registers client-side health checking used by the service config
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/resolver/manual"
 
 	"github.com/query4code/query4code/platform/config"
 	"github.com/query4code/query4code/platform/telemetry"
@@ -84,8 +86,11 @@ const (
 )
 
 // Dial returns a client connection to target ("host:port",
-// "dns:///name:port", "unix:///path", ...). Like grpc.NewClient it does not
-// connect until the first RPC. The caller closes the connection.
+// "dns:///name:port", "unix:///path", ...). A comma-separated list of
+// host:port addresses ("127.0.0.1:7001,127.0.0.1:7002") is a fixed set of
+// replicas, balanced round robin like a headless service's DNS answer. Like
+// grpc.NewClient it does not connect until the first RPC. The caller closes
+// the connection.
 func Dial(target string, cfg Config) (*grpc.ClientConn, error) {
 	useTLS := cfg.TLS || cfg.CAFile != "" || cfg.CertFile != "" || cfg.KeyFile != "" || cfg.ServerName != ""
 	var creds credentials.TransportCredentials
@@ -125,8 +130,21 @@ func Dial(target string, cfg Config) (*grpc.ClientConn, error) {
 		}
 		opts = append(opts, grpc.WithPerRPCCredentials(bearerToken{token: cfg.Token, requireTLS: useTLS}))
 	}
+	dialTarget := target
+	if addrs, ok := staticAddresses(target); ok {
+		// A manual resolver per connection: the list never changes, and
+		// round_robin from ServiceConfig spreads calls over it.
+		r := manual.NewBuilderWithScheme(staticScheme)
+		state := resolver.State{}
+		for _, a := range addrs {
+			state.Addresses = append(state.Addresses, resolver.Address{Addr: a})
+		}
+		r.InitialState(state)
+		opts = append(opts, grpc.WithResolvers(r))
+		dialTarget = staticScheme + ":///" + addrs[0]
+	}
 	opts = append(opts, cfg.DialOptions...)
-	conn, err := grpc.NewClient(target, opts...)
+	conn, err := grpc.NewClient(dialTarget, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", target, err)
 	}
@@ -175,6 +193,14 @@ func (b bearerToken) RequireTransportSecurity() bool { return b.requireTLS }
 // IsLocalTarget reports whether a gRPC target stays on this machine: a unix
 // socket, "localhost" or a loopback IP, with or without a resolver scheme.
 func IsLocalTarget(target string) bool {
+	if addrs, ok := staticAddresses(target); ok {
+		for _, a := range addrs {
+			if !IsLocalTarget(a) {
+				return false
+			}
+		}
+		return true
+	}
 	endpoint := target
 	if scheme, rest, ok := strings.Cut(target, ":"); ok {
 		switch strings.ToLower(scheme) {
@@ -199,4 +225,23 @@ func IsLocalTarget(target string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// staticScheme names the manual resolver Dial builds for an address list.
+const staticScheme = "q4c-static"
+
+// staticAddresses splits a comma-separated list of two or more host:port
+// addresses without a resolver scheme; ok is false for any other target.
+func staticAddresses(target string) (addrs []string, ok bool) {
+	if !strings.Contains(target, ",") || strings.Contains(target, "://") {
+		return nil, false
+	}
+	for a := range strings.SplitSeq(target, ",") {
+		a = strings.TrimSpace(a)
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, false
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, true
 }

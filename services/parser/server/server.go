@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"google.golang.org/grpc"
@@ -128,6 +129,10 @@ func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryReque
 	case src.GetLocalPath() != "":
 		if len(s.cfg.AllowedRoots) == 0 {
 			return nil, "", fmt.Errorf("%w: %w", analysis.ErrOutsideAllowedRoots, errNoRoots)
+		}
+		if strings.ContainsRune(src.GetLocalPath(), 0) {
+			// The OS refuses such a path with EINVAL; it is the caller's mistake, not ours.
+			return nil, "", fmt.Errorf("%w: local_path contains a NUL byte", analysis.ErrInvalidOption)
 		}
 		opts.Root, opts.AllowedRoots = src.GetLocalPath(), s.cfg.AllowedRoots
 		res, err := analysis.Analyze(ctx, opts)

@@ -61,11 +61,12 @@ type Process struct {
 	// Addr is the gRPC address the process reported in its "serving" log line.
 	Addr string
 
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	logs bytes.Buffer
-	done chan struct{}
-	err  error
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	logs   bytes.Buffer
+	stdout lockedBuffer
+	done   chan struct{}
+	err    error
 }
 
 // Start runs bin (a name in Binaries' directory) with args plus
@@ -73,8 +74,19 @@ type Process struct {
 // is killed at test cleanup if still running.
 func Start(t testing.TB, bin string, args ...string) *Process {
 	t.Helper()
+	return StartEnv(t, nil, bin, args...)
+}
+
+// StartEnv is Start with extra environment variables ("KEY=value") on top
+// of the test's own; the process's stdout is kept too (see Stdout).
+func StartEnv(t testing.TB, env []string, bin string, args ...string) *Process {
+	t.Helper()
 	p := &Process{Name: bin, done: make(chan struct{})}
 	p.cmd = exec.Command(filepath.Join(Binaries(t), bin), append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
+	p.cmd.Stdout = &p.stdout
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +135,30 @@ func (p *Process) Logs() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.logs.String()
+}
+
+// Pid is the process id, for reading /proc/<pid>.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Stdout returns what the process wrote to stdout so far (the console
+// trace exporter writes there).
+func (p *Process) Stdout() string {
+	p.stdout.mu.Lock()
+	defer p.stdout.mu.Unlock()
+	return p.stdout.buf.String()
+}
+
+// lockedBuffer is a bytes.Buffer safe for the copying goroutine of exec.Cmd
+// and readers in the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
 }
 
 // Kill sends SIGKILL and waits for the process to end.

@@ -41,7 +41,7 @@ func run(args []string) error {
 	parserAddr := config.EnvString(fs, "parser-addr", env("parser-addr"), "localhost:50051", "parser service `target`")
 	docsAddr := config.EnvString(fs, "docs-addr", env("docs-addr"), "localhost:50052", "docs service `target`")
 	annotatorAddr := config.EnvString(fs, "annotator-addr", env("annotator-addr"), "localhost:50053",
-		"annotator service `target`; dns:///annotator-headless:50053 round-robins over every pod")
+		"annotator service `target`; dns:///annotator-headless:50053 or a comma-separated host:port list round-robins over the replicas")
 	var upstream client.Config
 	upstream.RegisterFlags(fs, svc, "upstream")
 	cfg := server.Config{}
