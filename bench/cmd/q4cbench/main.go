@@ -84,6 +84,15 @@ func run(ctx context.Context, cfg config, log io.Writer) error {
 			return err
 		}
 	}
+	if cfg.only == "" {
+		// A full run rewrites the whole report: drop raw outputs of runs it no longer makes.
+		stale, _ := filepath.Glob(filepath.Join(b.path(cfg.raw), "*.txt"))
+		for _, f := range stale {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
+	}
 	for _, name := range []string{"q4c", "fakellm"} {
 		if _, err := os.Stat(b.binary(name)); err != nil {
 			return fmt.Errorf("%s not built (run make build): %w", b.binary(name), err)
