@@ -21,6 +21,7 @@ import (
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
+	"github.com/query4code/query4code/services/orchestrator/usage"
 	parserserver "github.com/query4code/query4code/services/parser/server"
 )
 
@@ -251,44 +252,12 @@ func countRepository(ctx context.Context, parser parserv1.ParserServiceClient, s
 		switch ev := msg.GetEvent().(type) {
 		case *parserv1.ParseRepositoryResponse_Function:
 			repo.Functions++
-			for _, call := range ev.Function.GetApiCalls() {
-				if validAPIName(call.GetApi()) && call.GetCount() > 0 {
-					repo.CallCounts[call.GetApi()] += int64(call.GetCount())
-				}
-			}
+			usage.Add(repo.CallCounts, ev.Function)
 		case *parserv1.ParseRepositoryResponse_Stats:
 			repo.Commit = ev.Stats.GetCommit()
 			return repo, nil
 		}
 	}
-}
-
-// validAPIName is the check the orchestrator applies before recording a call (a dotted Python name
-// the docs service accepts).
-func validAPIName(s string) bool {
-	if s == "" || len(s) > 512 {
-		return false
-	}
-	start := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if start {
-				return false
-			}
-			start = true
-		case c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
-			start = false
-		case c >= '0' && c <= '9':
-			if start {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return !start
 }
 
 // readPopularity reads popularity files and checks they were counted with the parse options opts.

@@ -31,6 +31,7 @@ import (
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
+	"github.com/query4code/query4code/services/orchestrator/usage"
 )
 
 // ErrNoSource is returned when no source of the job could be parsed.
@@ -415,11 +416,7 @@ func (r *run) recordUsage(ctx context.Context) error {
 	for _, repo := range r.repos {
 		counts := map[string]int64{}
 		for _, fn := range repo.funcs {
-			for _, call := range fn.GetApiCalls() {
-				if validAPIName(call.GetApi()) && call.GetCount() > 0 {
-					counts[call.GetApi()] += int64(call.GetCount())
-				}
-			}
+			usage.Add(counts, fn)
 		}
 		if len(counts) == 0 || r.isDocsDown() {
 			continue
@@ -627,32 +624,6 @@ func (r *run) backoff(ctx context.Context, attempt int) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func validAPIName(s string) bool {
-	if s == "" || len(s) > 512 {
-		return false
-	}
-	start := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if start {
-				return false
-			}
-			start = true
-		case c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
-			start = false
-		case c >= '0' && c <= '9':
-			if start {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return !start
 }
 
 // writeDataset writes the output directory from every record the job stored.

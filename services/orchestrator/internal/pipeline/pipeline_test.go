@@ -5,30 +5,6 @@ import (
 	"unicode/utf8"
 )
 
-func TestValidAPIName(t *testing.T) {
-	tests := []struct {
-		name string
-		want bool
-	}{
-		{"numpy.mean", true},
-		{"a", true},
-		{"_private.x_1", true},
-		{"", false},
-		{"numpy.", false},
-		{".mean", false},
-		{"a..b", false},
-		{"1abc", false},
-		{"a.1b", false},
-		{"a-b", false},
-		{"ünï", false},
-	}
-	for _, tc := range tests {
-		if got := validAPIName(tc.name); got != tc.want {
-			t.Errorf("validAPIName(%q) = %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
 func TestTruncateUTF8(t *testing.T) {
 	tests := []struct {
 		in   string
