@@ -73,11 +73,11 @@ proto-deps:
 	install -m 0644 "$$dir/proto/protovalidate/buf/validate/validate.proto" proto/third_party/buf/validate/validate.proto
 
 ## clients: regenerate the Python client's stubs from proto/.
-clients:
+clients: deps
 	./scripts/gen-python-client
 
 ## verify-clients: fail when the Python stubs drift from proto/.
-verify-clients:
+verify-clients: deps
 	./scripts/gen-python-client --check
 
 ## verify-proto: fail when the committed generated code differs from a fresh generation.
@@ -95,7 +95,7 @@ bench-callgraph: build
 	./scripts/bench-callgraph
 
 ## e2e: the services as separate processes, driven only with grpcurl.
-e2e: build tools
+e2e: build tools deps
 	./scripts/e2e
 
 ## chaos: the fault suite at full size (500 functions; go test runs a 100-function form).
