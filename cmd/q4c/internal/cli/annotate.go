@@ -90,7 +90,7 @@ the dataset one run over the corpus would have written.`,
 	f.annotator.RegisterFlags(gofs)
 	fl.AddGoFlagSet(gofs)
 	remote := flag.NewFlagSet("orchestrator", flag.ContinueOnError)
-	f.remote.RegisterFlags(remote, "q4c", "orchestrator")
+	f.remote.RegisterFlags(remote, "cli", "orchestrator")
 	fl.AddGoFlagSet(remote)
 	return cmd
 }

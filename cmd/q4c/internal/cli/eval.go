@@ -88,7 +88,7 @@ func (f *annotatorFlags) register(cmd *cobra.Command) {
 	f.inProcess.RegisterFlags(gofs)
 	fl.AddGoFlagSet(gofs)
 	remote := flag.NewFlagSet("annotator-remote", flag.ContinueOnError)
-	f.remote.RegisterFlags(remote, "q4c", "annotator")
+	f.remote.RegisterFlags(remote, "cli", "annotator")
 	fl.AddGoFlagSet(remote)
 }
 

@@ -22,7 +22,7 @@ type remoteFlags struct {
 func (r *remoteFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&r.addr, "orchestrator", "localhost:50054", "address of the orchestrator")
 	gofs := flag.NewFlagSet("orchestrator", flag.ContinueOnError)
-	r.conn.RegisterFlags(gofs, "q4c", "orchestrator")
+	r.conn.RegisterFlags(gofs, "cli", "orchestrator")
 	cmd.Flags().AddGoFlagSet(gofs)
 }
 

@@ -119,7 +119,7 @@ the corpus (files of several shards can all be given to --popularity).`,
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the parser's messages to stderr")
 	f.parse.register(fl)
 	remote := flag.NewFlagSet("docs", flag.ContinueOnError)
-	f.docsRemote.RegisterFlags(remote, "q4c", "docs")
+	f.docsRemote.RegisterFlags(remote, "cli", "docs")
 	fl.AddGoFlagSet(remote)
 	return cmd
 }
