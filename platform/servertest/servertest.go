@@ -159,3 +159,31 @@ func listServices(ctx context.Context, conn *grpc.ClientConn) ([]string, error) 
 	}
 	return names, nil
 }
+
+// Bufconn serves register's services on a plain grpc.Server (no interceptors)
+// over an in-memory listener and returns a client connection, for handler
+// tests that need no platform behaviour. Both stop at test cleanup, after
+// which the serving goroutine has ended.
+func Bufconn(t testing.TB, register func(*grpc.Server)) *grpc.ClientConn {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	register(srv)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(lis)
+	}()
+	conn, err := grpc.NewClient("passthrough:///bufconn",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("dial bufconn: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = conn.Close()
+		srv.Stop()
+		<-done
+	})
+	return conn
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,11 +17,10 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/query4code/query4code/platform/servertest"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	"github.com/query4code/query4code/services/annotator/fakellm"
 )
@@ -41,27 +39,8 @@ func startServer(tb testing.TB, cfg Config) annotatorv1.AnnotatorServiceClient {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	lis := bufconn.Listen(1 << 20)
-	gs := grpc.NewServer()
-	srv.Register(gs)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = gs.Serve(lis)
-	}()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = conn.Close()
-		gs.Stop()
-		<-served
-		srv.Close()
-	})
-	return annotatorv1.NewAnnotatorServiceClient(conn)
+	tb.Cleanup(srv.Close) // runs after the gRPC server has stopped
+	return annotatorv1.NewAnnotatorServiceClient(servertest.Bufconn(tb, func(g *grpc.Server) { srv.Register(g) }))
 }
 
 // startFake starts fakellm with a request log in a temp dir.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +13,9 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/query4code/query4code/platform/servertest"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 )
 
@@ -38,24 +36,12 @@ func dial(t *testing.T, cfg Config) docsv1.DocsServiceClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis := bufconn.Listen(1 << 20)
-	gs := grpc.NewServer()
-	srv.Register(gs)
-	go func() { _ = gs.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		gs.Stop()
+	t.Cleanup(func() { // runs after the gRPC server has stopped
 		if err := srv.Close(); err != nil {
 			t.Error(err)
 		}
 	})
-	return docsv1.NewDocsServiceClient(conn)
+	return docsv1.NewDocsServiceClient(servertest.Bufconn(t, func(g *grpc.Server) { srv.Register(g) }))
 }
 
 func fixtureConfig(t *testing.T) Config {

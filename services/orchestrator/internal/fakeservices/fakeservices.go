@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -16,11 +15,10 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/query4code/query4code/platform/servertest"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
@@ -30,26 +28,7 @@ import (
 // test cleanup.
 func Serve(t testing.TB, register func(*grpc.Server)) *grpc.ClientConn {
 	t.Helper()
-	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer()
-	register(srv)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(lis)
-	}()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		srv.Stop()
-		<-done
-	})
-	return conn
+	return servertest.Bufconn(t, register)
 }
 
 // Func builds a parser function; callees are ids in the same repository.
