@@ -328,6 +328,7 @@ func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, worker
 				return
 			}
 			defer p.Close()
+			var x extract.Extractor
 			for k := range jobs {
 				f := files[k]
 				src, err := repowalk.ReadSource(f, maxBytes)
@@ -345,7 +346,7 @@ func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, worker
 					out[k] = outcome{skip: &repowalk.Skipped{Path: f.Path, Reason: "tree-sitter failed", Detail: err.Error()}}
 					continue
 				}
-				out[k] = outcome{file: parsedFile{path: f.Path, src: src, module: extract.Extract(tree)}, ok: true}
+				out[k] = outcome{file: parsedFile{path: f.Path, src: src, module: x.Extract(tree)}, ok: true}
 			}
 		}()
 	}

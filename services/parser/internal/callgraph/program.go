@@ -67,7 +67,6 @@ type solver struct {
 	decorators   []int32 // call constraints that apply decorators
 	keyLoads     []int32 // subscript loads with a computed key
 	calls        int
-	saturated    int // values dropped at full nodes
 }
 
 // pairKey packs two ids into one map key (a single 64-bit hash instead of

@@ -19,16 +19,29 @@ const maxDepth = 400
 var ErrTooDeep = errors.New("syntax nested too deeply")
 
 // Extract builds the module IR of a parsed file.
-func Extract(t *pyast.Tree) *Module {
-	// Capacities from the proportions of expressions, uses and definitions
-	// to syntax nodes on large code bases: one allocation each instead of
-	// repeated doubling.
-	n := len(t.Nodes)
-	b := &builder{t: t, m: &Module{
+func Extract(t *pyast.Tree) *Module { return new(Extractor).Extract(t) }
+
+// Extractor builds module IRs and keeps its working memory from one file to
+// the next: the expression, use and definition tables grow in reused
+// buffers and are copied out at their exact size, and names are interned
+// across files. Use one per goroutine.
+type Extractor struct {
+	exprs  []Expr
+	uses   []Use
+	defs   []Def
+	idents map[string]string
+}
+
+// Extract builds the module IR of a parsed file.
+func (x *Extractor) Extract(t *pyast.Tree) *Module {
+	if x.idents == nil {
+		x.idents = make(map[string]string, 256)
+	}
+	b := &builder{t: t, idents: x.idents, m: &Module{
 		ParseError: t.HasError,
-		Exprs:      make([]Expr, 0, n/2+8),
-		Uses:       make([]Use, 0, n/5+4),
-		Defs:       make([]Def, 0, n/10+4),
+		Exprs:      x.exprs[:0],
+		Uses:       x.uses[:0],
+		Defs:       x.defs[:0],
 	}}
 	b.lineStarts()
 	b.m.Scopes = append(b.m.Scopes, Scope{
@@ -45,6 +58,10 @@ func Extract(t *pyast.Tree) *Module {
 		b.m.Scopes[s].events = nil
 	}
 	b.resolveTargets()
+	x.exprs, x.uses, x.defs = b.m.Exprs, b.m.Uses, b.m.Defs
+	b.m.Exprs = append(make([]Expr, 0, len(x.exprs)), x.exprs...)
+	b.m.Uses = append(make([]Use, 0, len(x.uses)), x.uses...)
+	b.m.Defs = append(make([]Def, 0, len(x.defs)), x.defs...)
 	return b.m
 }
 
@@ -53,8 +70,9 @@ type builder struct {
 	m     *Module
 	cur   ScopeID
 	depth int
-	// idents interns the names of the file: the same few names recur in
-	// every scope, and one string each saves an allocation per occurrence.
+	// idents interns names (shared by an Extractor across files): the same
+	// few names recur in every scope, and one string each saves an
+	// allocation per occurrence.
 	idents map[string]string
 }
 
@@ -65,9 +83,6 @@ func (b *builder) ident(i int32) string {
 		return s
 	}
 	s := string(raw)
-	if b.idents == nil {
-		b.idents = make(map[string]string, 256)
-	}
 	b.idents[s] = s
 	return s
 }

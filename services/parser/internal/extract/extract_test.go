@@ -259,3 +259,41 @@ func TestSyntaxErrorRecovery(t *testing.T) {
 		}
 	}
 }
+
+// An Extractor reuses its buffers from file to file: what it returns for a
+// file must not depend on the files it saw before, nor change when it goes
+// on to the next one.
+func TestExtractorReuseMatchesFreshExtract(t *testing.T) {
+	srcs := []string{
+		"import os\n\nclass A(Base):\n    def m(self, x=1):\n        return os.path.join(x, self.y)\n",
+		"def f(a, *args, **kw):\n    for i in range(a):\n        if i:\n            g = lambda v: v + i\n    return [g(k) for k in args]\n",
+		"x = {'k': 1}\nx['k'] += 2\n",
+	}
+	p, err := pyast.NewParser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	fresh := make([]*Module, len(srcs))
+	for k, src := range srcs {
+		tree, err := p.Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh[k] = Extract(tree)
+	}
+	var x Extractor
+	var reused []*Module
+	for _, k := range []int{0, 1, 2, 0, 2, 1} {
+		tree, err := p.Parse([]byte(srcs[k]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reused = append(reused, x.Extract(tree))
+	}
+	for j, k := range []int{0, 1, 2, 0, 2, 1} {
+		if !reflect.DeepEqual(reused[j], fresh[k]) {
+			t.Errorf("extraction %d (source %d) differs from a fresh Extract", j, k)
+		}
+	}
+}

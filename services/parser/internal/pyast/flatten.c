@@ -73,7 +73,10 @@ static bool plain_string(const char *src, uint32_t start, uint32_t end) {
   return true;
 }
 
-long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t string_symbol, q4c_node *out, long cap) {
+// kinds maps every grammar symbol (65536 entries) and fields every field id
+// below nfields to the Go package's Kind and Field.
+long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t string_symbol, const uint8_t *kinds,
+                 const uint8_t *fields, uint32_t nfields, q4c_node *out, long cap) {
   TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(t));
   long n = 0;
   // open[d] is the output index of the named node entered at cursor depth d,
@@ -97,9 +100,11 @@ long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t s
         if (n < cap) {
           TSPoint sp = ts_node_start_point(nd), ep = ts_node_end_point(nd);
           q4c_node *o = &out[n];
-          o->symbol = sym;
-          o->field = ts_tree_cursor_current_field_id(&c);
+          TSFieldId f = ts_tree_cursor_current_field_id(&c);
+          o->kind = kinds[sym];
+          o->field = f < nfields ? fields[f] : 0;
           o->flags = (ts_node_is_missing(nd) ? 1 : 0) | (sym == (TSSymbol)-1 ? 2 : 0);
+          o->pad = 0;
           o->start = ts_node_start_byte(nd);
           o->end = ts_node_end_byte(nd);
           o->start_row = sp.row;

@@ -122,8 +122,8 @@ func (t *Tree) ChildByKind(i int32, k Kind) int32 {
 
 // Parser parses files; it is not safe for concurrent use (one per worker).
 type Parser struct {
-	p   *C.TSParser
-	buf []C.q4c_node
+	p     *C.TSParser
+	nodes []Node // reused: a Tree's Nodes live until the next Parse
 }
 
 // NewParser returns a parser; Close releases it.
@@ -144,7 +144,9 @@ func (p *Parser) Close() {
 }
 
 // Parse parses src. Syntax errors are not errors: tree-sitter recovers and
-// the tree says so in HasError. The returned tree references src.
+// the tree says so in HasError. The returned tree references src, and its
+// Nodes are only valid until the parser's next Parse: the node buffer is
+// reused, which spares an allocation the size of the tree per file.
 func (p *Parser) Parse(src []byte) (*Tree, error) {
 	if p.p == nil {
 		return nil, errors.New("tree-sitter: parser is closed")
@@ -163,35 +165,28 @@ func (p *Parser) Parse(src []byte) (*Tree, error) {
 		return nil, ErrParseAborted
 	}
 	defer C.q4c_tree_delete(tree)
-	if p.buf == nil {
+	if len(p.nodes) == 0 {
 		// About one named node per 8 bytes of typical Python.
-		p.buf = make([]C.q4c_node, max(1024, len(src)/6))
+		p.nodes = make([]Node, max(1024, len(src)/6))
 	}
 	for {
-		n := C.q4c_flatten(tree, srcPtr, C.uint16_t(commentSymbol), C.uint16_t(stringSymbol), &p.buf[0], C.long(len(p.buf)))
+		n := C.q4c_flatten(tree, srcPtr, C.uint16_t(commentSymbol), C.uint16_t(stringSymbol),
+			(*C.uint8_t)(unsafe.Pointer(&symbolKind[0])), (*C.uint8_t)(unsafe.Pointer(&fieldKind[0])), C.uint32_t(len(fieldKind)),
+			(*C.q4c_node)(unsafe.Pointer(&p.nodes[0])), C.long(len(p.nodes)))
 		if n < 0 {
 			return nil, errors.New("tree-sitter: out of memory while flattening")
 		}
-		if int(n) <= len(p.buf) {
-			nodes := make([]Node, int(n))
-			for i := range nodes {
-				c := &p.buf[i]
-				nodes[i] = Node{
-					Kind:     symbolKind[c.symbol],
-					Field:    fieldOf(uint16(c.field)),
-					Flags:    uint8(c.flags),
-					Start:    uint32(c.start),
-					End:      uint32(c.end),
-					StartRow: uint32(c.start_row),
-					EndRow:   uint32(c.end_row),
-					Next:     uint32(c.next),
-				}
-			}
-			return &Tree{Src: src, Nodes: nodes, HasError: bool(C.q4c_tree_has_error(tree))}, nil
+		if int(n) <= len(p.nodes) {
+			return &Tree{Src: src, Nodes: p.nodes[:n:n], HasError: bool(C.q4c_tree_has_error(tree))}, nil
 		}
-		p.buf = make([]C.q4c_node, int(n)+int(n)/4)
+		p.nodes = make([]Node, int(n)+int(n)/4)
 	}
 }
+
+// The C flattener writes Nodes directly: the layouts must agree.
+var _ = [1]struct{}{}[unsafe.Sizeof(Node{})-C.sizeof_q4c_node]
+var _ = [1]struct{}{}[unsafe.Offsetof(Node{}.Start)-C.q4c_node_start_offset]
+var _ = [1]struct{}{}[unsafe.Offsetof(Node{}.Next)-C.q4c_node_next_offset]
 
 var emptySource = []byte{0}
 
