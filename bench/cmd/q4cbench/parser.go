@@ -17,6 +17,7 @@ import (
 const (
 	benchTreeSitter = "BenchmarkTreeSitterParseOnly"
 	benchAnalyze    = "BenchmarkAnalyzeStdlib"
+	benchPaired     = "BenchmarkAnalyzeVsTreeSitter"
 )
 
 // stdlibRoot finds the CPython standard library.
@@ -212,6 +213,56 @@ func parserThroughput(ctx context.Context, b *bench) report.Section {
 	sec.Notes = append(sec.Notes, fmt.Sprintf("Each run parses the whole subset once (`-benchtime 1x`); of %d runs per point "+
 		"(`-count`) the fastest is shown, since other work on a shared machine only slows runs down. "+
 		"\"analysis MB allocated\" is B/op of the analysis.", b.parserCount()))
+	return sec
+}
+
+// parserPaired runs tree-sitter alone and the whole analysis back to back
+// in every iteration: the speed ratio of the issue's target, measured so
+// that the machine's changing load falls on both sides alike.
+func parserPaired(ctx context.Context, b *bench) report.Section {
+	root, err := b.stdlibRoot(ctx)
+	if err != nil {
+		return failed(err)
+	}
+	runs := 9
+	if b.cfg.quick {
+		runs = 3
+	}
+	args := []string{"test", "-run", "^$", "-bench", "^" + benchPaired + "$", "-benchtime", fmt.Sprintf("%dx", runs),
+		"-cpu", cpuList(), "./services/parser/analysis"}
+	sec := report.Section{
+		Text: []string{"`" + benchPaired + "` parses every file of the standard library with go-tree-sitter alone and then " +
+			"runs the whole analysis on the same files (the order alternating between iterations), both with GOMAXPROCS workers. " +
+			"The ratio is taken per iteration and its median reported; separate benchmarks run minutes apart, and on a " +
+			"shared machine their speeds drift apart by more than the effect being measured."},
+		Commands: []string{"go " + strings.Join(quoteArgs(args), " ")},
+		Table: &report.Table{Right: true, Header: []string{"GOMAXPROCS", "runs", "tree-sitter s (median)", "analysis s (median)",
+			"analysis speed / tree-sitter speed (median)", "lowest", "highest"}},
+	}
+	out, _, err := b.exec(ctx, "parser-paired", []string{"Q4C_STDLIB=" + root}, "go", args...)
+	if err != nil {
+		sec.Err = err.Error()
+		return sec
+	}
+	results, err := gotest.Parse(strings.NewReader(out))
+	if err != nil {
+		sec.Err = err.Error()
+		return sec
+	}
+	for _, r := range results {
+		if r.Name != benchPaired {
+			continue
+		}
+		m := func(unit string) string {
+			v, _ := r.Metric(unit)
+			return fmt.Sprintf("%.2f", v)
+		}
+		sec.Table.Rows = append(sec.Table.Rows, []string{fmt.Sprint(r.Procs), fmt.Sprint(r.Iterations),
+			m("treesitter-s"), m("analysis-s"), m("speed-ratio"), m("speed-ratio-min"), m("speed-ratio-max")})
+	}
+	if len(sec.Table.Rows) == 0 {
+		sec.Err = benchPaired + " reported nothing (skipped?): see docs/bench-raw/parser-paired.txt"
+	}
 	return sec
 }
 

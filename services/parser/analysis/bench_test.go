@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,9 +47,21 @@ func stdlibFiles(b *testing.B, root string) []repowalk.File {
 // go-tree-sitter and GOMAXPROCS workers: the baseline Analyze is held to.
 func BenchmarkTreeSitterParseOnly(b *testing.B) {
 	root := stdlibRoot(b)
-	files := stdlibFiles(b, root)
-	srcs := make([][]byte, 0, len(files))
-	var total int64
+	srcs, total := readSources(b, stdlibFiles(b, root))
+	workers := runtime.GOMAXPROCS(0)
+	b.SetBytes(total)
+	b.ReportMetric(float64(len(srcs)), "files")
+	cpu := startCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		treeSitterParseAll(b, srcs, workers)
+	}
+	b.StopTimer()
+	cpu.report(b)
+}
+
+func readSources(b *testing.B, files []repowalk.File) (srcs [][]byte, total int64) {
+	b.Helper()
 	for _, f := range files {
 		src, err := repowalk.ReadSource(f, DefaultMaxFileBytes)
 		if err != nil {
@@ -57,39 +70,91 @@ func BenchmarkTreeSitterParseOnly(b *testing.B) {
 		srcs = append(srcs, src)
 		total += int64(len(src))
 	}
+	return srcs, total
+}
+
+// treeSitterParseAll parses srcs with go-tree-sitter alone on workers goroutines.
+func treeSitterParseAll(b *testing.B, srcs [][]byte, workers int) {
+	jobs := make(chan []byte)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := sitter.NewParser()
+			defer p.Close()
+			p.SetLanguage(python.GetLanguage())
+			for src := range jobs {
+				tree, err := p.ParseCtx(context.Background(), nil, src)
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				tree.Close()
+			}
+		}()
+	}
+	for _, src := range srcs {
+		jobs <- src
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+// BenchmarkAnalyzeVsTreeSitter times tree-sitter parsing alone and the whole
+// analysis of the same files back to back in every iteration (their order
+// alternating), so both see the same load on a shared machine, and reports
+// the medians over the iterations of both times and of their ratio
+// (tree-sitter time / analysis time, i.e. analysis speed / tree-sitter
+// speed). Separate benchmarks run minutes apart and drift apart with the
+// machine's load; paired runs do not.
+func BenchmarkAnalyzeVsTreeSitter(b *testing.B) {
+	root := stdlibRoot(b)
+	srcs, total := readSources(b, stdlibFiles(b, root))
 	workers := runtime.GOMAXPROCS(0)
 	b.SetBytes(total)
-	b.ReportMetric(float64(len(srcs)), "files")
-	cpu := startCPU()
+	timed := func(f func()) float64 {
+		b.StopTimer()
+		runtime.GC() // neither run pays for the other's garbage
+		b.StartTimer()
+		start := time.Now()
+		f()
+		return time.Since(start).Seconds()
+	}
+	parse := func() { treeSitterParseAll(b, srcs, workers) }
+	analyze := func() {
+		if _, err := Analyze(context.Background(), Options{Root: root, Exclude: stdlibExclude}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var ts, an, ratio []float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		jobs := make(chan []byte)
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				p := sitter.NewParser()
-				defer p.Close()
-				p.SetLanguage(python.GetLanguage())
-				for src := range jobs {
-					tree, err := p.ParseCtx(context.Background(), nil, src)
-					if err != nil {
-						b.Error(err)
-						continue
-					}
-					tree.Close()
-				}
-			}()
+		var t, a float64
+		if i%2 == 0 {
+			t = timed(parse)
+			a = timed(analyze)
+		} else {
+			a = timed(analyze)
+			t = timed(parse)
 		}
-		for _, src := range srcs {
-			jobs <- src
-		}
-		close(jobs)
-		wg.Wait()
+		ts, an, ratio = append(ts, t), append(an, a), append(ratio, t/a)
 	}
 	b.StopTimer()
-	cpu.report(b)
+	b.ReportMetric(median(ts), "treesitter-s")
+	b.ReportMetric(median(an), "analysis-s")
+	b.ReportMetric(median(ratio), "speed-ratio")
+	b.ReportMetric(slices.Min(ratio), "speed-ratio-min")
+	b.ReportMetric(slices.Max(ratio), "speed-ratio-max")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // cpuClock measures the process CPU time of a benchmark: on a shared
