@@ -94,21 +94,24 @@ func TestBadInputSourcesRefused(t *testing.T) {
 	orchProc := startOrchestrator(t, parserProc.Addr, deadAddr(t), deadAddr(t), outRoot, "--allowed-roots", allowed)
 	orch := dialOrchestrator(t, orchProc.Addr)
 
+	// orchestrator: "" when it refuses the source at SubmitJob, else what
+	// the failed job's error must say (the parser's reason).
 	tests := []struct {
-		name       string
-		req        *parserv1.ParseRepositoryRequest
-		parserWant codes.Code
+		name         string
+		req          *parserv1.ParseRepositoryRequest
+		parserWant   codes.Code
+		orchestrator string
 	}{
-		{"outside the allowed roots", localReq(outside), codes.PermissionDenied},
-		{"dot-dot escape", localReq(filepath.Join(allowed, "..", filepath.Base(outside))), codes.PermissionDenied},
-		{"symlink escape", localReq(filepath.Join(allowed, "escape")), codes.PermissionDenied},
-		{"NUL byte in the path", localReq(allowed + "/\x00x"), codes.InvalidArgument},
-		{"file:// git URL", gitReq("file://" + outside), codes.InvalidArgument},
-		{"ssh:// git URL", gitReq("ssh://git@github.com/psf/requests.git"), codes.InvalidArgument},
-		{"scp-style git URL", gitReq("git@github.com:psf/requests.git"), codes.InvalidArgument},
-		{"local path as git URL", gitReq(outside), codes.InvalidArgument},
-		{"host off the allowlist", gitReq("https://example.com/x.git"), codes.InvalidArgument},
-		{"credentials in git URL", gitReq("https://user:pw@github.com/psf/requests.git"), codes.InvalidArgument},
+		{"outside the allowed roots", localReq(outside), codes.PermissionDenied, ""},
+		{"dot-dot escape", localReq(filepath.Join(allowed, "..", filepath.Base(outside))), codes.PermissionDenied, ""},
+		{"symlink escape", localReq(filepath.Join(allowed, "escape")), codes.PermissionDenied, ""},
+		{"NUL byte in the path", localReq(allowed + "/\x00x"), codes.InvalidArgument, ""},
+		{"file:// git URL", gitReq("file://" + outside), codes.InvalidArgument, ""},
+		{"ssh:// git URL", gitReq("ssh://git@github.com/psf/requests.git"), codes.InvalidArgument, ""},
+		{"scp-style git URL", gitReq("git@github.com:psf/requests.git"), codes.InvalidArgument, ""},
+		{"local path as git URL", gitReq(outside), codes.InvalidArgument, ""},
+		{"host off the allowlist", gitReq("https://example.com/x.git"), codes.InvalidArgument, "not on the allowlist"},
+		{"credentials in git URL", gitReq("https://user:pw@github.com/psf/requests.git"), codes.InvalidArgument, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,21 +120,27 @@ func TestBadInputSourcesRefused(t *testing.T) {
 				t.Errorf("parser: %v, want %v", err, tt.parserWant)
 			}
 			// Through the orchestrator the source is refused at submission or
-			// the job fails; either way nothing is annotated.
+			// the job fails saying why; either way nothing is annotated.
 			resp, err := orch.SubmitJob(context.Background(), &orchestratorv1.SubmitJobRequest{
 				Sources: []*parserv1.Source{tt.req.GetSource()},
 				Options: &orchestratorv1.JobOptions{OutputDir: filepath.Join(outRoot, strings.ReplaceAll(tt.name, " ", "-"))},
 			})
-			if err != nil {
+			if tt.orchestrator == "" {
 				if c := status.Code(err); c != codes.InvalidArgument && c != codes.PermissionDenied {
 					t.Errorf("orchestrator submit: %v, want InvalidArgument or PermissionDenied", err)
 				}
-				t.Logf("orchestrator: refused at submit: %v", status.Code(err))
+				t.Logf("orchestrator: refused at submit: %v", err)
 				return
+			}
+			if err != nil {
+				t.Fatalf("orchestrator submit: %v, want the job accepted and then FAILED", err)
 			}
 			done := doneOf(watchAll(t, orch, resp.GetJobId()))
 			if done.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || done.GetProgress().GetFunctionsDone() != 0 {
 				t.Errorf("orchestrator job: %v with %d functions done, want FAILED with none", done.GetState(), done.GetProgress().GetFunctionsDone())
+			}
+			if !strings.Contains(done.GetError(), tt.orchestrator) {
+				t.Errorf("orchestrator job error %q does not say %q", done.GetError(), tt.orchestrator)
 			}
 			t.Logf("orchestrator: job FAILED: %s", done.GetError())
 		})

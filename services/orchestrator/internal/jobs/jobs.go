@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -286,6 +287,9 @@ func (m *Manager) checkSource(src *parserv1.Source) error {
 		if k.LocalPath == "" {
 			return &InvalidArgumentError{Field: "local_path", Reason: "empty"}
 		}
+		if strings.ContainsRune(k.LocalPath, 0) {
+			return &InvalidArgumentError{Field: "local_path", Reason: "contains a NUL byte"}
+		}
 		if len(m.cfg.AllowedRoots) == 0 {
 			return nil
 		}
@@ -306,13 +310,33 @@ func (m *Manager) checkSource(src *parserv1.Source) error {
 		}
 		return fmt.Errorf("%w: %s is outside the allowed roots", ErrPermissionDenied, k.LocalPath)
 	case *parserv1.Source_Git:
-		if k.Git.GetUrl() == "" {
-			return &InvalidArgumentError{Field: "git.url", Reason: "empty"}
-		}
-		return nil
+		return checkGitURL(k.Git.GetUrl())
 	default:
 		return &InvalidArgumentError{Field: "kind", Reason: "a local path or a git source is required"}
 	}
+}
+
+// checkGitURL refuses at submission the git URLs no parser clones (the
+// parser only takes https without credentials; see its gitsource
+// package), so that such a job fails at once instead of after it started.
+// Which hosts are allowed is the parser's configuration: a URL to a host it
+// refuses still fails the job when it runs.
+func checkGitURL(raw string) error {
+	if raw == "" {
+		return &InvalidArgumentError{Field: "git.url", Reason: "empty"}
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return &InvalidArgumentError{Field: "git.url", Reason: "not a URL: " + err.Error()}
+	case u.Scheme != "https":
+		return &InvalidArgumentError{Field: "git.url", Reason: fmt.Sprintf("only https URLs are cloned, not %q", raw)}
+	case u.User != nil:
+		return &InvalidArgumentError{Field: "git.url", Reason: "credentials in the URL are refused"}
+	case u.Host == "":
+		return &InvalidArgumentError{Field: "git.url", Reason: fmt.Sprintf("no host in %q", raw)}
+	}
+	return nil
 }
 
 func within(root, path string) bool {

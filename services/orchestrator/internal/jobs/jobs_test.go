@@ -87,6 +87,13 @@ func TestCheckSource(t *testing.T) {
 		{"escape by dots", &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: allowed + "/../x"}}, ErrPermissionDenied},
 		{"git", &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{Url: "https://example.com/r.git"}}}, nil},
 		{"git without url", &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{}}}, ErrInvalidArgument},
+		{"NUL byte in the path", &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: allowed + "/\x00x"}}, ErrInvalidArgument},
+		{"git over ssh", gitSource("ssh://git@github.com/psf/requests.git"), ErrInvalidArgument},
+		{"scp-style git", gitSource("git@github.com:psf/requests.git"), ErrInvalidArgument},
+		{"git over file", gitSource("file:///etc"), ErrInvalidArgument},
+		{"git over http", gitSource("http://github.com/psf/requests.git"), ErrInvalidArgument},
+		{"git with credentials", gitSource("https://user:token@github.com/psf/requests.git"), ErrInvalidArgument},
+		{"git without host", gitSource("https:///r.git"), ErrInvalidArgument},
 		{"no kind", &parserv1.Source{}, ErrInvalidArgument},
 	}
 	for _, tc := range tests {
@@ -97,6 +104,10 @@ func TestCheckSource(t *testing.T) {
 			}
 		})
 	}
+}
+
+func gitSource(url string) *parserv1.Source {
+	return &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{Url: url}}}
 }
 
 func TestSubmitValidationAndClose(t *testing.T) {

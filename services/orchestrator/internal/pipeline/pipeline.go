@@ -129,9 +129,11 @@ type repoState struct {
 	commit string
 	funcs  []*parserv1.Function
 	parsed bool
-	span   trace.Span
-	ctx    context.Context
-	left   int // functions not yet finished, to end the repository span
+	// parseErr is why the parse failed, when it did.
+	parseErr error
+	span     trace.Span
+	ctx      context.Context
+	left     int // functions not yet finished, to end the repository span
 }
 
 type fnState struct {
@@ -347,7 +349,8 @@ func (r *run) parseAll(ctx context.Context) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %d sources", ErrNoSource, len(r.repos))
+	// Say why: with one source (the usual case) this is the whole story.
+	return fmt.Errorf("%w: %d sources; %q: %w", ErrNoSource, len(r.repos), r.repos[0].name, r.repos[0].parseErr)
 }
 
 func (r *run) parseOne(ctx context.Context, repo *repoState) {
@@ -378,7 +381,7 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 		}
 	}()
 	if err != nil {
-		repo.funcs = nil
+		repo.funcs, repo.parseErr = nil, err
 		pspan.RecordError(err)
 		pspan.SetStatus(codes.Error, "parse failed")
 		if ctx.Err() == nil {
