@@ -22,9 +22,10 @@ import (
 type Server struct {
 	annotatorv1.UnimplementedAnnotatorServiceServer
 
-	svc    *annotate.Service
-	logger *slog.Logger
-	close  func()
+	svc     *annotate.Service
+	backend string
+	logger  *slog.Logger
+	close   func()
 }
 
 // New builds the service and its back-end from cfg.
@@ -39,9 +40,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	var gen llm.Generator
 	closeFn := func() {}
+	backend := cfg.LLM
 	switch cfg.LLM {
 	case "", BackendOffline:
-		gen = llm.NewOffline()
+		gen, backend = llm.NewOffline(), BackendOffline
 	case BackendOpenAI:
 		prices, err := llm.ParsePrices(cfg.Prices, llm.DefaultPrices())
 		if err != nil {
@@ -88,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{svc: svc, logger: logger, close: closeFn}, nil
+	return &Server{svc: svc, backend: backend, logger: logger, close: closeFn}, nil
 }
 
 // Register adds the service to a gRPC server.
@@ -99,6 +101,11 @@ func (s *Server) Register(r grpc.ServiceRegistrar) {
 // Model is the model name responses carry ("offline" for the built-in
 // back-end).
 func (s *Server) Model() string { return s.svc.Model() }
+
+// Info says which back-end, model and prompt version answers carry.
+func (s *Server) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
+	return &annotatorv1.InfoResponse{Backend: s.backend, Model: s.svc.Model(), PromptVersion: s.svc.PromptVersion()}, nil
+}
 
 // Close releases the back-end's idle connections.
 func (s *Server) Close() { s.close() }

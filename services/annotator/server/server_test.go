@@ -403,3 +403,33 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// Info must announce exactly the identity the answers then carry: callers
+// key their caches on it before their first call.
+func TestInfoMatchesAnswers(t *testing.T) {
+	fake, _ := startFake(t, fakellm.Config{})
+	openai := openAIConfig(fake)
+	openai.Model = "gpt-4.1-nano"
+	for _, tc := range []struct {
+		name, backend string
+		cfg           Config
+	}{
+		{"offline", BackendOffline, DefaultConfig()},
+		{"openai", BackendOpenAI, openai},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := startServer(t, tc.cfg)
+			info, err := client.Info(context.Background(), &annotatorv1.InfoRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client.Summarize(context.Background(), &annotatorv1.SummarizeRequest{Function: splitFunction})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.GetBackend() != tc.backend || info.GetModel() != resp.GetModel() || info.GetPromptVersion() != resp.GetPromptVersion() {
+				t.Errorf("info %v, answer model %q prompt version %q", info, resp.GetModel(), resp.GetPromptVersion())
+			}
+		})
+	}
+}

@@ -365,6 +365,30 @@ func TestRerunAndIncrementalEdit(t *testing.T) {
 	}
 }
 
+// After the annotator switches model, an unchanged rerun must ask the new
+// model everything the first run asked rather than serve the old model's
+// cached answers; switching back finds the first model's answers again.
+func TestModelSwitchInvalidatesCache(t *testing.T) {
+	e := newEnv(t)
+	first := done(t, e.watch(e.submit(nil), 0))
+	firstCalls := len(e.annotator.Calls())
+	e.annotator.SetModel("fake-model-2")
+	e.annotator.Reset()
+	second := done(t, e.watch(e.submit(nil), 0))
+	if n := len(e.annotator.Calls()); firstCalls == 0 || n != firstCalls {
+		t.Errorf("after the model switch the rerun made %d annotator calls, the first run %d", n, firstCalls)
+	}
+	if a, b := first.GetProgress().GetCacheHits(), second.GetProgress().GetCacheHits(); a != b {
+		t.Errorf("cache hits: %d in the first run, %d after the model switch (only in-job repeats may hit)", a, b)
+	}
+	e.annotator.SetModel("fake-model")
+	e.annotator.Reset()
+	done(t, e.watch(e.submit(nil), 0))
+	if n := len(e.annotator.Calls()); n != 0 {
+		t.Errorf("back on the first model, the rerun made %d annotator calls", n)
+	}
+}
+
 func TestConcurrencyBoundAndWideRepo(t *testing.T) {
 	e := newEnv(t)
 	e.annotator.Latency = 3 * time.Millisecond

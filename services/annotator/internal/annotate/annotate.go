@@ -65,6 +65,9 @@ func New(cfg Config) (*Service, error) {
 // Model is the model name results carry.
 func (s *Service) Model() string { return s.gen.Model() }
 
+// PromptVersion is the prompt version results carry.
+func (s *Service) PromptVersion() string { return s.promptVersion }
+
 // Request is a function with its context.
 type Request struct {
 	FunctionID string

@@ -309,6 +309,26 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
+// SetModel changes the model the annotator answers with (and says in Info).
+func (a *Annotator) SetModel(model string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.Model = model
+}
+
+// Info says the model and prompt version the answers carry.
+func (a *Annotator) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &annotatorv1.InfoResponse{Backend: "fake", Model: a.Model, PromptVersion: a.PromptVersion}, nil
+}
+
+func (a *Annotator) identity() (model, promptVersion string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.Model, a.PromptVersion
+}
+
 // Summarize describes the function by id, code hash and the context it got.
 func (a *Annotator) Summarize(ctx context.Context, req *annotatorv1.SummarizeRequest) (*annotatorv1.SummarizeResponse, error) {
 	if err := a.enter(ctx, "Summarize", req.GetFunction()); err != nil {
@@ -329,7 +349,8 @@ func (a *Annotator) Summarize(ctx context.Context, req *annotatorv1.SummarizeReq
 	sort.Strings(parts)
 	summary := fmt.Sprintf("%s [%s] %s", req.GetFunction().GetId(), shortHash(req.GetFunction().GetCode()), strings.Join(parts, "; "))
 	a.record(Call{Method: "Summarize", Function: req.GetFunction().GetId(), Callees: req.GetCallees(), APIDocs: req.GetApiDocs()})
-	return &annotatorv1.SummarizeResponse{Summary: summary, Model: a.Model, PromptVersion: a.PromptVersion, Usage: a.usage(),
+	model, version := a.identity()
+	return &annotatorv1.SummarizeResponse{Summary: summary, Model: model, PromptVersion: version, Usage: a.usage(),
 		Context: &annotatorv1.ContextReport{CalleesUsed: used, ApiDocsUsed: docsUsed}}, nil
 }
 
@@ -339,7 +360,8 @@ func (a *Annotator) GenerateQuery(ctx context.Context, req *annotatorv1.Generate
 		return nil, err
 	}
 	a.record(Call{Method: "GenerateQuery", Function: req.GetFunction().GetId()})
-	return &annotatorv1.GenerateQueryResponse{Query: "how to " + req.GetFunction().GetId() + " " + shortHash(req.GetSummary()), Model: a.Model, PromptVersion: a.PromptVersion, Usage: a.usage()}, nil
+	model, version := a.identity()
+	return &annotatorv1.GenerateQueryResponse{Query: "how to " + req.GetFunction().GetId() + " " + shortHash(req.GetSummary()), Model: model, PromptVersion: version, Usage: a.usage()}, nil
 }
 
 // Validate scores with the configured score (3 by default).
@@ -354,5 +376,6 @@ func (a *Annotator) Validate(ctx context.Context, req *annotatorv1.ValidateReque
 		score = 3
 	}
 	a.record(Call{Method: "Validate", Function: req.GetFunction().GetId()})
-	return &annotatorv1.ValidateResponse{Score: score, Explanation: fmt.Sprintf("scored %d", score), Model: a.Model, PromptVersion: a.PromptVersion, Usage: a.usage()}, nil
+	model, version := a.identity()
+	return &annotatorv1.ValidateResponse{Score: score, Explanation: fmt.Sprintf("scored %d", score), Model: model, PromptVersion: version, Usage: a.usage()}, nil
 }

@@ -218,6 +218,7 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 		memo:     map[string]*store.StageResult{},
 		stop:     make(chan struct{}),
 	}
+	r.askIdentity(ctx)
 	if p := job.Prior; p != nil {
 		r.progress.LlmCalls, r.progress.PromptTokens = p.GetLlmCalls(), p.GetPromptTokens()
 		r.progress.CompletionTokens, r.progress.CostUsd = p.GetCompletionTokens(), p.GetCostUsd()
@@ -317,6 +318,32 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Progress: r.snapshot(), Note: note}, nil
+}
+
+// identityTimeout bounds the annotator's Info call at the start of a job.
+const identityTimeout = 10 * time.Second
+
+// askIdentity asks the annotator which model and prompt version it answers with, so that cache keys
+// name them from the job's first call: after a model switch, an unchanged rerun must call the new
+// model instead of serving the old one's answers. An annotator that cannot say (down, or an older
+// one without Info) leaves the last identity seen in an answer, which the first answer corrects.
+func (r *run) askIdentity(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, identityTimeout)
+	defer cancel()
+	info, err := r.cfg.Annotator.Info(ctx, &annotatorv1.InfoRequest{})
+	if err != nil {
+		r.log.Warn("annotator did not say its model; caching under the last model seen", "model", r.identity.Model, "error", err)
+		return
+	}
+	id := store.AnnotatorIdentity{Model: info.GetModel(), PromptVersion: info.GetPromptVersion()}
+	if id == r.identity {
+		return
+	}
+	r.log.Info("annotator identity", "model", id.Model, "prompt_version", id.PromptVersion, "previous_model", r.identity.Model)
+	r.identity = id
+	if err := r.cfg.Store.SetIdentity(id); err != nil {
+		r.log.Error("record annotator identity", "error", err)
+	}
 }
 
 // parseAll parses every source (a few at a time) before any annotation, so popularity covers the corpus.

@@ -1088,6 +1088,107 @@ func (x *AnnotateResponse) GetContext() *ContextReport {
 	return nil
 }
 
+// InfoRequest has no fields.
+type InfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InfoRequest) Reset() {
+	*x = InfoRequest{}
+	mi := &file_query4code_annotator_v1_annotator_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InfoRequest) ProtoMessage() {}
+
+func (x *InfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_query4code_annotator_v1_annotator_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InfoRequest.ProtoReflect.Descriptor instead.
+func (*InfoRequest) Descriptor() ([]byte, []int) {
+	return file_query4code_annotator_v1_annotator_proto_rawDescGZIP(), []int{15}
+}
+
+// InfoResponse describes the annotator's answers.
+type InfoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "offline" (the built-in back-end) or "openai" (an OpenAI-compatible endpoint).
+	Backend string `protobuf:"bytes,1,opt,name=backend,proto3" json:"backend,omitempty"`
+	// The model its answers carry in model; "offline" for the built-in back-end.
+	Model string `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
+	// The prompt version its answers carry in prompt_version.
+	PromptVersion string `protobuf:"bytes,3,opt,name=prompt_version,json=promptVersion,proto3" json:"prompt_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InfoResponse) Reset() {
+	*x = InfoResponse{}
+	mi := &file_query4code_annotator_v1_annotator_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InfoResponse) ProtoMessage() {}
+
+func (x *InfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_query4code_annotator_v1_annotator_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InfoResponse.ProtoReflect.Descriptor instead.
+func (*InfoResponse) Descriptor() ([]byte, []int) {
+	return file_query4code_annotator_v1_annotator_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *InfoResponse) GetBackend() string {
+	if x != nil {
+		return x.Backend
+	}
+	return ""
+}
+
+func (x *InfoResponse) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *InfoResponse) GetPromptVersion() string {
+	if x != nil {
+		return x.PromptVersion
+	}
+	return ""
+}
+
 var File_query4code_annotator_v1_annotator_proto protoreflect.FileDescriptor
 
 const file_query4code_annotator_v1_annotator_proto_rawDesc = "" +
@@ -1181,12 +1282,18 @@ const file_query4code_annotator_v1_annotator_proto_rawDesc = "" +
 	"\x05model\x18\x06 \x01(\tR\x05model\x12%\n" +
 	"\x0eprompt_version\x18\a \x01(\tR\rpromptVersion\x124\n" +
 	"\x05usage\x18\b \x01(\v2\x1e.query4code.annotator.v1.UsageR\x05usage\x12@\n" +
-	"\acontext\x18\t \x01(\v2&.query4code.annotator.v1.ContextReportR\acontext2\xa8\x03\n" +
+	"\acontext\x18\t \x01(\v2&.query4code.annotator.v1.ContextReportR\acontext\"\r\n" +
+	"\vInfoRequest\"e\n" +
+	"\fInfoResponse\x12\x18\n" +
+	"\abackend\x18\x01 \x01(\tR\abackend\x12\x14\n" +
+	"\x05model\x18\x02 \x01(\tR\x05model\x12%\n" +
+	"\x0eprompt_version\x18\x03 \x01(\tR\rpromptVersion2\xfd\x03\n" +
 	"\x10AnnotatorService\x12b\n" +
 	"\tSummarize\x12).query4code.annotator.v1.SummarizeRequest\x1a*.query4code.annotator.v1.SummarizeResponse\x12n\n" +
 	"\rGenerateQuery\x12-.query4code.annotator.v1.GenerateQueryRequest\x1a..query4code.annotator.v1.GenerateQueryResponse\x12_\n" +
 	"\bValidate\x12(.query4code.annotator.v1.ValidateRequest\x1a).query4code.annotator.v1.ValidateResponse\x12_\n" +
-	"\bAnnotate\x12(.query4code.annotator.v1.AnnotateRequest\x1a).query4code.annotator.v1.AnnotateResponseBSZQgithub.com/query4code/query4code/proto/gen/go/query4code/annotator/v1;annotatorv1b\x06proto3"
+	"\bAnnotate\x12(.query4code.annotator.v1.AnnotateRequest\x1a).query4code.annotator.v1.AnnotateResponse\x12S\n" +
+	"\x04Info\x12$.query4code.annotator.v1.InfoRequest\x1a%.query4code.annotator.v1.InfoResponseBSZQgithub.com/query4code/query4code/proto/gen/go/query4code/annotator/v1;annotatorv1b\x06proto3"
 
 var (
 	file_query4code_annotator_v1_annotator_proto_rawDescOnce sync.Once
@@ -1200,7 +1307,7 @@ func file_query4code_annotator_v1_annotator_proto_rawDescGZIP() []byte {
 	return file_query4code_annotator_v1_annotator_proto_rawDescData
 }
 
-var file_query4code_annotator_v1_annotator_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_query4code_annotator_v1_annotator_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_query4code_annotator_v1_annotator_proto_goTypes = []any{
 	(*CodeFunction)(nil),          // 0: query4code.annotator.v1.CodeFunction
 	(*CalleeContext)(nil),         // 1: query4code.annotator.v1.CalleeContext
@@ -1217,6 +1324,8 @@ var file_query4code_annotator_v1_annotator_proto_goTypes = []any{
 	(*AnnotateRequest)(nil),       // 12: query4code.annotator.v1.AnnotateRequest
 	(*AnnotateOptions)(nil),       // 13: query4code.annotator.v1.AnnotateOptions
 	(*AnnotateResponse)(nil),      // 14: query4code.annotator.v1.AnnotateResponse
+	(*InfoRequest)(nil),           // 15: query4code.annotator.v1.InfoRequest
+	(*InfoResponse)(nil),          // 16: query4code.annotator.v1.InfoResponse
 }
 var file_query4code_annotator_v1_annotator_proto_depIdxs = []int32{
 	0,  // 0: query4code.annotator.v1.SummarizeRequest.function:type_name -> query4code.annotator.v1.CodeFunction
@@ -1241,12 +1350,14 @@ var file_query4code_annotator_v1_annotator_proto_depIdxs = []int32{
 	8,  // 19: query4code.annotator.v1.AnnotatorService.GenerateQuery:input_type -> query4code.annotator.v1.GenerateQueryRequest
 	10, // 20: query4code.annotator.v1.AnnotatorService.Validate:input_type -> query4code.annotator.v1.ValidateRequest
 	12, // 21: query4code.annotator.v1.AnnotatorService.Annotate:input_type -> query4code.annotator.v1.AnnotateRequest
-	7,  // 22: query4code.annotator.v1.AnnotatorService.Summarize:output_type -> query4code.annotator.v1.SummarizeResponse
-	9,  // 23: query4code.annotator.v1.AnnotatorService.GenerateQuery:output_type -> query4code.annotator.v1.GenerateQueryResponse
-	11, // 24: query4code.annotator.v1.AnnotatorService.Validate:output_type -> query4code.annotator.v1.ValidateResponse
-	14, // 25: query4code.annotator.v1.AnnotatorService.Annotate:output_type -> query4code.annotator.v1.AnnotateResponse
-	22, // [22:26] is the sub-list for method output_type
-	18, // [18:22] is the sub-list for method input_type
+	15, // 22: query4code.annotator.v1.AnnotatorService.Info:input_type -> query4code.annotator.v1.InfoRequest
+	7,  // 23: query4code.annotator.v1.AnnotatorService.Summarize:output_type -> query4code.annotator.v1.SummarizeResponse
+	9,  // 24: query4code.annotator.v1.AnnotatorService.GenerateQuery:output_type -> query4code.annotator.v1.GenerateQueryResponse
+	11, // 25: query4code.annotator.v1.AnnotatorService.Validate:output_type -> query4code.annotator.v1.ValidateResponse
+	14, // 26: query4code.annotator.v1.AnnotatorService.Annotate:output_type -> query4code.annotator.v1.AnnotateResponse
+	16, // 27: query4code.annotator.v1.AnnotatorService.Info:output_type -> query4code.annotator.v1.InfoResponse
+	23, // [23:28] is the sub-list for method output_type
+	18, // [18:23] is the sub-list for method input_type
 	18, // [18:18] is the sub-list for extension type_name
 	18, // [18:18] is the sub-list for extension extendee
 	0,  // [0:18] is the sub-list for field type_name
@@ -1264,7 +1375,7 @@ func file_query4code_annotator_v1_annotator_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_query4code_annotator_v1_annotator_proto_rawDesc), len(file_query4code_annotator_v1_annotator_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

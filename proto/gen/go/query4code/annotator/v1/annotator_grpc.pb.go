@@ -23,6 +23,7 @@ const (
 	AnnotatorService_GenerateQuery_FullMethodName = "/query4code.annotator.v1.AnnotatorService/GenerateQuery"
 	AnnotatorService_Validate_FullMethodName      = "/query4code.annotator.v1.AnnotatorService/Validate"
 	AnnotatorService_Annotate_FullMethodName      = "/query4code.annotator.v1.AnnotatorService/Annotate"
+	AnnotatorService_Info_FullMethodName          = "/query4code.annotator.v1.AnnotatorService/Info"
 )
 
 // AnnotatorServiceClient is the client API for AnnotatorService service.
@@ -41,6 +42,9 @@ type AnnotatorServiceClient interface {
 	Validate(ctx context.Context, in *ValidateRequest, opts ...grpc.CallOption) (*ValidateResponse, error)
 	// Annotate runs Summarize, GenerateQuery and Validate in turn: the RPC other teams call.
 	Annotate(ctx context.Context, in *AnnotateRequest, opts ...grpc.CallOption) (*AnnotateResponse, error)
+	// Info says which back-end, model and prompt version the annotator answers with: what its answers
+	// carry in model and prompt_version, known before the first call (callers key caches on them).
+	Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*InfoResponse, error)
 }
 
 type annotatorServiceClient struct {
@@ -91,6 +95,16 @@ func (c *annotatorServiceClient) Annotate(ctx context.Context, in *AnnotateReque
 	return out, nil
 }
 
+func (c *annotatorServiceClient) Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*InfoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InfoResponse)
+	err := c.cc.Invoke(ctx, AnnotatorService_Info_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AnnotatorServiceServer is the server API for AnnotatorService service.
 // All implementations must embed UnimplementedAnnotatorServiceServer
 // for forward compatibility.
@@ -107,6 +121,9 @@ type AnnotatorServiceServer interface {
 	Validate(context.Context, *ValidateRequest) (*ValidateResponse, error)
 	// Annotate runs Summarize, GenerateQuery and Validate in turn: the RPC other teams call.
 	Annotate(context.Context, *AnnotateRequest) (*AnnotateResponse, error)
+	// Info says which back-end, model and prompt version the annotator answers with: what its answers
+	// carry in model and prompt_version, known before the first call (callers key caches on them).
+	Info(context.Context, *InfoRequest) (*InfoResponse, error)
 	mustEmbedUnimplementedAnnotatorServiceServer()
 }
 
@@ -128,6 +145,9 @@ func (UnimplementedAnnotatorServiceServer) Validate(context.Context, *ValidateRe
 }
 func (UnimplementedAnnotatorServiceServer) Annotate(context.Context, *AnnotateRequest) (*AnnotateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Annotate not implemented")
+}
+func (UnimplementedAnnotatorServiceServer) Info(context.Context, *InfoRequest) (*InfoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Info not implemented")
 }
 func (UnimplementedAnnotatorServiceServer) mustEmbedUnimplementedAnnotatorServiceServer() {}
 func (UnimplementedAnnotatorServiceServer) testEmbeddedByValue()                          {}
@@ -222,6 +242,24 @@ func _AnnotatorService_Annotate_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AnnotatorService_Info_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnnotatorServiceServer).Info(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnnotatorService_Info_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnnotatorServiceServer).Info(ctx, req.(*InfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AnnotatorService_ServiceDesc is the grpc.ServiceDesc for AnnotatorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -244,6 +282,10 @@ var AnnotatorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Annotate",
 			Handler:    _AnnotatorService_Annotate_Handler,
+		},
+		{
+			MethodName: "Info",
+			Handler:    _AnnotatorService_Info_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

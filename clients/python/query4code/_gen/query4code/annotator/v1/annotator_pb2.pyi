@@ -122,6 +122,20 @@ class GenerationOptions(_message.Message):
     max_context_tokens: int
     def __init__(self, max_context_tokens: _Optional[int] = ...) -> None: ...
 
+class InfoRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class InfoResponse(_message.Message):
+    __slots__ = ["backend", "model", "prompt_version"]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    backend: str
+    model: str
+    prompt_version: str
+    def __init__(self, backend: _Optional[str] = ..., model: _Optional[str] = ..., prompt_version: _Optional[str] = ...) -> None: ...
+
 class SummarizeRequest(_message.Message):
     __slots__ = ["api_docs", "callees", "function", "options"]
     API_DOCS_FIELD_NUMBER: _ClassVar[int]

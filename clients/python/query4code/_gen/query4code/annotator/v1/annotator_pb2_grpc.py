@@ -36,6 +36,11 @@ class AnnotatorServiceStub(object):
                 request_serializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.AnnotateRequest.SerializeToString,
                 response_deserializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.AnnotateResponse.FromString,
                 )
+        self.Info = channel.unary_unary(
+                '/query4code.annotator.v1.AnnotatorService/Info',
+                request_serializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.InfoRequest.SerializeToString,
+                response_deserializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.InfoResponse.FromString,
+                )
 
 
 class AnnotatorServiceServicer(object):
@@ -72,6 +77,14 @@ class AnnotatorServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Info(self, request, context):
+        """Info says which back-end, model and prompt version the annotator answers with: what its answers
+        carry in model and prompt_version, known before the first call (callers key caches on them).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnnotatorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +107,11 @@ def add_AnnotatorServiceServicer_to_server(servicer, server):
                     servicer.Annotate,
                     request_deserializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.AnnotateRequest.FromString,
                     response_serializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.AnnotateResponse.SerializeToString,
+            ),
+            'Info': grpc.unary_unary_rpc_method_handler(
+                    servicer.Info,
+                    request_deserializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.InfoRequest.FromString,
+                    response_serializer=query4code_dot_annotator_dot_v1_dot_annotator__pb2.InfoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -172,5 +190,22 @@ class AnnotatorService(object):
         return grpc.experimental.unary_unary(request, target, '/query4code.annotator.v1.AnnotatorService/Annotate',
             query4code_dot_annotator_dot_v1_dot_annotator__pb2.AnnotateRequest.SerializeToString,
             query4code_dot_annotator_dot_v1_dot_annotator__pb2.AnnotateResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Info(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/query4code.annotator.v1.AnnotatorService/Info',
+            query4code_dot_annotator_dot_v1_dot_annotator__pb2.InfoRequest.SerializeToString,
+            query4code_dot_annotator_dot_v1_dot_annotator__pb2.InfoResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
