@@ -11,6 +11,8 @@ import (
 
 func newCallgraphCmd() *cobra.Command {
 	var format string
+	var include, exclude []string
+	var skipTests bool
 	cmd := &cobra.Command{
 		Use:   "callgraph [--format pycg|json] DIR",
 		Short: "Print the call graph of the Python package rooted at DIR",
@@ -19,10 +21,14 @@ func newCallgraphCmd() *cobra.Command {
 --format pycg prints PyCG's JSON format ({"caller": ["callee", ...]}, module nodes for
 module-level code, every defined function a key), so it can be scored against PyCG's
 ground truth. --format json prints query4code's own graph: functions callee-first with
-their callees, strongly connected components and levels.`,
+their callees, strongly connected components and levels.
+
+--include, --exclude and --skip-tests choose the files as for q4c annotate (globs on
+slash paths relative to DIR); code in left-out files is not analysed, so calls into it
+become unresolved or external.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := analysis.Analyze(cmd.Context(), analysis.Options{Root: args[0]})
+			res, err := analysis.Analyze(cmd.Context(), analysis.Options{Root: args[0], Include: include, Exclude: exclude, SkipTests: skipTests})
 			if err != nil {
 				return err
 			}
@@ -43,5 +49,8 @@ their callees, strongly connected components and levels.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "pycg", "output format: pycg or json")
+	cmd.Flags().StringSliceVar(&include, "include", nil, "glob of files to include (repeatable)")
+	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "glob of files to exclude (repeatable)")
+	cmd.Flags().BoolVar(&skipTests, "skip-tests", false, "skip files with a path segment containing \"test\"")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,5 +118,45 @@ func TestEvalCallgraph(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(pred, "direct", "one", "callgraph.json")); err != nil {
 		t.Errorf("prediction: %v", err)
+	}
+}
+
+func TestCallgraphFormatsAndFileSelection(t *testing.T) {
+	repo := t.TempDir()
+	writeFile(t, repo, "pkg/__init__.py", "")
+	writeFile(t, repo, "pkg/a.py", "from pkg.b import g\n\ndef f():\n    return g()\n")
+	writeFile(t, repo, "pkg/b.py", "def g():\n    return 1\n")
+	writeFile(t, repo, "tests/test_a.py", "from pkg.a import f\n\ndef test_f():\n    assert f() == 1\n")
+	pycg := func(args ...string) map[string][]string {
+		t.Helper()
+		stdout, stderr, code := runQ4C(t, append([]string{"callgraph"}, append(args, repo)...)...)
+		if code != 0 {
+			t.Fatalf("callgraph %v: exit %d: %s", args, code, stderr)
+		}
+		var g map[string][]string
+		if err := json.Unmarshal([]byte(stdout), &g); err != nil {
+			t.Fatalf("callgraph %v: %v\n%s", args, err, stdout)
+		}
+		return g
+	}
+	all := pycg()
+	if !slices.Equal(all["pkg.a.f"], []string{"pkg.b.g"}) || !slices.Equal(all["tests.test_a.test_f"], []string{"pkg.a.f"}) {
+		t.Errorf("whole repository: %v", all)
+	}
+	if g := pycg("--skip-tests"); g["tests.test_a.test_f"] != nil || g["pkg.a.f"] == nil {
+		t.Errorf("--skip-tests: %v", g)
+	}
+	if g := pycg("--exclude", "pkg/b.py"); g["pkg.b.g"] != nil || g["pkg.a.f"] == nil {
+		t.Errorf("--exclude pkg/b.py: %v", g)
+	}
+	if g := pycg("--include", "tests/**"); g["pkg.a.f"] != nil || g["tests.test_a.test_f"] == nil {
+		t.Errorf("--include tests/**: %v", g)
+	}
+	stdout, stderr, code := runQ4C(t, "callgraph", "--format", "json", repo)
+	if code != 0 || !strings.Contains(stdout, `"pkg.b.g"`) || !strings.Contains(stdout, `"level"`) {
+		t.Errorf("--format json: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	if _, stderr, code := runQ4C(t, "callgraph", "--format", "dot", repo); code == 0 || !strings.Contains(stderr, "pycg or json") {
+		t.Errorf("--format dot: exit %d, %s", code, stderr)
 	}
 }
