@@ -21,7 +21,7 @@ MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
-.PHONY: build run test lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph e2e clean
+.PHONY: build run test lint fix-lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph e2e clean
 
 ## tools: build the pinned tools (buf, protoc plugins, grpcurl, golangci-lint) into bin/tools.
 tools:
@@ -61,6 +61,11 @@ lint: tools
 	./scripts/check-breaking
 	$(GO) vet $(MODULES)
 	$(GOLANGCI) run $(MODULES)
+
+## fix-lint: gofmt every Go file and apply golangci-lint's automatic fixes.
+fix-lint: tools
+	gofmt -w $$(git ls-files '*.go')
+	$(GOLANGCI) run --fix $(MODULES)
 
 ## proto: regenerate proto/gen/go from proto/.
 proto: tools
