@@ -318,9 +318,8 @@ func (a *Annotator) SetModel(model string) {
 
 // Info says the model and prompt version the answers carry.
 func (a *Annotator) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return &annotatorv1.InfoResponse{Backend: "fake", Model: a.Model, PromptVersion: a.PromptVersion}, nil
+	model, version := a.identity()
+	return &annotatorv1.InfoResponse{Backend: "fake", Model: model, PromptVersion: version}, nil
 }
 
 func (a *Annotator) identity() (model, promptVersion string) {
