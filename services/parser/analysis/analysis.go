@@ -207,6 +207,13 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sourceBytes int64
+	for _, f := range candidates {
+		if maxBytes == 0 || f.Size <= maxBytes {
+			sourceBytes += f.Size
+		}
+	}
+	defer holdGC(sourceBytes)()
 	res := &Result{}
 	parsed, skippedRead, err := parseAll(ctx, candidates, maxBytes, workers)
 	if err != nil {
