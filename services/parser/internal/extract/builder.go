@@ -30,6 +30,7 @@ type Extractor struct {
 	uses   []Use
 	defs   []Def
 	idents map[string]string
+	rp     replayer
 }
 
 // Extract builds the module IR of a parsed file.
@@ -37,7 +38,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 	if x.idents == nil {
 		x.idents = make(map[string]string, 256)
 	}
-	b := &builder{t: t, idents: x.idents, m: &Module{
+	b := &builder{t: t, idents: x.idents, rp: &x.rp, m: &Module{
 		ParseError: t.HasError,
 		Exprs:      x.exprs[:0],
 		Uses:       x.uses[:0],
@@ -74,6 +75,7 @@ type builder struct {
 	// few names recur in every scope, and one string each saves an
 	// allocation per occurrence.
 	idents map[string]string
+	rp     *replayer
 }
 
 // ident returns the text of node i (a name), interned.

@@ -1,9 +1,6 @@
 package extract
 
-import (
-	"maps"
-	"slices"
-)
+import "slices"
 
 // Events record, per scope and in evaluation order, the reads and bindings
 // of names together with the control structure around them. Replaying them
@@ -29,43 +26,122 @@ type event struct {
 	id int32
 }
 
-// env maps names to the definitions that may reach the current point.
-// A nil map is the unreachable state.
-type env map[string][]DefID
+// env holds, per slot (a name the scope binds), the definitions that may
+// reach the current point. A nil env is the unreachable state. Envs and
+// their definition lists live in the replayer's scratch memory, reused from
+// one scope to the next: none of them outlives a replay (Use.Defs gets
+// fresh copies), and the branch-heavy module scopes of large files cloned
+// tens of megabytes of maps per standard library otherwise.
+type env [][]DefID
 
-func (e env) clone() env {
+// replayer is the scratch state of replay, kept by an Extractor.
+type replayer struct {
+	slots  map[string]int32 // name -> slot, for the scope being replayed
+	slotOf []int32          // per event: the slot of its name, -1 if none
+	envs   [][]DefID        // backing store of envs
+	defs   []DefID          // backing store of envs' definition lists
+}
+
+func (r *replayer) reset() {
+	clear(r.slots)
+	r.slotOf = r.slotOf[:0]
+	clear(r.envs) // drop references into the previous scope's lists
+	r.envs = r.envs[:0]
+	r.defs = r.defs[:0]
+}
+
+// newEnv returns a reachable env of n empty slots.
+func (r *replayer) newEnv(n int) env {
+	if cap(r.envs)-len(r.envs) < n {
+		r.envs = make([][]DefID, 0, max(1024, 2*n))
+	}
+	l := len(r.envs)
+	r.envs = r.envs[:l+n]
+	return env(r.envs[l : l+n : l+n])
+}
+
+func (r *replayer) clone(e env) env {
 	if e == nil {
 		return nil
 	}
-	// maps.Clone copies the hash table wholesale instead of reinserting.
-	return maps.Clone(e)
+	out := r.newEnv(len(e))
+	copy(out, e)
+	return out
 }
 
-// union merges b into a, copying slices on write; a nil side is unreachable.
-func union(a, b env) env {
+// list returns a definition list of length n from scratch memory.
+func (r *replayer) list(n int) []DefID {
+	if cap(r.defs)-len(r.defs) < n {
+		r.defs = make([]DefID, 0, max(4096, 2*n))
+	}
+	l := len(r.defs)
+	r.defs = r.defs[:l+n]
+	return r.defs[l : l+n : l+n]
+}
+
+// union merges b into a, copying lists on write; a nil side is unreachable.
+func (r *replayer) union(a, b env) env {
 	if a == nil {
-		return b.clone()
+		return r.clone(b)
 	}
 	if b == nil {
 		return a
 	}
 	for k, bv := range b {
-		av, ok := a[k]
-		if !ok {
+		switch av := a[k]; {
+		case len(bv) == 0:
+		case len(av) == 0:
 			a[k] = bv
-			continue
+		case !sameSet(av, bv):
+			a[k] = r.merge(av, bv)
 		}
-		a[k] = mergeSorted(av, bv)
 	}
 	return a
 }
 
-// mergeSorted returns the sorted union of two sorted sets, reusing a when b adds nothing.
+// merge returns the sorted union of two sorted lists in scratch memory,
+// or a itself when b adds nothing.
+func (r *replayer) merge(a, b []DefID) []DefID {
+	n := mergedLen(a, b)
+	if n == len(a) {
+		return a
+	}
+	return mergeInto(r.list(n)[:0], a, b)
+}
+
+// mergeSorted returns the sorted union of two sorted sets on the heap,
+// reusing a when b adds nothing.
 func mergeSorted(a, b []DefID) []DefID {
 	if len(b) == 0 || sameSet(a, b) {
 		return a
 	}
-	out := make([]DefID, 0, len(a)+len(b))
+	n := mergedLen(a, b)
+	if n == len(a) {
+		return a
+	}
+	return mergeInto(make([]DefID, 0, n), a, b)
+}
+
+// mergedLen is the size of the union of two sorted sets.
+func mergedLen(a, b []DefID) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			i++
+			j++
+		}
+		n++
+	}
+	return n + len(a) - i + len(b) - j
+}
+
+// mergeInto appends the sorted union of a and b to out.
+func mergeInto(out, a, b []DefID) []DefID {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -82,11 +158,7 @@ func mergeSorted(a, b []DefID) []DefID {
 		}
 	}
 	out = append(out, a[i:]...)
-	out = append(out, b[j:]...)
-	if len(out) == len(a) {
-		return a
-	}
-	return out
+	return append(out, b[j:]...)
 }
 
 func sameSet(a, b []DefID) bool {
@@ -124,7 +196,34 @@ const maxReplayDepth = 4
 // then points it at the right scope.
 func (b *builder) replay(s ScopeID) {
 	evs := b.m.Scopes[s].events
-	cur := env{}
+	r := b.rp
+	r.reset()
+	if r.slots == nil {
+		r.slots = map[string]int32{}
+	}
+	// Number the names the scope binds; a read of any other name has no
+	// reaching definition here.
+	for _, ev := range evs {
+		if ev.op == evDef {
+			name := b.m.Defs[ev.id].Name
+			if _, ok := r.slots[name]; !ok {
+				r.slots[name] = int32(len(r.slots))
+			}
+		}
+	}
+	for _, ev := range evs {
+		slot := int32(-1)
+		switch ev.op {
+		case evDef:
+			slot = r.slots[b.m.Defs[ev.id].Name]
+		case evUse:
+			if k, ok := r.slots[b.m.Uses[ev.id].Name]; ok {
+				slot = k
+			}
+		}
+		r.slotOf = append(r.slotOf, slot)
+	}
+	cur := r.newEnv(len(r.slots))
 	// shared: cur is also held by a frame (pre, firstEnd), which never
 	// modifies it; cur is copied before its first write instead of at
 	// every branch and loop.
@@ -135,18 +234,18 @@ func (b *builder) replay(s ScopeID) {
 		ev := evs[i]
 		switch ev.op {
 		case evUse:
-			u := &b.m.Uses[ev.id]
-			if cur != nil {
-				if ds, ok := cur[u.Name]; ok {
-					u.Defs = mergeSorted(u.Defs, ds)
-				}
+			if k := r.slotOf[i]; k >= 0 && cur != nil {
+				u := &b.m.Uses[ev.id]
+				u.Defs = mergeSorted(u.Defs, cur[k])
 			}
 		case evDef:
 			if cur != nil {
 				if shared {
-					cur, shared = cur.clone(), false
+					cur, shared = r.clone(cur), false
 				}
-				cur[b.m.Defs[ev.id].Name] = []DefID{ev.id}
+				one := r.list(1)
+				one[0] = ev.id
+				cur[r.slotOf[i]] = one
 			}
 		case evBranchBegin:
 			stack = append(stack, frame{kind: frameBranch, try: ev.id == 1, pre: cur})
@@ -156,20 +255,20 @@ func (b *builder) replay(s ScopeID) {
 			if f.try && f.altCount == 0 {
 				f.firstEnd = cur
 			}
-			f.acc = union(f.acc, cur)
+			f.acc = r.union(f.acc, cur)
 			f.accSet = true
 			f.altCount++
 			if f.try {
-				cur, shared = union(f.pre.clone(), f.firstEnd), false
+				cur, shared = r.union(r.clone(f.pre), f.firstEnd), false
 			} else {
 				cur, shared = f.pre, true
 			}
 		case evBranchEnd:
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			acc := union(f.acc, cur)
+			acc := r.union(f.acc, cur)
 			if ev.id == 0 {
-				acc = union(acc, f.pre)
+				acc = r.union(acc, f.pre)
 			}
 			cur, shared = acc, false
 		case evLoopBegin:
@@ -184,15 +283,15 @@ func (b *builder) replay(s ScopeID) {
 			f := &stack[len(stack)-1]
 			if f.pass == 0 && !f.single {
 				f.pass = 1
-				next := union(f.pre.clone(), cur)
-				next = union(next, f.continues)
+				next := r.union(r.clone(f.pre), cur)
+				next = r.union(next, f.continues)
 				cur, shared = next, false
 				i = f.start // the loop increments to the first body event
 				continue
 			}
-			out := union(f.pre.clone(), cur)
-			out = union(out, f.breaks)
-			out = union(out, f.continues)
+			out := r.union(r.clone(f.pre), cur)
+			out = r.union(out, f.breaks)
+			out = r.union(out, f.continues)
 			stack = stack[:len(stack)-1]
 			loopDepth--
 			cur, shared = out, false
@@ -200,9 +299,9 @@ func (b *builder) replay(s ScopeID) {
 			for k := len(stack) - 1; k >= 0; k-- {
 				if stack[k].kind == frameLoop {
 					if ev.op == evBreak {
-						stack[k].breaks = union(stack[k].breaks, cur)
+						stack[k].breaks = r.union(stack[k].breaks, cur)
 					} else {
-						stack[k].continues = union(stack[k].continues, cur)
+						stack[k].continues = r.union(stack[k].continues, cur)
 					}
 					break
 				}
