@@ -23,9 +23,9 @@ import (
 //
 // The peak heap is then about the budget, where default pacing peaks near
 // twice the live heap (about 40 bytes per source byte): a little more
-// memory for far less collection. An operator's explicit GOGC or
-// GOMEMLIMIT wins: with either set, the settings are left alone
-// (GOMEMLIMIT still caps the limit set here when only it is set).
+// memory for far less collection. An operator's explicit GOGC wins: with
+// it set, the settings are left alone. GOMEMLIMIT caps the limit set here,
+// so under a container's memory limit the collector runs instead.
 
 // gcBudgetPerSourceByte sizes the budget: bytes allocated per source byte,
 // with room to spare (measured: 34 on the standard library).
