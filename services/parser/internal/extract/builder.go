@@ -31,6 +31,19 @@ type Extractor struct {
 	defs   []Def
 	idents map[string]string
 	rp     replayer
+	// events are the per-scope event lists of earlier scopes, emptied
+	// after their replay, for new scopes to append to.
+	events [][]event
+}
+
+// takeEvents returns an empty event list, reusing an earlier scope's.
+func (x *Extractor) takeEvents() []event {
+	if n := len(x.events); n > 0 {
+		ev := x.events[n-1]
+		x.events = x.events[:n-1]
+		return ev
+	}
+	return nil
 }
 
 // Extract builds the module IR of a parsed file.
@@ -38,17 +51,27 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 	if x.idents == nil {
 		x.idents = make(map[string]string, 256)
 	}
-	b := &builder{t: t, idents: x.idents, rp: &x.rp, m: &Module{
+	b := &builder{t: t, x: x, idents: x.idents, rp: &x.rp, m: &Module{
 		ParseError: t.HasError,
 		Exprs:      x.exprs[:0],
 		Uses:       x.uses[:0],
 		Defs:       x.defs[:0],
 	}}
 	b.lineStarts()
+	// One scope per definition and lambda (at most): sized up front, the
+	// table of large scope records is not regrown.
+	nScopes := 1
+	for k := range t.Nodes {
+		switch t.Nodes[k].Kind {
+		case pyast.KindFunctionDefinition, pyast.KindClassDefinition, pyast.KindLambda:
+			nScopes++
+		}
+	}
+	b.m.Scopes = make([]Scope, 0, nScopes)
 	b.m.Scopes = append(b.m.Scopes, Scope{
 		Kind: ScopeModule, Parent: -1, StartLine: 1, EndLine: b.m.Lines,
 		EndByte: uint32(len(t.Src)), DefOf: -1,
-		Locals: map[string][]DefID{},
+		Locals: map[string][]DefID{}, events: x.takeEvents(),
 	})
 	if len(t.Nodes) > 0 {
 		b.m.Scopes[0].Docstring = b.docstring(0)
@@ -56,6 +79,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 	}
 	for s := range b.m.Scopes {
 		b.replay(ScopeID(s))
+		x.events = append(x.events, b.m.Scopes[s].events[:0])
 		b.m.Scopes[s].events = nil
 	}
 	b.resolveTargets()
@@ -76,6 +100,7 @@ type builder struct {
 	// allocation per occurrence.
 	idents map[string]string
 	rp     *replayer
+	x      *Extractor
 }
 
 // ident returns the text of node i (a name), interned.
@@ -786,7 +811,7 @@ func (b *builder) newScope(kind ScopeKind, name string, span, def int32) ScopeID
 		StartLine: int(sn.StartRow) + 1, EndLine: int(sn.EndRow) + 1,
 		StartByte: sn.Start, EndByte: sn.End,
 		DefLine: int(b.node(def).StartRow) + 1, DefOf: -1,
-		Locals: map[string][]DefID{},
+		Locals: map[string][]DefID{}, events: b.x.takeEvents(),
 	})
 	return ScopeID(len(b.m.Scopes) - 1)
 }
