@@ -26,7 +26,7 @@ func (s *solver) fire(ci int32, n int32, delta []int32) {
 	case cSubLoad:
 		if n == c.key && n != c.base {
 			// New keys: revisit every container seen so far.
-			for _, v := range s.nodes[c.base].vals[:s.nodes[c.base].done] {
+			for _, v := range s.doneVals(c.base) {
 				s.subLoad(ci, v, delta)
 			}
 			return
@@ -36,7 +36,7 @@ func (s *solver) fire(ci int32, n int32, delta []int32) {
 		}
 	case cSubStore:
 		if n == c.key && n != c.base {
-			for _, v := range s.nodes[c.base].vals[:s.nodes[c.base].done] {
+			for _, v := range s.doneVals(c.base) {
 				s.subStore(ci, v, delta)
 			}
 			return
@@ -116,11 +116,11 @@ func (s *solver) attrLoad(ci int32, v int32) {
 		// Attribute chains on values of other packages; loops such as
 		// `node = node.parent` would otherwise grow them without end.
 		if strings.Count(val.s, ".") < maxExternalDepth {
-			s.add(c.result, s.vals.intern(value{kind: vExternal, s: val.s + "." + c.name}))
+			s.add(c.result, s.vals.intern(value{kind: vExternal, s: val.s + "." + s.names[c.name]}))
 		}
 	case vContainer:
-		if containerMethods[c.name] {
-			s.add(c.result, s.vals.intern(value{kind: vBuiltinMethod, a: v, s: c.name}))
+		if name := s.names[c.name]; containerMethods[name] {
+			s.add(c.result, s.vals.intern(value{kind: vBuiltinMethod, a: v, s: name}))
 		}
 	case vSuper:
 		self := s.firstParamNode(val.b)
@@ -128,10 +128,9 @@ func (s *solver) attrLoad(ci int32, v int32) {
 			return
 		}
 		key := siteKey{site: c.site, tag: -2 - val.a}
-		if _, ok := s.sites[key]; ok {
+		if !s.sites.insert(key.pack()) {
 			return
 		}
-		s.sites[key] = 1
 		sc := s.newCons(constraint{kind: cSuperRecv, base: self, name: c.name, result: c.result, caller: c.caller, class: val.a})
 		s.watch(self, sc)
 	}
@@ -140,11 +139,9 @@ func (s *solver) attrLoad(ci int32, v int32) {
 // deliverFrom moves the values of a shared lookup node into a load's
 // result, calling property getters on the way.
 func (s *solver) deliverFrom(src, result, caller int32) {
-	key := pairKey(src, result)
-	if _, ok := s.delivered[key]; ok {
+	if !s.delivered.insert(pairKey(src, result)) {
 		return
 	}
-	s.delivered[key] = struct{}{}
 	c := s.newCons(constraint{kind: cDeliver, base: src, result: result, caller: caller})
 	s.watch(src, c)
 }
@@ -231,13 +228,13 @@ func (s *solver) subLoad(ci int32, v int32, keys []int32) {
 			return
 		}
 		if keys == nil {
-			keys = s.nodes[c.key].vals[:s.nodes[c.key].done]
+			keys = s.doneVals(c.key)
 		}
 		for _, k := range keys {
 			s.loadKey(ct, k, c.result)
 		}
 	case vInst:
-		s.callMethod(ci, val.a, "__getitem__", v, []callArg{{kind: argPos, node: c.key}}, c.result, 1)
+		s.callMethod(ci, val.a, nameGetitem, v, []callArg{{kind: argPos, node: c.key}}, c.result, 1)
 	}
 }
 
@@ -278,7 +275,7 @@ func (s *solver) subStore(ci int32, v int32, keys []int32) {
 			return
 		}
 		if keys == nil {
-			keys = s.nodes[c.key].vals[:s.nodes[c.key].done]
+			keys = s.doneVals(c.key)
 		}
 		for _, k := range keys {
 			if s.vals.list[k].kind == vConst {
@@ -288,7 +285,7 @@ func (s *solver) subStore(ci int32, v int32, keys []int32) {
 			}
 		}
 	case vInst:
-		s.callMethod(ci, val.a, "__setitem__", v, []callArg{{kind: argPos, node: c.key}, {kind: argPos, node: c.val}}, -1, 2)
+		s.callMethod(ci, val.a, nameSetitem, v, []callArg{{kind: argPos, node: c.key}, {kind: argPos, node: c.val}}, -1, 2)
 	}
 }
 
@@ -345,12 +342,11 @@ func (s *solver) iterValue(v int32, result, caller, site int32) {
 		s.edge(s.yieldNode[val.a], result)
 	case vInst:
 		key := siteKey{site: site, tag: -100 - val.a}
-		if _, ok := s.sites[key]; ok {
+		if !s.sites.insert(key.pack()) {
 			return
 		}
 		itRes := s.newNode()
-		s.sites[key] = itRes
-		fn := s.lookupNode(lkClassAttr, val.a, "__iter__", -1, -1)
+		fn := s.lookupNode(lkClassAttr, val.a, nameIter, -1, -1)
 		cc := s.newCons(constraint{kind: cCall, base: fn, result: itRes, caller: caller, site: site, recv: v})
 		s.watch(fn, cc)
 		nc := s.newCons(constraint{kind: cIterNext, base: itRes, result: result, caller: caller, site: site})
@@ -363,11 +359,10 @@ func (s *solver) iterNext(v int32, result, caller, site int32) {
 	switch val.kind {
 	case vInst:
 		key := siteKey{site: site, tag: -100000 - val.a}
-		if _, ok := s.sites[key]; ok {
+		if !s.sites.insert(key.pack()) {
 			return
 		}
-		s.sites[key] = 1
-		fn := s.lookupNode(lkClassAttr, val.a, "__next__", -1, -1)
+		fn := s.lookupNode(lkClassAttr, val.a, nameNext, -1, -1)
 		cc := s.newCons(constraint{kind: cCall, base: fn, result: result, caller: caller, site: site, recv: v})
 		s.watch(fn, cc)
 	default:
@@ -424,7 +419,7 @@ func (s *solver) enter(ci int32, v int32) {
 	}
 	found := false
 	for _, k := range s.classInfo(val.a).mro {
-		if s.defines(k, "__enter__") {
+		if s.defines(k, nameEnter) {
 			found = true
 			break
 		}
@@ -432,24 +427,23 @@ func (s *solver) enter(ci int32, v int32) {
 	if !found {
 		s.add(c.result, v)
 	}
-	s.callMethod(ci, val.a, "__enter__", v, nil, c.result, 1)
-	s.callMethod(ci, val.a, "__exit__", v, nil, -1, 2)
+	s.callMethod(ci, val.a, nameEnter, v, nil, c.result, 1)
+	s.callMethod(ci, val.a, nameExit, v, nil, -1, 2)
 }
 
 // callMethod calls method name of class cls on receiver recv from the site
 // of constraint ci, once per (site, class, tag).
-func (s *solver) callMethod(ci int32, cls int32, name string, recv int32, args []callArg, result int32, tag int32) {
+func (s *solver) callMethod(ci int32, cls int32, name int32, recv int32, args []callArg, result int32, tag int32) {
 	c := s.cons[ci]
 	key := siteKey{site: c.site, tag: -1000000*tag - cls}
-	if _, ok := s.sites[key]; ok {
+	if !s.sites.insert(key.pack()) {
 		return
 	}
-	s.sites[key] = 1
 	if result < 0 {
 		result = s.newNode()
 	}
 	fn := s.lookupNode(lkClassAttr, cls, name, -1, -1)
-	cc := s.newCons(constraint{kind: cCall, base: fn, args: args, result: result, caller: c.caller, site: c.site, recv: recv})
+	cc := s.newCons(constraint{kind: cCall, base: fn, args: s.newArgs(args...), result: result, caller: c.caller, site: c.site, recv: recv})
 	s.watch(fn, cc)
 }
 
@@ -479,16 +473,15 @@ func (s *solver) callValue(ci int32, v int32) {
 	case vClass:
 		s.add(c.result, s.vals.intern(value{kind: vInst, a: val.a}))
 		key := siteKey{site: c.site, tag: -3000000 - val.a}
-		if _, ok := s.sites[key]; ok {
+		if !s.sites.insert(key.pack()) {
 			return
 		}
-		s.sites[key] = 1
 		inst := s.vals.intern(value{kind: vInst, a: val.a})
-		fn := s.lookupNode(lkClassAttr, val.a, "__init__", -1, -1)
+		fn := s.lookupNode(lkClassAttr, val.a, nameInit, -1, -1)
 		cc := s.newCons(constraint{kind: cCall, base: fn, args: c.args, result: s.newNode(), caller: c.caller, site: c.site, recv: inst})
 		s.watch(fn, cc)
 	case vInst:
-		s.callMethod(ci, val.a, "__call__", v, c.args, c.result, 3)
+		s.callMethod(ci, val.a, nameCall, v, s.argsOf(c.args), c.result, 3)
 	case vExternal:
 		s.externalCall(ci, val.s)
 	case vBuiltin:
@@ -522,7 +515,7 @@ func (s *solver) invoke(ci int32, fn int32, recv int32) {
 	if recv >= 0 && pos == 0 && varargs >= 0 {
 		s.edge(s.constNode(recv), s.varargsAny(fn))
 	}
-	for _, a := range c.args {
+	for _, a := range s.argsOf(c.args) {
 		if a.node < 0 {
 			if a.kind == argPos {
 				pos++
@@ -549,14 +542,14 @@ func (s *solver) invoke(ci int32, fn int32, recv int32) {
 		case argKw:
 			matched := false
 			for q := range params {
-				if params[q].Name == a.name && (params[q].Kind == extract.ParamPositional || params[q].Kind == extract.ParamKeywordOnly) {
+				if params[q].Name == s.names[a.name] && (params[q].Kind == extract.ParamPositional || params[q].Kind == extract.ParamKeywordOnly) {
 					s.bindEdge(a.node, s.defNode[db+params[q].Def])
 					matched = true
 					break
 				}
 			}
 			if !matched && kwargs >= 0 {
-				s.bindEdge(a.node, s.slot(s.kwargsContainer(fn), s.strConst(a.name)))
+				s.bindEdge(a.node, s.slot(s.kwargsContainer(fn), s.strConst(s.names[a.name])))
 			}
 		case argDStar:
 			for q := pos; q < len(params); q++ {
@@ -583,11 +576,9 @@ func (s *solver) bindEdge(from, to int32) {
 	if from < 0 || to < 0 || from == to {
 		return
 	}
-	key := pairKey(from, to)
-	if _, ok := s.bound[key]; ok {
+	if !s.bound.insert(pairKey(from, to)) {
 		return
 	}
-	s.bound[key] = struct{}{}
 	c := s.newCons(constraint{kind: cFilter, base: from, result: to})
 	s.watch(from, c)
 }
@@ -605,6 +596,7 @@ func (s *solver) kwargsContainer(fn int32) int32 {
 // externalCall counts a call of an API outside the repository.
 func (s *solver) externalCall(ci int32, path string) {
 	c := s.cons[ci]
+	args := s.argsOf(c.args)
 	m := s.extCall[c.caller]
 	if m == nil {
 		m = map[string]int{}
@@ -618,8 +610,8 @@ func (s *solver) externalCall(ci int32, path string) {
 	switch path {
 	case "functools.partial":
 		// partial(f, ...) behaves like f for the call graph.
-		if len(c.args) > 0 && c.args[0].kind == argPos {
-			s.edge(c.args[0].node, c.result)
+		if len(args) > 0 && args[0].kind == argPos {
+			s.edge(args[0].node, c.result)
 		}
 	case "functools.wraps", "functools.lru_cache", "functools.cache":
 	}
@@ -627,6 +619,7 @@ func (s *solver) externalCall(ci int32, path string) {
 
 func (s *solver) builtinCall(ci int32, name string) {
 	c := s.cons[ci]
+	args := s.argsOf(c.args)
 	set := s.builtinCalls[c.caller]
 	if set == nil {
 		set = map[string]bool{}
@@ -644,7 +637,7 @@ func (s *solver) builtinCall(ci int32, name string) {
 	case "map", "filter", "sorted", "min", "max", "reduce":
 		// Function arguments are called with the elements of the others.
 		var elems []callArg
-		for _, a := range c.args {
+		for _, a := range args {
 			if a.kind == argPos && a.node >= 0 {
 				elems = append(elems, callArg{kind: argPos, node: s.elemsNode(a.node, c.caller, c.site)})
 			}
@@ -655,8 +648,8 @@ func (s *solver) builtinCall(ci int32, name string) {
 			s.add(c.result, v)
 			out = s.containers[s.vals.list[v].a].any
 		}
-		for k, a := range c.args {
-			if a.node < 0 || (a.kind != argPos && (a.kind != argKw || a.name != "key")) {
+		for k, a := range args {
+			if a.node < 0 || (a.kind != argPos && (a.kind != argKw || s.names[a.name] != "key")) {
 				continue
 			}
 			var callArgs []callArg
@@ -666,15 +659,14 @@ func (s *solver) builtinCall(ci int32, name string) {
 				}
 			}
 			key := siteKey{site: c.site, tag: -4000000 - int32(k)}
-			if _, ok := s.sites[key]; ok {
+			if !s.sites.insert(key.pack()) {
 				continue
 			}
-			s.sites[key] = 1
 			res := out
 			if name == "filter" || name == "sorted" || name == "min" || name == "max" {
 				res = s.newNode()
 			}
-			cc := s.newCons(constraint{kind: cCall, base: a.node, args: callArgs, result: res, caller: c.caller, site: c.site, recv: -1})
+			cc := s.newCons(constraint{kind: cCall, base: a.node, args: s.newArgs(callArgs...), result: res, caller: c.caller, site: c.site, recv: -1})
 			s.watch(a.node, cc)
 		}
 		if name != "map" {
@@ -683,23 +675,23 @@ func (s *solver) builtinCall(ci int32, name string) {
 			}
 		}
 	case "iter", "list", "tuple", "set", "frozenset", "reversed", "sorted_":
-		if len(c.args) > 0 && c.args[0].node >= 0 {
+		if len(args) > 0 && args[0].node >= 0 {
 			kind := ctList
 			if name == "iter" || name == "reversed" {
 				kind = ctIter
 			}
 			v := s.containerVal(siteKey{site: c.site, tag: 8}, kind, -1)
 			s.add(c.result, v)
-			s.edge(s.elemsNode(c.args[0].node, c.caller, c.site), s.containers[s.vals.list[v].a].any)
+			s.edge(s.elemsNode(args[0].node, c.caller, c.site), s.containers[s.vals.list[v].a].any)
 		}
 	case "next":
-		if len(c.args) > 0 && c.args[0].node >= 0 {
-			s.edge(s.elemsNode(c.args[0].node, c.caller, c.site), c.result)
+		if len(args) > 0 && args[0].node >= 0 {
+			s.edge(s.elemsNode(args[0].node, c.caller, c.site), c.result)
 		}
 	case "enumerate":
-		if len(c.args) > 0 && c.args[0].node >= 0 {
+		if len(args) > 0 && args[0].node >= 0 {
 			pair := s.containerVal(siteKey{site: c.site, tag: 9}, ctTuple, 2)
-			s.edge(s.elemsNode(c.args[0].node, c.caller, c.site), s.slot(s.vals.list[pair].a, s.intConst(1)))
+			s.edge(s.elemsNode(args[0].node, c.caller, c.site), s.slot(s.vals.list[pair].a, s.intConst(1)))
 			v := s.containerVal(siteKey{site: c.site, tag: 10}, ctIter, -1)
 			s.add(s.containers[s.vals.list[v].a].any, pair)
 			s.add(c.result, v)
@@ -707,10 +699,10 @@ func (s *solver) builtinCall(ci int32, name string) {
 	case "dict":
 		v := s.containerVal(siteKey{site: c.site, tag: 11}, ctDict, -1)
 		ct := s.vals.list[v].a
-		for _, a := range c.args {
+		for _, a := range args {
 			switch a.kind {
 			case argKw:
-				s.edge(a.node, s.slot(ct, s.strConst(a.name)))
+				s.edge(a.node, s.slot(ct, s.strConst(s.names[a.name])))
 			case argPos:
 				if a.node >= 0 {
 					mc := s.newCons(constraint{kind: cDictMerge, base: a.node, class: ct})
@@ -720,33 +712,33 @@ func (s *solver) builtinCall(ci int32, name string) {
 		}
 		s.add(c.result, v)
 	case "getattr":
-		if len(c.args) >= 2 && c.args[0].node >= 0 && c.args[1].node >= 0 {
-			for _, k := range s.nodes[c.args[1].node].vals {
+		if len(args) >= 2 && args[0].node >= 0 && args[1].node >= 0 {
+			for _, k := range s.valsOf(args[1].node) {
 				kv := s.vals.list[k]
 				if kv.kind != vConst || !strings.HasPrefix(kv.s, "s:") {
 					continue
 				}
-				lc := s.newCons(constraint{kind: cAttrLoad, base: c.args[0].node, name: kv.s[2:], result: c.result, caller: c.caller, site: c.site})
-				s.watch(c.args[0].node, lc)
+				lc := s.newCons(constraint{kind: cAttrLoad, base: args[0].node, name: s.name(kv.s[2:]), result: c.result, caller: c.caller, site: c.site})
+				s.watch(args[0].node, lc)
 			}
-			if len(c.args) >= 3 {
-				s.edge(c.args[2].node, c.result)
+			if len(args) >= 3 {
+				s.edge(args[2].node, c.result)
 			}
 		}
 	case "setattr":
-		if len(c.args) >= 3 && c.args[0].node >= 0 && c.args[1].node >= 0 && c.args[2].node >= 0 {
-			for _, k := range s.nodes[c.args[1].node].vals {
+		if len(args) >= 3 && args[0].node >= 0 && args[1].node >= 0 && args[2].node >= 0 {
+			for _, k := range s.valsOf(args[1].node) {
 				kv := s.vals.list[k]
 				if kv.kind != vConst || !strings.HasPrefix(kv.s, "s:") {
 					continue
 				}
-				sc := s.newCons(constraint{kind: cAttrStore, base: c.args[0].node, name: kv.s[2:], val: c.args[2].node, caller: c.caller})
-				s.watch(c.args[0].node, sc)
+				sc := s.newCons(constraint{kind: cAttrStore, base: args[0].node, name: s.name(kv.s[2:]), val: args[2].node, caller: c.caller})
+				s.watch(args[0].node, sc)
 			}
 		}
 	case "staticmethod", "classmethod", "property":
-		if len(c.args) > 0 && c.args[0].kind == argPos && !c.flag {
-			s.edge(c.args[0].node, c.result)
+		if len(args) > 0 && args[0].kind == argPos && !c.flag {
+			s.edge(args[0].node, c.result)
 		}
 	}
 }
@@ -769,11 +761,12 @@ func (s *solver) enclosingMethod(g int32) int32 {
 
 func (s *solver) containerCall(ci int32, m value) {
 	c := s.cons[ci]
+	args := s.argsOf(c.args)
 	cv := s.vals.list[m.a]
 	ct := cv.a
 	argNode := func(k int) int32 {
-		if k < len(c.args) && (c.args[k].kind == argPos) {
-			return c.args[k].node
+		if k < len(args) && (args[k].kind == argPos) {
+			return args[k].node
 		}
 		return -1
 	}
@@ -781,8 +774,7 @@ func (s *solver) containerCall(ci int32, m value) {
 	case "get", "pop", "setdefault":
 		if k := argNode(0); k >= 0 {
 			key := siteKey{site: c.site, tag: -5000000 - ct}
-			if _, ok := s.sites[key]; !ok {
-				s.sites[key] = 1
+			if s.sites.insert(key.pack()) {
 				lc := s.newCons(constraint{kind: cSubLoad, base: s.constNode(m.a), key: k, result: c.result, site: c.site})
 				s.watch(s.cons[lc].base, lc)
 				s.watch(k, lc)
@@ -832,9 +824,9 @@ func (s *solver) containerCall(ci int32, m value) {
 			mc := s.newCons(constraint{kind: cDictMerge, base: k, class: ct})
 			s.watch(k, mc)
 		}
-		for _, a := range c.args {
+		for _, a := range args {
 			if a.kind == argKw && a.node >= 0 {
-				s.edge(a.node, s.slot(ct, s.strConst(a.name)))
+				s.edge(a.node, s.slot(ct, s.strConst(s.names[a.name])))
 			}
 		}
 	}
@@ -852,9 +844,9 @@ const (
 )
 
 func (s *solver) addEdge(caller, callee int32, kind EdgeKind) {
-	key := [2]int32{caller, callee}
-	if old, ok := s.callEdges[key]; ok && old <= kind {
+	key := pairKey(caller, callee)
+	if old, ok := s.callEdges.get(key); ok && EdgeKind(old) <= kind {
 		return
 	}
-	s.callEdges[key] = kind
+	s.callEdges.put(key, int32(kind))
 }

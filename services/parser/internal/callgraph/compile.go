@@ -37,26 +37,40 @@ const (
 
 type callArg struct {
 	kind argKind
-	name string
+	name int32 // keyword name id
 	node int32
 }
 
-// constraint is one reaction to new values; which fields matter depends on kind.
+// argList is a call's arguments: s.args[off:off+n].
+type argList struct{ off, n int32 }
+
+func (s *solver) argsOf(l argList) []callArg {
+	return s.args[l.off : l.off+l.n : l.off+l.n]
+}
+
+func (s *solver) newArgs(args ...callArg) argList {
+	off := int32(len(s.args))
+	s.args = append(s.args, args...)
+	return argList{off, int32(len(args))}
+}
+
+// constraint is one reaction to new values; which fields matter depends on
+// kind. It holds no pointers and fills one cache line.
 type constraint struct {
 	kind   consKind
+	flag   bool  // call: decorator application; raise-only; unpack: starred; bind: class access
 	base   int32 // watched node (base, callee, source)
 	key    int32 // subscript key node
 	val    int32 // stored value node
 	result int32
-	name   string
+	name   int32 // name id
 	caller int32 // function or module the code belongs to (global scope)
 	site   int32 // global expr id, for per-site allocations
 	class  int32 // class scope (bases, super, bind)
 	recv   int32 // receiver value of a bound call or bind, -1 if none
-	index  int64
 	after  int32
-	flag   bool // call: decorator application; raise-only; unpack: starred; bind: class access
-	args   []callArg
+	args   argList
+	index  int64
 }
 
 func (s *solver) newCons(c constraint) int32 {
@@ -106,7 +120,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cAttrLoad, base: base, name: ex.Str, result: r, caller: caller, site: gid})
+		c := s.newCons(constraint{kind: cAttrLoad, base: base, name: s.name(ex.Str), result: r, caller: caller, site: gid})
 		s.watch(base, c)
 		return r
 	case extract.ExprCall:
@@ -151,7 +165,13 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		s.watch(base, c)
 		return r
 	case extract.ExprTuple, extract.ExprList, extract.ExprSet:
-		kind := map[extract.ExprKind]containerKind{extract.ExprTuple: ctTuple, extract.ExprList: ctList, extract.ExprSet: ctSet}[ex.Kind]
+		kind := ctTuple
+		switch ex.Kind {
+		case extract.ExprList:
+			kind = ctList
+		case extract.ExprSet:
+			kind = ctSet
+		}
 		length := int32(len(ex.Args))
 		for _, a := range ex.Args {
 			if m.ir.Exprs[a].Kind == extract.ExprStarred {
@@ -301,19 +321,22 @@ func (s *solver) literalKey(mod int32, e extract.ExprID) int32 {
 	return -1
 }
 
-func (s *solver) compileArgs(mod int32, args []extract.ExprID, caller, site int32) []callArg {
+func (s *solver) compileArgs(mod int32, args []extract.ExprID, caller, site int32) argList {
 	if len(args) == 0 {
-		return nil
+		return argList{}
 	}
 	m := s.mod(mod)
-	out := make([]callArg, 0, len(args))
+	// Arguments compile to a stack first: nested calls push theirs on top
+	// and pop them before this call continues.
+	base := len(s.argStack)
 	for _, a := range args {
 		ae := &m.ir.Exprs[a]
+		var arg callArg
 		switch ae.Kind {
 		case extract.ExprKeyword:
-			out = append(out, callArg{kind: argKw, name: ae.Str, node: s.compile(mod, ae.X)})
+			arg = callArg{kind: argKw, name: s.name(ae.Str), node: s.compile(mod, ae.X)}
 		case extract.ExprStarred:
-			out = append(out, callArg{kind: argStar, node: s.elemsNode(s.compile(mod, ae.X), caller, s.exprBase[mod]+a)})
+			arg = callArg{kind: argStar, node: s.elemsNode(s.compile(mod, ae.X), caller, s.exprBase[mod]+a)}
 		case extract.ExprDoubleStarred:
 			src := s.compile(mod, ae.X)
 			n := s.newNode()
@@ -321,11 +344,14 @@ func (s *solver) compileArgs(mod int32, args []extract.ExprID, caller, site int3
 				c := s.newCons(constraint{kind: cAllOf, base: src, result: n})
 				s.watch(src, c)
 			}
-			out = append(out, callArg{kind: argDStar, node: n})
+			arg = callArg{kind: argDStar, node: n}
 		default:
-			out = append(out, callArg{kind: argPos, node: s.compile(mod, a)})
+			arg = callArg{kind: argPos, node: s.compile(mod, a)}
 		}
+		s.argStack = append(s.argStack, arg)
 	}
+	out := s.newArgs(s.argStack[base:]...)
+	s.argStack = s.argStack[:base]
 	return out
 }
 
@@ -335,11 +361,11 @@ func (s *solver) elemsNode(src int32, caller, site int32) int32 {
 		return -1
 	}
 	key := siteKey{site: site, tag: -src - 1}
-	if n, ok := s.elems[key]; ok {
+	if n, ok := s.elems.get(key.pack()); ok {
 		return n
 	}
 	r := s.newNode()
-	s.elems[key] = r
+	s.elems.put(key.pack(), r)
 	c := s.newCons(constraint{kind: cIter, base: src, result: r, caller: caller, site: site})
 	s.watch(src, c)
 	return r
@@ -362,7 +388,7 @@ func (s *solver) useNode(mod int32, u extract.UseID) int32 {
 	if use.Target == 0 {
 		return s.moduleNameNode(mod, use.Name)
 	}
-	return s.allDefsNode(s.gscope(mod, use.Target), use.Name)
+	return s.allDefsNode(s.gscope(mod, use.Target), s.name(use.Name))
 }
 
 func (s *solver) compileStore(mod int32, st extract.Store) {
@@ -376,7 +402,7 @@ func (s *solver) compileStore(mod int32, st extract.Store) {
 	}
 	switch t.Kind {
 	case extract.ExprAttr:
-		c := s.newCons(constraint{kind: cAttrStore, base: base, name: t.Str, val: val, caller: s.caller[g]})
+		c := s.newCons(constraint{kind: cAttrStore, base: base, name: s.name(t.Str), val: val, caller: s.caller[g]})
 		s.watch(base, c)
 	case extract.ExprSubscript:
 		key := s.compile(mod, t.Y)
@@ -395,8 +421,8 @@ func (s *solver) noteUnresolved(mod int32, fx extract.ExprID, caller, fn int32) 
 	e := &s.mod(mod).ir.Exprs[fx]
 	switch e.Kind {
 	case extract.ExprAttr:
-		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: e.Str, attr: true})
+		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: s.name(e.Str), attr: true})
 	case extract.ExprName:
-		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: e.Str})
+		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: s.name(e.Str)})
 	}
 }

@@ -15,7 +15,7 @@ type classInfo struct {
 	ext       []string // external classes reachable through the bases
 	subs      []int32  // classes that name this one as a base
 	lookups   []int32  // lookups to refresh when the MRO changes
-	dynamic   map[string]bool
+	dynamic   map[int32]bool
 }
 
 func (s *solver) classInfo(g int32) *classInfo {
@@ -28,8 +28,8 @@ func (s *solver) classInfo(g int32) *classInfo {
 }
 
 // defines reports whether class g binds name in its body or through a store.
-func (s *solver) defines(g int32, name string) bool {
-	if _, ok := s.scope(g).Locals[name]; ok {
+func (s *solver) defines(g int32, name int32) bool {
+	if _, ok := s.scope(g).Locals[s.names[name]]; ok {
 		return true
 	}
 	return s.classes[g] != nil && s.classes[g].dynamic[name]
@@ -45,7 +45,7 @@ func (s *solver) updateBases(g int32) {
 		if n < 0 {
 			continue
 		}
-		for _, v := range s.nodes[n].vals {
+		for _, v := range s.valsOf(n) {
 			val := s.vals.list[v]
 			switch val.kind {
 			case vClass:
@@ -185,24 +185,35 @@ const (
 
 type lookup struct {
 	kind  lookupKind
-	class int32
-	name  string
-	after int32
-	recv  int32
-	node  int32
 	bound bool // lkInstAttr/lkClassBound/lkSuper: the bind constraint exists
 	// evaluated: refresh ran at least once (lookups wait for the worklist to drain).
 	evaluated bool
+	class     int32
+	name      int32
+	after     int32
+	recv      int32
+	node      int32
 }
 
-func (s *solver) lookupNode(kind lookupKind, class int32, name string, after, recv int32) int32 {
-	key := lookupKey{kind: kind, class: class, name: name, after: after, recv: recv}
-	if l, ok := s.lookupAt[key]; ok {
-		return s.lookups[l].node
+func (s *solver) lookupNode(kind lookupKind, class int32, name int32, after, recv int32) int32 {
+	var key uint64
+	if kind == lkSuper {
+		if l, ok := s.superAt[superKey{class, name, after, recv}]; ok {
+			return s.lookups[l].node
+		}
+	} else {
+		key = lookupKeyOf(kind, class, name)
+		if l, ok := s.lookupAt.get(key); ok {
+			return s.lookups[l].node
+		}
 	}
 	l := int32(len(s.lookups))
 	s.lookups = append(s.lookups, lookup{kind: kind, class: class, name: name, after: after, recv: recv, node: s.newNode()})
-	s.lookupAt[key] = l
+	if kind == lkSuper {
+		s.superAt[superKey{class, name, after, recv}] = l
+	} else {
+		s.lookupAt.put(key, l)
+	}
 	ci := s.classInfo(class)
 	ci.lookups = append(ci.lookups, l)
 	// Evaluated once the worklist drains, so that the class hierarchy has
@@ -224,8 +235,8 @@ func (s *solver) refresh(l int32) {
 				return
 			}
 		}
-		if len(ci.ext) > 0 && !isDunder(lk.name) {
-			s.add(lk.node, s.vals.intern(value{kind: vExternal, s: ci.ext[0] + "." + lk.name}))
+		if len(ci.ext) > 0 && !isDunder(s.names[lk.name]) {
+			s.add(lk.node, s.vals.intern(value{kind: vExternal, s: ci.ext[0] + "." + s.names[lk.name]}))
 		}
 	case lkInstAttr:
 		for _, k := range ci.mro {
@@ -266,31 +277,31 @@ func (s *solver) refresh(l int32) {
 			}
 			break
 		}
-		if !found && len(ci.ext) > 0 && !isDunder(lk.name) {
-			s.add(lk.node, s.vals.intern(value{kind: vExternal, s: ci.ext[0] + "." + lk.name}))
+		if !found && len(ci.ext) > 0 && !isDunder(s.names[lk.name]) {
+			s.add(lk.node, s.vals.intern(value{kind: vExternal, s: ci.ext[0] + "." + s.names[lk.name]}))
 		}
 	}
 }
 
-func (s *solver) instFieldNode(class int32, name string) int32 {
-	key := nameKey{class, name}
-	if n, ok := s.instField[key]; ok {
+func (s *solver) instFieldNode(class int32, name int32) int32 {
+	key := pairKey(class, name)
+	if n, ok := s.instField.get(key); ok {
 		return n
 	}
 	n := s.newNode()
-	s.instField[key] = n
+	s.instField.put(key, n)
 	return n
 }
 
 // defineDynamic records that a store bound name on class g, and refreshes
 // the lookups that may now find it.
-func (s *solver) defineDynamic(g int32, name string) {
+func (s *solver) defineDynamic(g int32, name int32) {
 	ci := s.classInfo(g)
 	if ci.dynamic[name] {
 		return
 	}
 	if ci.dynamic == nil {
-		ci.dynamic = map[string]bool{}
+		ci.dynamic = map[int32]bool{}
 	}
 	ci.dynamic[name] = true
 	for _, cls := range s.subclassesOf(g) {

@@ -28,11 +28,19 @@ type solver struct {
 	useBase   []int32
 
 	nodes []node
-	slab  int32Slab
+	arena []int32 // the nodes' lists
 	wl    []int32
-	edges map[uint64]struct{}
+	edges *intSet
 	vals  *values
 	cons  []constraint
+	args  []callArg // the constraints' arguments
+
+	// argStack holds the arguments of the calls being compiled.
+	argStack []callArg
+	// Names are interned: maps keyed by (scope, name) hash one integer.
+	names     []string
+	nameIDs   map[string]int32
+	smallInts [64]int32 // intConst(i)+1, 0 until asked
 
 	defNode   []int32 // per global def
 	exprNode  []int32 // per global expr; exprPending until compiled
@@ -40,28 +48,29 @@ type solver struct {
 	yieldNode []int32
 	caller    []int32 // per global scope: the function or module its code is attributed to
 
-	allDefs     map[nameKey]int32
-	modAttr     map[nameKey]int32
-	modName     map[nameKey]int32
-	instField   map[nameKey]int32
+	allDefs     *intMap // pairKey(scope, name)
+	modAttr     *intMap // pairKey(module, name)
+	modName     *intMap // pairKey(module, name)
+	instField   *intMap // pairKey(class, name)
 	containers  []container
-	containerAt map[siteKey]int32
-	elems       map[siteKey]int32
-	sites       map[siteKey]int32
+	containerAt *intMap      // siteKey
+	elems       *intMap      // siteKey
+	sites       *intSet      // siteKey: per-site work done once
 	classes     []*classInfo // per global scope, nil until asked
 	lookups     []lookup
 	// pendingLookups wait for the worklist to drain before their first evaluation.
 	pendingLookups []int32
-	lookupAt       map[lookupKey]int32
+	lookupAt       *intMap // lookupKeyOf(kind, class, name); lkSuper in superAt
+	superAt        map[superKey]int32
 	superBound     map[[2]int32]bool
 	trackedStr     map[string]bool
 	storeTarget    []bool // per global expr
 
 	// Results.
-	callEdges    map[[2]int32]EdgeKind
+	callEdges    *intMap // pairKey(caller, callee) -> EdgeKind
 	builtinCalls map[int32]map[string]bool
-	delivered    map[uint64]struct{} // pairKey(src, result)
-	bound        map[uint64]struct{} // pairKey(from, to)
+	delivered    *intSet // pairKey(src, result)
+	bound        *intSet // pairKey(from, to)
 	extCall      map[int32]map[string]int
 	unresolved   []unresolvedCall
 	decorators   []int32 // call constraints that apply decorators
@@ -73,28 +82,53 @@ type solver struct {
 // hashing an array).
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-type nameKey struct {
-	scope int32
-	name  string
-}
-
 type siteKey struct {
 	site int32
 	tag  int32
 }
 
-type lookupKey struct {
-	kind  lookupKind
-	class int32
-	name  string
-	after int32
-	recv  int32
+func (k siteKey) pack() uint64 { return pairKey(k.site, k.tag) }
+
+// superKey identifies an lkSuper lookup.
+type superKey struct {
+	class, name, after, recv int32
+}
+
+// lookupKeyOf packs the key of the other lookups: class and name ids are
+// non-negative int32s.
+func lookupKeyOf(kind lookupKind, class, name int32) uint64 {
+	return uint64(kind)<<62 | uint64(class)<<31 | uint64(name)
+}
+
+// Names the solver asks for itself, interned first.
+const (
+	nameEnter int32 = iota
+	nameExit
+	nameGetitem
+	nameSetitem
+	nameCall
+	nameInit
+	nameIter
+	nameNext
+)
+
+var fixedNames = [...]string{"__enter__", "__exit__", "__getitem__", "__setitem__", "__call__", "__init__", "__iter__", "__next__"}
+
+// name returns the id of an attribute or variable name.
+func (s *solver) name(str string) int32 {
+	if id, ok := s.nameIDs[str]; ok {
+		return id
+	}
+	id := int32(len(s.names))
+	s.names = append(s.names, str)
+	s.nameIDs[str] = id
+	return id
 }
 
 type unresolvedCall struct {
 	caller int32
 	fn     int32 // callee node (-1 when the callee expression has no value)
-	name   string
+	name   int32
 	attr   bool
 }
 
@@ -129,23 +163,28 @@ func newSolver(ctx context.Context, files []File) *solver {
 	// spare the rehashing of maps that grow to tens of thousands of entries.
 	e, d, sc := int(nExprs), int(nDefs), int(nScopes)
 	s.vals = newValues(e / 8)
-	s.edges = make(map[uint64]struct{}, e/8)
-	s.allDefs = make(map[nameKey]int32, sc)
-	s.modAttr = map[nameKey]int32{}
-	s.modName = make(map[nameKey]int32, sc/2)
-	s.instField = make(map[nameKey]int32, d/3)
-	s.containerAt = make(map[siteKey]int32, e/32)
-	s.elems = make(map[siteKey]int32, e/64)
-	s.sites = make(map[siteKey]int32, e/32)
+	s.edges = newIntSet(e / 8)
+	s.allDefs = newIntMap(sc)
+	s.modAttr = newIntMap(sc / 4)
+	s.modName = newIntMap(sc / 2)
+	s.instField = newIntMap(d / 3)
+	s.containerAt = newIntMap(e / 32)
+	s.elems = newIntMap(e / 64)
+	s.sites = newIntSet(e / 32)
 	s.classes = make([]*classInfo, nScopes)
-	s.lookupAt = make(map[lookupKey]int32, e/8)
+	s.lookupAt = newIntMap(e / 8)
+	s.superAt = map[superKey]int32{}
+	s.nameIDs = make(map[string]int32, d/6)
+	for _, n := range fixedNames {
+		s.name(n)
+	}
 	s.superBound = map[[2]int32]bool{}
 	s.trackedStr = map[string]bool{}
 	s.storeTarget = make([]bool, nExprs)
-	s.callEdges = make(map[[2]int32]EdgeKind, e/16)
+	s.callEdges = newIntMap(e / 16)
 	s.builtinCalls = map[int32]map[string]bool{}
-	s.delivered = make(map[uint64]struct{}, e/8)
-	s.bound = make(map[uint64]struct{}, e/8)
+	s.delivered = newIntSet(e / 8)
+	s.bound = newIntSet(e / 8)
 	s.extCall = map[int32]map[string]int{}
 	s.defNode = make([]int32, nDefs)
 	s.exprNode = make([]int32, nExprs)
@@ -156,7 +195,11 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.yieldNode = make([]int32, nScopes)
 	s.caller = make([]int32, nScopes)
 	s.nodes = make([]node, 0, int(nDefs)+int(nExprs))
+	s.arena = make([]int32, 0, 7*e)
 	s.cons = make([]constraint, 0, int(nExprs)*3/5)
+	s.args = make([]callArg, 0, e/6)
+	s.lookups = make([]lookup, 0, e/8)
+	s.unresolved = make([]unresolvedCall, 0, e/8)
 	return s
 }
 
@@ -323,19 +366,29 @@ func (s *solver) strConst(str string) int32 {
 }
 
 func (s *solver) intConst(i int64) int32 {
-	return s.vals.intern(value{kind: vConst, s: "i:" + strconv.FormatInt(i, 10)})
+	// Small constants (positions, literal keys) are cached by value.
+	if i >= 0 && i < int64(len(s.smallInts)) {
+		if id := s.smallInts[i]; id > 0 {
+			return id - 1
+		}
+	}
+	id := s.vals.intern(value{kind: vConst, s: "i:" + strconv.FormatInt(i, 10)})
+	if i >= 0 && i < int64(len(s.smallInts)) {
+		s.smallInts[i] = id + 1
+	}
+	return id
 }
 
 // containerVal returns the value of the container created at site.
 func (s *solver) containerVal(site siteKey, kind containerKind, length int32) int32 {
-	if c, ok := s.containerAt[site]; ok {
+	if c, ok := s.containerAt.get(site.pack()); ok {
 		return s.containers[c].val
 	}
 	c := int32(len(s.containers))
 	any := s.newNode()
 	v := s.vals.intern(value{kind: vContainer, a: c})
 	s.containers = append(s.containers, container{kind: kind, length: length, any: any, all: -1, keys: -1, val: v})
-	s.containerAt[site] = c
+	s.containerAt.put(site.pack(), c)
 	return v
 }
 
@@ -397,16 +450,16 @@ func (s *solver) keysNode(c int32) int32 {
 
 // ---- names ----
 
-func (s *solver) allDefsNode(g int32, name string) int32 {
-	key := nameKey{g, name}
-	if n, ok := s.allDefs[key]; ok {
+func (s *solver) allDefsNode(g int32, name int32) int32 {
+	key := pairKey(g, name)
+	if n, ok := s.allDefs.get(key); ok {
 		return n
 	}
 	n := s.newNode()
-	s.allDefs[key] = n
+	s.allDefs.put(key, n)
 	r := s.scopes[g]
 	db := s.defBase[r.mod]
-	for _, d := range s.scope(g).Locals[name] {
+	for _, d := range s.scope(g).Locals[s.names[name]] {
 		s.edge(s.defNode[db+d], n)
 	}
 	return n
@@ -414,22 +467,22 @@ func (s *solver) allDefsNode(g int32, name string) int32 {
 
 // moduleAttrNode is `module.name` seen from outside: the module's global,
 // a submodule, or a name it star-imports.
-func (s *solver) moduleAttrNode(mod int32, name string) int32 {
-	key := nameKey{mod, name}
-	if n, ok := s.modAttr[key]; ok {
+func (s *solver) moduleAttrNode(mod int32, name int32) int32 {
+	key := pairKey(mod, name)
+	if n, ok := s.modAttr.get(key); ok {
 		return n
 	}
 	n := s.newNode()
-	s.modAttr[key] = n
+	s.modAttr.put(key, n)
 	m := s.mod(mod)
-	if sub := s.ix.lookup(m.name + "." + name); sub >= 0 {
+	if sub := s.ix.lookup(m.name + "." + s.names[name]); sub >= 0 {
 		s.add(n, s.vals.intern(value{kind: vModule, a: int32(sub)}))
 	}
 	if m.ir == nil {
 		return n
 	}
 	g := s.gscope(mod, 0)
-	_, local := m.ir.Scopes[0].Locals[name]
+	_, local := m.ir.Scopes[0].Locals[s.names[name]]
 	if local || len(m.ir.Scopes[0].StarImports) == 0 {
 		s.edge(s.allDefsNode(g, name), n)
 		if local {
@@ -441,9 +494,10 @@ func (s *solver) moduleAttrNode(mod int32, name string) int32 {
 }
 
 // starLookup adds name as seen through the star imports of mod.
-func (s *solver) starLookup(mod int32, name string, into int32) {
+func (s *solver) starLookup(mod int32, name int32, into int32) {
 	m := s.mod(mod)
-	if strings.HasPrefix(name, "_") {
+	str := s.names[name]
+	if strings.HasPrefix(str, "_") {
 		return
 	}
 	for _, im := range m.ir.Scopes[0].StarImports {
@@ -451,14 +505,14 @@ func (s *solver) starLookup(mod int32, name string, into int32) {
 		target := s.importTarget(mod, imp)
 		if target >= 0 {
 			tm := s.mod(int32(target))
-			if tm.ir != nil && tm.ir.HasAll && !contains(tm.ir.DunderAll, name) {
+			if tm.ir != nil && tm.ir.HasAll && !contains(tm.ir.DunderAll, str) {
 				continue
 			}
 			s.edge(s.moduleAttrNode(int32(target), name), into)
 			continue
 		}
-		if imp.Level == 0 && imp.Module != "" && !pystd.IsBuiltin(name) && len(m.ir.Scopes[0].StarImports) == 1 {
-			s.add(into, s.vals.intern(value{kind: vExternal, s: imp.Module + "." + name}))
+		if imp.Level == 0 && imp.Module != "" && !pystd.IsBuiltin(str) && len(m.ir.Scopes[0].StarImports) == 1 {
+			s.add(into, s.vals.intern(value{kind: vExternal, s: imp.Module + "." + str}))
 		}
 	}
 }
@@ -473,26 +527,27 @@ func contains(list []string, x string) bool {
 }
 
 // moduleNameNode resolves a global name read inside module mod.
-func (s *solver) moduleNameNode(mod int32, name string) int32 {
-	key := nameKey{mod, name}
-	if n, ok := s.modName[key]; ok {
+func (s *solver) moduleNameNode(mod int32, str string) int32 {
+	name := s.name(str)
+	key := pairKey(mod, name)
+	if n, ok := s.modName.get(key); ok {
 		return n
 	}
 	m := s.mod(mod)
 	g := s.gscope(mod, 0)
 	var n int32
-	if _, local := m.ir.Scopes[0].Locals[name]; local {
+	if _, local := m.ir.Scopes[0].Locals[str]; local {
 		n = s.allDefsNode(g, name)
 	} else {
 		n = s.newNode()
 		if len(m.ir.Scopes[0].StarImports) > 0 {
 			s.starLookup(mod, name, n)
 		}
-		if pystd.IsBuiltin(name) {
-			s.add(n, s.vals.intern(value{kind: vBuiltin, s: name}))
+		if pystd.IsBuiltin(str) {
+			s.add(n, s.vals.intern(value{kind: vBuiltin, s: str}))
 		}
 	}
-	s.modName[key] = n
+	s.modName.put(key, n)
 	return n
 }
 
@@ -540,7 +595,7 @@ func (s *solver) importNode(mod int32, id extract.ImportID) int32 {
 	}
 	switch {
 	case target >= 0:
-		s.edge(s.moduleAttrNode(int32(target), imp.Name), n)
+		s.edge(s.moduleAttrNode(int32(target), s.name(imp.Name)), n)
 	case full != "" && imp.Level > 0:
 		// A relative import of a module the walker did not see (excluded or broken).
 		if sub := s.ix.lookup(full + "." + imp.Name); sub >= 0 {

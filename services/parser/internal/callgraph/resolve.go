@@ -61,20 +61,20 @@ func (s *solver) step() {
 	s.wl = s.wl[:len(s.wl)-1]
 	nd := &s.nodes[n]
 	nd.inWL = false
-	start, end := nd.done, int32(len(nd.vals))
+	start, end := nd.vals+int32(nd.done), nd.vals+int32(nd.nVals)
 	if start == end {
 		return
 	}
-	nd.done = end
-	delta := nd.vals[start:end:end]
-	for k := 0; k < len(s.nodes[n].succ); k++ {
-		to := s.nodes[n].succ[k]
+	nd.done = nd.nVals
+	delta := s.arena[start:end:end]
+	for k := int32(0); k < s.nodes[n].nSucc; k++ {
+		to := s.arena[s.nodes[n].succ+k]
 		for _, v := range delta {
 			s.add(to, v)
 		}
 	}
-	for k := 0; k < len(s.nodes[n].subs); k++ {
-		s.fire(s.nodes[n].subs[k], n, delta)
+	for k := int32(0); k < s.nodes[n].nSubs; k++ {
+		s.fire(s.arena[s.nodes[n].subs+k], n, delta)
 	}
 }
 
@@ -89,8 +89,8 @@ func (s *solver) applyFallbacks() bool {
 		}
 		// The decorator's result is unknown (external, builtin, or opaque):
 		// assume it returns the decorated function or class.
-		if len(c.args) > 0 && c.args[0].node >= 0 {
-			for _, v := range s.nodes[c.args[0].node].vals {
+		if args := s.argsOf(c.args); len(args) > 0 && args[0].node >= 0 {
+			for _, v := range s.valsOf(args[0].node) {
 				if s.add(c.result, v) {
 					changed = true
 				}
@@ -99,12 +99,12 @@ func (s *solver) applyFallbacks() bool {
 	}
 	for _, ci := range s.keyLoads {
 		c := &s.cons[ci]
-		if c.flag || c.key < 0 || len(s.nodes[c.key].vals) > 0 {
+		if c.flag || c.key < 0 || s.nodes[c.key].nVals > 0 {
 			continue
 		}
 		// The key never got a constant: read every slot.
 		c.flag = true
-		for _, v := range s.nodes[c.base].vals {
+		for _, v := range s.valsOf(c.base) {
 			if val := s.vals.list[v]; val.kind == vContainer {
 				s.edge(s.allNode(val.a), c.result)
 				changed = true
@@ -115,7 +115,7 @@ func (s *solver) applyFallbacks() bool {
 }
 
 func (s *solver) hasCallable(n int32) bool {
-	for _, v := range s.nodes[n].vals {
+	for _, v := range s.valsOf(n) {
 		switch s.vals.list[v].kind {
 		case vFunc, vBound, vClass, vInst:
 			return true
@@ -141,17 +141,18 @@ func (s *solver) nameMatch() {
 		}
 	}
 	for _, u := range s.unresolved {
-		if u.fn >= 0 && len(s.nodes[u.fn].vals) > 0 {
+		if u.fn >= 0 && s.nodes[u.fn].nVals > 0 {
 			continue
 		}
-		if isDunder(u.name) {
+		name := s.names[u.name]
+		if isDunder(name) {
 			continue
 		}
 		var cands []int32
 		if u.attr {
-			cands = methods[u.name]
+			cands = methods[name]
 		} else {
-			cands = functions[u.name]
+			cands = functions[name]
 		}
 		if len(cands) == 1 {
 			s.addEdge(u.caller, cands[0], EdgeNameMatched)
@@ -217,9 +218,10 @@ func (s *solver) graph() *Graph {
 		}
 	}
 	g.Callees = make([][]Callee, len(s.scopes))
-	for key, kind := range s.callEdges {
-		g.Callees[key[0]] = append(g.Callees[key[0]], Callee{Scope: key[1], Kind: kind})
-	}
+	s.callEdges.each(func(key uint64, kind int32) {
+		caller, callee := int32(key>>32), int32(uint32(key))
+		g.Callees[caller] = append(g.Callees[caller], Callee{Scope: callee, Kind: EdgeKind(kind)})
+	})
 	for k := range g.Callees {
 		sort.Slice(g.Callees[k], func(a, b int) bool { return g.Callees[k][a].Scope < g.Callees[k][b].Scope })
 	}

@@ -6,39 +6,46 @@ package callgraph
 
 // A node holds at most maxSetSize values, so membership is a scan of a
 // short contiguous slice: cheaper than keeping a hash set beside it.
+//
+// Its values, successors and watchers live in s.arena at the given offsets:
+// a node holds no pointers (the collector never scans the node array) and
+// fits in a third of a cache line. A list's capacity follows from its
+// length; a full list moves to the arena's end, and its old place is never
+// reused. Slices of the arena thus stay valid for reading after it grows
+// (step's delta does), but appends must go through push.
 type node struct {
-	vals []int32
-	done int32 // vals[:done] have been propagated
-	succ []int32
-	subs []int32 // constraints watching this node
-	inWL bool
+	vals, succ, subs int32 // arena offsets
+	nSucc, nSubs     int32
+	nVals, done      uint8 // vals[:done] have been propagated
+	inWL             bool
 }
 
-// int32Slab hands out short int32 slices carved from large chunks: most of
-// the hundreds of thousands of nodes hold a few values, successors and
-// watchers, and one heap allocation per slice dominated the solver's
-// allocations. A slice that outgrows its carved capacity moves to the heap
-// through append as usual; the capacity limit keeps neighbours apart.
-type int32Slab struct{ chunk []int32 }
-
-const slabChunk = 1 << 14
-
-func (sl *int32Slab) alloc(n int) []int32 {
-	if len(sl.chunk) < n {
-		sl.chunk = make([]int32, slabChunk)
+// push appends v to the list at *off of length n, moving the list to the
+// arena's end when it is full. Capacities are powers of two: most nodes
+// hold one value, successor or watcher.
+func (s *solver) push(off *int32, n int32, v int32) {
+	if n&(n-1) == 0 {
+		size := max(1, 2*n)
+		at := int32(len(s.arena))
+		s.arena = append(s.arena, make([]int32, size)...)
+		copy(s.arena[at:], s.arena[*off:*off+n])
+		*off = at
 	}
-	out := sl.chunk[:0:n]
-	sl.chunk = sl.chunk[n:]
-	return out
+	s.arena[*off+n] = v
 }
 
-// Initial capacities of the per-node slices, from their distribution on
-// large code bases (most nodes hold at most four values).
-const (
-	initVals = 4
-	initSucc = 2
-	initSubs = 2
-)
+func (s *solver) valsOf(n int32) []int32 {
+	nd := &s.nodes[n]
+	end := nd.vals + int32(nd.nVals)
+	return s.arena[nd.vals:end:end]
+}
+
+// doneVals are the values of n already propagated.
+func (s *solver) doneVals(n int32) []int32 {
+	nd := &s.nodes[n]
+	end := nd.vals + int32(nd.done)
+	return s.arena[nd.vals:end:end]
+}
 
 func (s *solver) newNode() int32 {
 	s.nodes = append(s.nodes, node{})
@@ -46,7 +53,7 @@ func (s *solver) newNode() int32 {
 }
 
 func (s *solver) has(n int32, v int32) bool {
-	for _, x := range s.nodes[n].vals {
+	for _, x := range s.valsOf(n) {
 		if x == v {
 			return true
 		}
@@ -54,7 +61,8 @@ func (s *solver) has(n int32, v int32) bool {
 	return false
 }
 
-// maxSetSize caps the values a node holds. A node past it is megamorphic
+// maxSetSize caps the values a node holds (at most 255: node.nVals is a
+// byte). A node past it is megamorphic
 // (typically an identity-like helper or a parameter every caller feeds):
 // following all of its values costs time quadratic in the program and
 // yields edges that are mostly wrong, so it keeps what it has.
@@ -64,14 +72,12 @@ var maxSetSize = 48
 func (s *solver) add(n int32, v int32) bool {
 	// A full node takes nothing more: no need to scan it (a quarter of
 	// the adds on large code bases hit full nodes).
-	if n < 0 || len(s.nodes[n].vals) >= maxSetSize || s.has(n, v) {
+	if n < 0 || int(s.nodes[n].nVals) >= maxSetSize || s.has(n, v) {
 		return false
 	}
 	nd := &s.nodes[n]
-	if cap(nd.vals) == 0 {
-		nd.vals = s.slab.alloc(initVals)
-	}
-	nd.vals = append(nd.vals, v)
+	s.push(&nd.vals, int32(nd.nVals), v)
+	nd.nVals++
 	if !nd.inWL {
 		nd.inWL = true
 		s.wl = append(s.wl, n)
@@ -86,7 +92,8 @@ func (s *solver) edge(from, to int32) {
 	}
 	// Most nodes have a handful of successors: scan them; fall back to the
 	// global set for the few hubs.
-	succ := s.nodes[from].succ
+	nd := &s.nodes[from]
+	succ := s.arena[nd.succ : nd.succ+nd.nSucc]
 	if len(succ) < 16 {
 		for _, x := range succ {
 			if x == to {
@@ -96,20 +103,16 @@ func (s *solver) edge(from, to int32) {
 	} else {
 		if len(succ) == 16 {
 			for _, x := range succ {
-				s.edges[uint64(uint32(from))<<32|uint64(uint32(x))] = struct{}{}
+				s.edges.insert(pairKey(from, x))
 			}
 		}
-		key := uint64(uint32(from))<<32 | uint64(uint32(to))
-		if _, ok := s.edges[key]; ok {
+		if !s.edges.insert(pairKey(from, to)) {
 			return
 		}
-		s.edges[key] = struct{}{}
 	}
-	if cap(s.nodes[from].succ) == 0 {
-		s.nodes[from].succ = s.slab.alloc(initSucc)
-	}
-	s.nodes[from].succ = append(s.nodes[from].succ, to)
-	for _, v := range s.nodes[from].vals[:s.nodes[from].done] {
+	s.push(&nd.succ, nd.nSucc, to)
+	nd.nSucc++
+	for _, v := range s.doneVals(from) {
 		s.add(to, v)
 	}
 }
@@ -119,12 +122,10 @@ func (s *solver) watch(n int32, c int32) {
 	if n < 0 {
 		return
 	}
-	if cap(s.nodes[n].subs) == 0 {
-		s.nodes[n].subs = s.slab.alloc(initSubs)
-	}
-	s.nodes[n].subs = append(s.nodes[n].subs, c)
 	nd := &s.nodes[n]
+	s.push(&nd.subs, nd.nSubs, c)
+	nd.nSubs++
 	if nd.done > 0 {
-		s.fire(c, n, nd.vals[:nd.done])
+		s.fire(c, n, s.doneVals(n))
 	}
 }
