@@ -108,7 +108,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 	}
 	switch ex.Kind {
 	case extract.ExprOpaque:
-		for _, a := range ex.Args {
+		for _, a := range m.ir.ArgsOf(ex) {
 			s.compile(mod, a)
 		}
 		return -1
@@ -120,12 +120,12 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cAttrLoad, base: base, name: s.name(ex.Str), result: r, caller: caller, site: gid})
+		c := s.newCons(constraint{kind: cAttrLoad, base: base, name: s.strName(mod, ex.Str), result: r, caller: caller, site: gid})
 		s.watch(base, c)
 		return r
 	case extract.ExprCall:
 		fn := s.compile(mod, ex.X)
-		args := s.compileArgs(mod, ex.Args, caller, gid)
+		args := s.compileArgs(mod, m.ir.ArgsOf(ex), caller, gid)
 		r := s.newNode()
 		s.calls++
 		if fn < 0 || (ex.X != extract.NoExpr && m.ir.Exprs[ex.X].Kind == extract.ExprOpaque) {
@@ -161,7 +161,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cSlice, base: base, result: r, site: gid, index: ex.Int, flag: ex.Flag})
+		c := s.newCons(constraint{kind: cSlice, base: base, result: r, site: gid, index: int64(ex.Int), flag: ex.Flag})
 		s.watch(base, c)
 		return r
 	case extract.ExprTuple, extract.ExprList, extract.ExprSet:
@@ -172,8 +172,9 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		case extract.ExprSet:
 			kind = ctSet
 		}
-		length := int32(len(ex.Args))
-		for _, a := range ex.Args {
+		elems := m.ir.ArgsOf(ex)
+		length := int32(len(elems))
+		for _, a := range elems {
 			if m.ir.Exprs[a].Kind == extract.ExprStarred {
 				length = -1
 			}
@@ -181,7 +182,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		v := s.containerVal(siteKey{site: gid}, kind, length)
 		c := s.vals.list[v].a
 		positional := true
-		for k, a := range ex.Args {
+		for k, a := range elems {
 			ae := &m.ir.Exprs[a]
 			if ae.Kind == extract.ExprStarred {
 				positional = false
@@ -202,7 +203,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 	case extract.ExprDict:
 		v := s.containerVal(siteKey{site: gid}, ctDict, -1)
 		c := s.vals.list[v].a
-		for _, a := range ex.Args {
+		for _, a := range m.ir.ArgsOf(ex) {
 			ae := &m.ir.Exprs[a]
 			switch ae.Kind {
 			case extract.ExprPair:
@@ -228,22 +229,22 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		s.compile(mod, ex.Y)
 		return -1
 	case extract.ExprFunc:
-		return s.constNode(s.vals.intern(value{kind: vFunc, a: s.gscope(mod, extract.ScopeID(ex.Int))}))
+		return s.constNode(s.vals.intern(value{kind: vFunc, a: s.gscope(mod, ex.Int)}))
 	case extract.ExprClass:
-		return s.constNode(s.vals.intern(value{kind: vClass, a: s.gscope(mod, extract.ScopeID(ex.Int))}))
+		return s.constNode(s.vals.intern(value{kind: vClass, a: s.gscope(mod, ex.Int)}))
 	case extract.ExprStr:
-		if s.trackedStr[ex.Str] {
-			return s.constNode(s.strConst(ex.Str))
+		if str := m.ir.Str(ex); s.trackedStr[str] {
+			return s.constNode(s.strConst(str))
 		}
 		return -1
 	case extract.ExprInt:
 		if ex.Int >= -4096 && ex.Int <= 4096 {
-			return s.constNode(s.intConst(ex.Int))
+			return s.constNode(s.intConst(int64(ex.Int)))
 		}
 		return -1
 	case extract.ExprUnion:
 		r := s.newNode()
-		for _, a := range ex.Args {
+		for _, a := range m.ir.ArgsOf(ex) {
 			s.edge(s.compile(mod, a), r)
 		}
 		return r
@@ -255,7 +256,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cUnpack, base: src, result: r, index: ex.Int, after: ex.Int2, flag: ex.Flag, site: gid, caller: caller})
+		c := s.newCons(constraint{kind: cUnpack, base: src, result: r, index: int64(ex.Int), after: ex.Int2, flag: ex.Flag, site: gid, caller: caller})
 		s.watch(src, c)
 		return r
 	case extract.ExprIter:
@@ -290,7 +291,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		}
 		return s.constNode(v)
 	case extract.ExprImport:
-		return s.importNode(mod, extract.ImportID(ex.Int))
+		return s.importNode(mod, ex.Int)
 	case extract.ExprRaise:
 		src := s.compile(mod, ex.X)
 		if src < 0 {
@@ -314,9 +315,9 @@ func (s *solver) literalKey(mod int32, e extract.ExprID) int32 {
 	ex := &s.mod(mod).ir.Exprs[e]
 	switch ex.Kind {
 	case extract.ExprStr:
-		return s.strConst(ex.Str)
+		return s.strConst(s.mod(mod).ir.Str(ex))
 	case extract.ExprInt:
-		return s.intConst(ex.Int)
+		return s.intConst(int64(ex.Int))
 	}
 	return -1
 }
@@ -334,7 +335,7 @@ func (s *solver) compileArgs(mod int32, args []extract.ExprID, caller, site int3
 		var arg callArg
 		switch ae.Kind {
 		case extract.ExprKeyword:
-			arg = callArg{kind: argKw, name: s.name(ae.Str), node: s.compile(mod, ae.X)}
+			arg = callArg{kind: argKw, name: s.strName(mod, ae.Str), node: s.compile(mod, ae.X)}
 		case extract.ExprStarred:
 			arg = callArg{kind: argStar, node: s.elemsNode(s.compile(mod, ae.X), caller, s.exprBase[mod]+a)}
 		case extract.ExprDoubleStarred:
@@ -402,7 +403,7 @@ func (s *solver) compileStore(mod int32, st extract.Store) {
 	}
 	switch t.Kind {
 	case extract.ExprAttr:
-		c := s.newCons(constraint{kind: cAttrStore, base: base, name: s.name(t.Str), val: val, caller: s.caller[g]})
+		c := s.newCons(constraint{kind: cAttrStore, base: base, name: s.strName(mod, t.Str), val: val, caller: s.caller[g]})
 		s.watch(base, c)
 	case extract.ExprSubscript:
 		key := s.compile(mod, t.Y)
@@ -421,8 +422,8 @@ func (s *solver) noteUnresolved(mod int32, fx extract.ExprID, caller, fn int32) 
 	e := &s.mod(mod).ir.Exprs[fx]
 	switch e.Kind {
 	case extract.ExprAttr:
-		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: s.name(e.Str), attr: true})
+		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: s.strName(mod, e.Str), attr: true})
 	case extract.ExprName:
-		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: s.name(e.Str)})
+		s.unresolved = append(s.unresolved, unresolvedCall{caller: caller, fn: fn, name: s.strName(mod, e.Str)})
 	}
 }

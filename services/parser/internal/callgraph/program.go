@@ -26,6 +26,10 @@ type solver struct {
 	defBase   []int32
 	exprBase  []int32
 	useBase   []int32
+	strBase   []int32
+	// strNames are the name ids of the modules' Strings (by strBase[mod]
+	// plus the string's index), plus one; 0 until first asked for.
+	strNames []int32
 
 	nodes []node
 	arena []int32 // the nodes' lists
@@ -125,6 +129,17 @@ func (s *solver) name(str string) int32 {
 	return id
 }
 
+// strName returns the name id of string str of module mod.
+func (s *solver) strName(mod int32, str extract.StrID) int32 {
+	k := s.strBase[mod] + str
+	if id := s.strNames[k]; id > 0 {
+		return id - 1
+	}
+	id := s.name(s.mod(mod).ir.Strings[str])
+	s.strNames[k] = id + 1
+	return id
+}
+
 type unresolvedCall struct {
 	caller int32
 	fn     int32 // callee node (-1 when the callee expression has no value)
@@ -136,12 +151,13 @@ const exprPending int32 = -2
 
 func newSolver(ctx context.Context, files []File) *solver {
 	s := &solver{ctx: ctx, files: files, ix: newModuleIndex(files)}
-	var nScopes, nDefs, nExprs, nUses int32
+	var nScopes, nDefs, nExprs, nUses, nStrs int32
 	for _, m := range s.ix.mods {
 		s.scopeBase = append(s.scopeBase, nScopes)
 		s.defBase = append(s.defBase, nDefs)
 		s.exprBase = append(s.exprBase, nExprs)
 		s.useBase = append(s.useBase, nUses)
+		s.strBase = append(s.strBase, nStrs)
 		if m.ir == nil {
 			continue
 		}
@@ -149,6 +165,7 @@ func newSolver(ctx context.Context, files []File) *solver {
 		nDefs += int32(len(m.ir.Defs))
 		nExprs += int32(len(m.ir.Exprs))
 		nUses += int32(len(m.ir.Uses))
+		nStrs += int32(len(m.ir.Strings))
 	}
 	s.scopes = make([]scopeRef, 0, nScopes)
 	for mi, m := range s.ix.mods {
@@ -188,6 +205,7 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.extCall = map[int32]map[string]int{}
 	s.defNode = make([]int32, nDefs)
 	s.exprNode = make([]int32, nExprs)
+	s.strNames = make([]int32, nStrs)
 	for k := range s.exprNode {
 		s.exprNode[k] = exprPending
 	}
@@ -289,18 +307,18 @@ func (s *solver) collectTracked(ir *extract.Module) {
 		switch e.Kind {
 		case extract.ExprPair:
 			if e.X != extract.NoExpr && ir.Exprs[e.X].Kind == extract.ExprStr {
-				s.trackedStr[ir.Exprs[e.X].Str] = true
+				s.trackedStr[ir.Str(&ir.Exprs[e.X])] = true
 			}
 		case extract.ExprSubscript:
 			if e.Y != extract.NoExpr && ir.Exprs[e.Y].Kind == extract.ExprStr {
-				s.trackedStr[ir.Exprs[e.Y].Str] = true
+				s.trackedStr[ir.Str(&ir.Exprs[e.Y])] = true
 			}
 		case extract.ExprCall:
-			if fx := e.X; fx != extract.NoExpr && ir.Exprs[fx].Kind == extract.ExprName && len(e.Args) >= 2 {
-				switch ir.Exprs[fx].Str {
+			if fx := e.X; fx != extract.NoExpr && ir.Exprs[fx].Kind == extract.ExprName && e.Args.Len >= 2 {
+				switch ir.Str(&ir.Exprs[fx]) {
 				case "getattr", "setattr", "hasattr":
-					if a := ir.Exprs[e.Args[1]]; a.Kind == extract.ExprStr {
-						s.trackedStr[a.Str] = true
+					if a := &ir.Exprs[ir.ArgsOf(e)[1]]; a.Kind == extract.ExprStr {
+						s.trackedStr[ir.Str(a)] = true
 					}
 				}
 			}

@@ -26,11 +26,21 @@ func Extract(t *pyast.Tree) *Module { return new(Extractor).Extract(t) }
 // buffers and are copied out at their exact size, and names are interned
 // across files. Use one per goroutine.
 type Extractor struct {
-	exprs  []Expr
-	uses   []Use
-	defs   []Def
-	idents map[string]string
-	rp     replayer
+	exprs   []Expr
+	uses    []Use
+	defs    []Def
+	args    []ExprID
+	strings []string
+	// stack collects argument and element lists while their members are
+	// built: a nested list pushes above and pops before the outer resumes.
+	stack []ExprID
+	// names interns identifiers across files: the same few names recur in
+	// every scope, and one string each saves an allocation per occurrence.
+	// names maps a name to its entry in interned.
+	names    map[string]int32
+	interned []internedName
+	module   uint32 // count of modules extracted, for internedName.module
+	rp       replayer
 	// events are the per-scope event lists of earlier scopes, emptied
 	// after their replay, for new scopes to append to.
 	events [][]event
@@ -48,14 +58,18 @@ func (x *Extractor) takeEvents() []event {
 
 // Extract builds the module IR of a parsed file.
 func (x *Extractor) Extract(t *pyast.Tree) *Module {
-	if x.idents == nil {
-		x.idents = make(map[string]string, 256)
+	if x.names == nil {
+		x.names = make(map[string]int32, 256)
 	}
-	b := &builder{t: t, x: x, idents: x.idents, rp: &x.rp, m: &Module{
+	x.module++
+	x.stack = x.stack[:0]
+	b := &builder{t: t, x: x, rp: &x.rp, m: &Module{
 		ParseError: t.HasError,
 		Exprs:      x.exprs[:0],
 		Uses:       x.uses[:0],
 		Defs:       x.defs[:0],
+		Args:       x.args[:0],
+		Strings:    x.strings[:0],
 	}}
 	b.lineStarts()
 	// One scope per definition and lambda (at most): sized up front, the
@@ -83,35 +97,86 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		b.m.Scopes[s].events = nil
 	}
 	b.resolveTargets()
-	x.exprs, x.uses, x.defs = b.m.Exprs, b.m.Uses, b.m.Defs
-	b.m.Exprs = append(make([]Expr, 0, len(x.exprs)), x.exprs...)
-	b.m.Uses = append(make([]Use, 0, len(x.uses)), x.uses...)
-	b.m.Defs = append(make([]Def, 0, len(x.defs)), x.defs...)
+	// The lists were built in the Extractor's buffers: the module gets
+	// copies of the exact size.
+	x.exprs, x.uses, x.defs, x.args, x.strings = b.m.Exprs, b.m.Uses, b.m.Defs, b.m.Args, b.m.Strings
+	b.m.Exprs = exact(x.exprs)
+	b.m.Uses = exact(x.uses)
+	b.m.Defs = exact(x.defs)
+	b.m.Args = exact(x.args)
+	b.m.Strings = exact(x.strings)
+	clear(x.strings) // let the collector have what the module no longer holds
 	return b.m
 }
+
+// exact copies s into a slice of its length.
+func exact[T any](s []T) []T { return append(make([]T, 0, len(s)), s...) }
 
 type builder struct {
 	t     *pyast.Tree
 	m     *Module
 	cur   ScopeID
 	depth int
-	// idents interns names (shared by an Extractor across files): the same
-	// few names recur in every scope, and one string each saves an
-	// allocation per occurrence.
-	idents map[string]string
-	rp     *replayer
-	x      *Extractor
+	rp    *replayer
+	x     *Extractor
+}
+
+// internedName is a name an Extractor has seen, with its index in the
+// Strings of the module being extracted when module is that module's number.
+type internedName struct {
+	s      string
+	module uint32
+	id     StrID
+}
+
+// name returns the interning entry of the text of node i (a name).
+func (b *builder) name(i int32) *internedName {
+	raw := b.t.TextBytes(i)
+	k, ok := b.x.names[string(raw)]
+	if !ok {
+		s := string(raw)
+		k = int32(len(b.x.interned))
+		b.x.interned = append(b.x.interned, internedName{s: s})
+		b.x.names[s] = k
+	}
+	return &b.x.interned[k]
 }
 
 // ident returns the text of node i (a name), interned.
-func (b *builder) ident(i int32) string {
-	raw := b.t.TextBytes(i)
-	if s, ok := b.idents[string(raw)]; ok {
-		return s
+func (b *builder) ident(i int32) string { return b.name(i).s }
+
+// identID returns the index in the module's Strings of the name at node i.
+func (b *builder) identID(i int32) StrID { return b.nameID(b.name(i)) }
+
+func (b *builder) nameID(n *internedName) StrID {
+	if n.module != b.x.module {
+		n.module, n.id = b.x.module, b.addString(n.s)
 	}
-	s := string(raw)
-	b.idents[s] = s
-	return s
+	return n.id
+}
+
+// addString appends s to the module's Strings.
+func (b *builder) addString(s string) StrID {
+	b.m.Strings = append(b.m.Strings, s)
+	return StrID(len(b.m.Strings) - 1)
+}
+
+// mark starts an argument or element list on the stack; push adds to it
+// and span moves what was pushed since the mark into the module's Args.
+func (b *builder) mark() int                { return len(b.x.stack) }
+func (b *builder) push(v ExprID)            { b.x.stack = append(b.x.stack, v) }
+func (b *builder) pushed(mark int) []ExprID { return b.x.stack[mark:] }
+func (b *builder) span(mark int) Span {
+	sp := b.spanOf(b.x.stack[mark:]...)
+	b.x.stack = b.x.stack[:mark]
+	return sp
+}
+
+// spanOf appends vals to the module's Args.
+func (b *builder) spanOf(vals ...ExprID) Span {
+	sp := Span{Off: int32(len(b.m.Args)), Len: int32(len(vals))}
+	b.m.Args = append(b.m.Args, vals...)
+	return sp
 }
 
 func (b *builder) lineStarts() {
@@ -178,11 +243,13 @@ func (b *builder) enclosingFunctionWith(name string) ScopeID {
 	return 0
 }
 
-func (b *builder) use(name string, line int32) ExprID {
-	b.m.Uses = append(b.m.Uses, Use{Name: name, Scope: b.cur, Target: -1})
+// use reads the name at node i.
+func (b *builder) use(i int32, line int32) ExprID {
+	n := b.name(i)
+	b.m.Uses = append(b.m.Uses, Use{Name: n.s, Scope: b.cur, Target: -1})
 	u := UseID(len(b.m.Uses) - 1)
 	b.emit(evUse, u)
-	return b.newExpr(Expr{Kind: ExprName, Use: u, Str: name, Line: line})
+	return b.newExpr(Expr{Kind: ExprName, Use: u, Str: b.nameID(n), Line: line})
 }
 
 // children returns the children of i; the slice is valid until the next call.
@@ -365,7 +432,7 @@ func (b *builder) augAssignment(i int32) ExprID {
 	}
 	old := b.expr(left)
 	v := b.expr(right)
-	u := b.newExpr(Expr{Kind: ExprUnion, Args: nonEmpty(old, v), Line: b.line(i)})
+	u := b.newExpr(Expr{Kind: ExprUnion, Args: b.spanOf(nonEmpty(old, v)...), Line: b.line(i)})
 	b.assignTarget(left, u)
 	return u
 }
@@ -408,15 +475,15 @@ func (b *builder) assignTarget(t int32, v ExprID) {
 			var part ExprID
 			switch {
 			case k == star:
-				part = b.newExpr(Expr{Kind: ExprUnpack, X: v, Int: int64(k), Flag: true, Int2: int32(len(elems) - k - 1), Line: b.line(e)})
+				part = b.newExpr(Expr{Kind: ExprUnpack, X: v, Int: int32(k), Flag: true, Int2: int32(len(elems) - k - 1), Line: b.line(e)})
 				e = b.t.FirstChild(e)
 				if e < 0 {
 					continue
 				}
 			case star >= 0 && k > star:
-				part = b.newExpr(Expr{Kind: ExprUnpack, X: v, Int: int64(k - len(elems)), Line: b.line(e)})
+				part = b.newExpr(Expr{Kind: ExprUnpack, X: v, Int: int32(k - len(elems)), Line: b.line(e)})
 			default:
-				part = b.newExpr(Expr{Kind: ExprUnpack, X: v, Int: int64(k), Line: b.line(e)})
+				part = b.newExpr(Expr{Kind: ExprUnpack, X: v, Int: int32(k), Line: b.line(e)})
 			}
 			if v == NoExpr {
 				part = NoExpr
@@ -660,7 +727,7 @@ func (b *builder) importStmt(i int32) {
 			}
 			top, _, _ := strings.Cut(mod, ".")
 			id := b.addImport(Import{Module: mod, BindsTop: true, Line: b.line(c)})
-			b.define(top, DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
+			b.define(top, DefValue, b.newExpr(Expr{Kind: ExprImport, Int: id, Line: b.line(c)}), 0, b.line(c))
 		case pyast.KindAliasedImport:
 			name, alias := b.t.ChildByField(c, pyast.FieldName), b.t.ChildByField(c, pyast.FieldAlias)
 			if name < 0 || alias < 0 {
@@ -668,7 +735,7 @@ func (b *builder) importStmt(i int32) {
 			}
 			mod := b.dotted(name)
 			id := b.addImport(Import{Module: mod, Line: b.line(c)})
-			b.define(b.ident(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
+			b.define(b.ident(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: id, Line: b.line(c)}), 0, b.line(c))
 		}
 	}
 }
@@ -704,14 +771,14 @@ func (b *builder) importFrom(i int32) {
 		case pyast.KindDottedName:
 			name := b.dotted(c)
 			id := b.addImport(Import{Module: mod, Level: level, Name: name, Line: b.line(c)})
-			b.define(lastDotted(name), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
+			b.define(lastDotted(name), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: id, Line: b.line(c)}), 0, b.line(c))
 		case pyast.KindAliasedImport:
 			name, alias := b.t.ChildByField(c, pyast.FieldName), b.t.ChildByField(c, pyast.FieldAlias)
 			if name < 0 || alias < 0 {
 				continue
 			}
 			id := b.addImport(Import{Module: mod, Level: level, Name: b.dotted(name), Line: b.line(c)})
-			b.define(b.ident(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: int64(id), Line: b.line(c)}), 0, b.line(c))
+			b.define(b.ident(alias), DefValue, b.newExpr(Expr{Kind: ExprImport, Int: id, Line: b.line(c)}), 0, b.line(c))
 		}
 	}
 }
@@ -793,7 +860,7 @@ func (b *builder) applyDecorators(v ExprID, decExprs []ExprID, decs []int32) Exp
 		if decExprs[k] == NoExpr {
 			continue
 		}
-		v = b.newExpr(Expr{Kind: ExprCall, X: decExprs[k], Args: []ExprID{v}, Flag: true, Line: b.line(decs[k])})
+		v = b.newExpr(Expr{Kind: ExprCall, X: decExprs[k], Args: b.spanOf(v), Flag: true, Line: b.line(decs[k])})
 	}
 	return v
 }
@@ -861,7 +928,7 @@ func (b *builder) functionDef(i, span int32, decs []int32) {
 	}
 	b.cur = saved
 
-	v := b.newExpr(Expr{Kind: ExprFunc, Int: int64(fs), Line: b.line(i)})
+	v := b.newExpr(Expr{Kind: ExprFunc, Int: fs, Line: b.line(i)})
 	v = b.applyDecorators(v, decExprs, decs)
 	def := b.define(name, DefValue, v, 0, b.line(nameNode))
 	b.m.Scopes[fs].DefOf = def
@@ -989,7 +1056,7 @@ func (b *builder) classDef(i, span int32, decs []int32) {
 		b.block(body)
 	}
 	b.cur = saved
-	v := b.newExpr(Expr{Kind: ExprClass, Int: int64(cs), Line: b.line(i)})
+	v := b.newExpr(Expr{Kind: ExprClass, Int: cs, Line: b.line(i)})
 	v = b.applyDecorators(v, decExprs, decs)
 	def := b.define(name, DefValue, v, 0, b.line(nameNode))
 	b.m.Scopes[cs].DefOf = def
@@ -1066,7 +1133,7 @@ func (b *builder) tupleOf(vals []ExprID, line int32) ExprID {
 	case 1:
 		return vals[0]
 	}
-	return b.newExpr(Expr{Kind: ExprTuple, Args: vals, Line: line})
+	return b.newExpr(Expr{Kind: ExprTuple, Args: b.spanOf(vals...), Line: line})
 }
 
 // expr builds the expression rooted at node i and returns its id; NoExpr
@@ -1084,15 +1151,15 @@ func (b *builder) expr(i int32) ExprID {
 	line := int32(n.StartRow) + 1
 	switch n.Kind {
 	case pyast.KindIdentifier:
-		return b.use(b.ident(i), line)
+		return b.use(i, line)
 	case pyast.KindInteger:
-		if v, err := strconv.ParseInt(strings.ReplaceAll(b.t.Text(i), "_", ""), 0, 64); err == nil {
-			return b.newExpr(Expr{Kind: ExprInt, Int: v, Line: line})
+		if v, err := strconv.ParseInt(strings.ReplaceAll(b.t.Text(i), "_", ""), 0, 32); err == nil {
+			return b.newExpr(Expr{Kind: ExprInt, Int: int32(v), Line: line})
 		}
 		return NoExpr
 	case pyast.KindString, pyast.KindConcatenatedString:
 		if s, ok := b.stringValue(i); ok {
-			return b.newExpr(Expr{Kind: ExprStr, Str: s, Line: line})
+			return b.newExpr(Expr{Kind: ExprStr, Str: b.addString(s), Line: line})
 		}
 		return b.opaque(i, line)
 	case pyast.KindTrue, pyast.KindFalse, pyast.KindNone, pyast.KindEllipsis, pyast.KindFloat,
@@ -1104,7 +1171,7 @@ func (b *builder) expr(i int32) ExprID {
 		if attr < 0 || x == NoExpr {
 			return NoExpr
 		}
-		return b.newExpr(Expr{Kind: ExprAttr, X: x, Str: b.ident(attr), Line: line})
+		return b.newExpr(Expr{Kind: ExprAttr, X: x, Str: b.identID(attr), Line: line})
 	case pyast.KindCall:
 		return b.call(i, line)
 	case pyast.KindSubscript:
@@ -1117,30 +1184,30 @@ func (b *builder) expr(i int32) ExprID {
 		case pyast.KindSet:
 			kind = ExprSet
 		}
-		var elems []ExprID
+		elems := b.mark()
 		for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 			v := b.expr(c)
 			if v == NoExpr {
 				// Keep positions: an untracked element still occupies its index.
 				v = b.newExpr(Expr{Kind: ExprOpaque, Line: b.line(c)})
 			}
-			elems = append(elems, v)
+			b.push(v)
 		}
-		return b.newExpr(Expr{Kind: kind, Args: elems, Line: line})
+		return b.newExpr(Expr{Kind: kind, Args: b.span(elems), Line: line})
 	case pyast.KindDictionary:
-		var items []ExprID
+		items := b.mark()
 		for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 			switch b.kind(c) {
 			case pyast.KindPair:
 				k, v := b.expr(b.t.ChildByField(c, pyast.FieldKey)), b.expr(b.t.ChildByField(c, pyast.FieldValue))
-				items = append(items, b.newExpr(Expr{Kind: ExprPair, X: k, Y: v, Line: b.line(c)}))
+				b.push(b.newExpr(Expr{Kind: ExprPair, X: k, Y: v, Line: b.line(c)}))
 			default:
 				if v := b.expr(c); v != NoExpr {
-					items = append(items, v)
+					b.push(v)
 				}
 			}
 		}
-		return b.newExpr(Expr{Kind: ExprDict, Args: items, Line: line})
+		return b.newExpr(Expr{Kind: ExprDict, Args: b.span(items), Line: line})
 	case pyast.KindListSplat, pyast.KindParenthesizedListSplat, pyast.KindListSplatPattern:
 		x := b.expr(b.t.FirstChild(i))
 		if x == NoExpr {
@@ -1159,7 +1226,7 @@ func (b *builder) expr(i int32) ExprID {
 		if name < 0 || v == NoExpr {
 			return NoExpr
 		}
-		return b.newExpr(Expr{Kind: ExprKeyword, Str: b.ident(name), X: v, Line: line})
+		return b.newExpr(Expr{Kind: ExprKeyword, Str: b.identID(name), X: v, Line: line})
 	case pyast.KindParenthesizedExpression:
 		last := NoExpr
 		for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
@@ -1169,29 +1236,29 @@ func (b *builder) expr(i int32) ExprID {
 	case pyast.KindAwait:
 		return b.expr(b.t.FirstChild(i))
 	case pyast.KindConditionalExpression:
-		vals := make([]ExprID, 0, 2)
+		vals := b.mark()
 		k := 0
 		for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 			// Children are: value if condition else value.
 			if v := b.expr(c); k != 1 && v != NoExpr {
-				vals = append(vals, v)
+				b.push(v)
 			}
 			k++
 		}
 		return b.union(vals, line)
 	case pyast.KindBooleanOperator:
-		var vals []ExprID
+		vals := b.mark()
 		for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 			if v := b.expr(c); v != NoExpr {
-				vals = append(vals, v)
+				b.push(v)
 			}
 		}
 		return b.union(vals, line)
 	case pyast.KindUnaryOperator:
 		c := b.t.FirstChild(i)
 		if c >= 0 && b.kind(c) == pyast.KindInteger && strings.HasPrefix(b.t.Text(i), "-") {
-			if v, err := strconv.ParseInt(strings.ReplaceAll(b.t.Text(c), "_", ""), 0, 64); err == nil {
-				return b.newExpr(Expr{Kind: ExprInt, Int: -v, Line: line})
+			if v, err := strconv.ParseInt(strings.ReplaceAll(b.t.Text(c), "_", ""), 0, 32); err == nil {
+				return b.newExpr(Expr{Kind: ExprInt, Int: -int32(v), Line: line})
 			}
 		}
 		return b.opaque(i, line)
@@ -1221,37 +1288,40 @@ func (b *builder) expr(i int32) ExprID {
 	}
 }
 
-func (b *builder) union(vals []ExprID, line int32) ExprID {
-	switch len(vals) {
+// union is any of the values pushed since mark.
+func (b *builder) union(mark int, line int32) ExprID {
+	switch vals := b.pushed(mark); len(vals) {
 	case 0:
 		return NoExpr
 	case 1:
-		return vals[0]
+		v := vals[0]
+		b.x.stack = b.x.stack[:mark]
+		return v
 	}
-	return b.newExpr(Expr{Kind: ExprUnion, Args: vals, Line: line})
+	return b.newExpr(Expr{Kind: ExprUnion, Args: b.span(mark), Line: line})
 }
 
 // opaque builds the children of i for their effects; the value is unknown.
 func (b *builder) opaque(i int32, line int32) ExprID {
-	var sub []ExprID
+	sub := b.mark()
 	for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
 		if isStatement(b.kind(c)) {
 			b.stmt(c)
 			continue
 		}
 		if v := b.expr(c); v != NoExpr {
-			sub = append(sub, v)
+			b.push(v)
 		}
 	}
-	if len(sub) == 0 {
+	if len(b.pushed(sub)) == 0 {
 		return NoExpr
 	}
-	return b.newExpr(Expr{Kind: ExprOpaque, Args: sub, Line: line})
+	return b.newExpr(Expr{Kind: ExprOpaque, Args: b.span(sub), Line: line})
 }
 
 func (b *builder) call(i int32, line int32) ExprID {
 	fn := b.expr(b.t.ChildByField(i, pyast.FieldFunction))
-	var args []ExprID
+	args := b.mark()
 	if a := b.t.ChildByField(i, pyast.FieldArguments); a >= 0 {
 		if b.kind(a) == pyast.KindArgumentList {
 			for c := b.t.FirstChild(a); c >= 0; c = b.t.NextSibling(a, c) {
@@ -1260,20 +1330,20 @@ func (b *builder) call(i int32, line int32) ExprID {
 					v = b.newExpr(Expr{Kind: ExprOpaque, Line: b.line(c)})
 				}
 				if v != NoExpr {
-					args = append(args, v)
+					b.push(v)
 				}
 			}
 		} else if v := b.expr(a); v != NoExpr {
-			args = append(args, v)
+			b.push(v)
 		}
 	}
 	if fn == NoExpr {
-		if len(args) == 0 {
+		if len(b.pushed(args)) == 0 {
 			return NoExpr
 		}
-		return b.newExpr(Expr{Kind: ExprOpaque, Args: args, Line: line})
+		return b.newExpr(Expr{Kind: ExprOpaque, Args: b.span(args), Line: line})
 	}
-	return b.newExpr(Expr{Kind: ExprCall, X: fn, Args: args, Line: line})
+	return b.newExpr(Expr{Kind: ExprCall, X: fn, Args: b.span(args), Line: line})
 }
 
 func (b *builder) subscript(i int32, line int32) ExprID {
@@ -1286,7 +1356,7 @@ func (b *builder) subscript(i int32, line int32) ExprID {
 	}
 	if len(keys) == 1 && b.kind(keys[0]) == pyast.KindSlice {
 		sl := keys[0]
-		start := int64(0)
+		start := int32(0)
 		unknown := false
 		first := b.t.FirstChild(sl)
 		// A slice's children are its bounds; a leading ':' means no start.
@@ -1345,7 +1415,7 @@ func (b *builder) lambda(i int32, line int32) ExprID {
 		}
 	}
 	b.cur = saved
-	return b.newExpr(Expr{Kind: ExprFunc, Int: int64(ls), Line: line})
+	return b.newExpr(Expr{Kind: ExprFunc, Int: ls, Line: line})
 }
 
 func (b *builder) comprehension(i int32, line int32) ExprID {
@@ -1389,7 +1459,7 @@ func (b *builder) comprehension(i int32, line int32) ExprID {
 	case pyast.KindDictionaryComprehension:
 		kind = ExprDict
 	}
-	return b.newExpr(Expr{Kind: ExprComp, X: elem, Int: int64(kind), Line: line})
+	return b.newExpr(Expr{Kind: ExprComp, X: elem, Int: int32(kind), Line: line})
 }
 
 func (b *builder) yield(i int32, line int32) ExprID {

@@ -45,7 +45,16 @@ func checkModule(t *testing.T, m *extract.Module) {
 		if !inRange(e.X) || !inRange(e.Y) {
 			t.Fatalf("expr %d refers outside the arena: %+v", k, e)
 		}
-		for _, a := range e.Args {
+		if e.Args.Off < 0 || e.Args.Len < 0 || int(e.Args.Off+e.Args.Len) > len(m.Args) {
+			t.Fatalf("expr %d has arguments %+v outside the list of %d", k, e.Args, len(m.Args))
+		}
+		switch e.Kind {
+		case extract.ExprName, extract.ExprAttr, extract.ExprKeyword, extract.ExprStr:
+			if e.Str < 0 || int(e.Str) >= len(m.Strings) {
+				t.Fatalf("expr %d has string %d of %d", k, e.Str, len(m.Strings))
+			}
+		}
+		for _, a := range m.ArgsOf(&e) {
 			if !inRange(a) || a == extract.NoExpr {
 				t.Fatalf("expr %d has a bad argument %d", k, a)
 			}

@@ -166,27 +166,39 @@ const (
 	ExprRaise                         // raise X (a class is instantiated)
 )
 
-// Expr is one expression.
+// Expr is one expression. It holds no pointers and fits in 44 bytes: a
+// large code base has hundreds of thousands, and every page of them is
+// memory the analysis must fault in.
 type Expr struct {
 	Kind  ExprKind
 	Flag  bool
 	Scope ScopeID
 	Line  int32
-	Str   string
-	Int   int64
-	Int2  int32
 	X     ExprID
 	Y     ExprID
 	Use   UseID
-	Args  []ExprID
+	Int   int32 // per kind; ExprInt constants outside int32 are not tracked
+	Int2  int32
+	Str   StrID // ExprName, ExprAttr, ExprKeyword, ExprStr: index into Module.Strings
+	Args  Span  // into Module.Args
 }
+
+// StrID indexes Module.Strings.
+type StrID = int32
+
+// Span is a range of Module.Args.
+type Span struct{ Off, Len int32 }
 
 // Module is the extracted content of one file.
 type Module struct {
-	Scopes  []Scope
-	Defs    []Def
-	Uses    []Use
-	Exprs   []Expr
+	Scopes []Scope
+	Defs   []Def
+	Uses   []Use
+	Exprs  []Expr
+	// Args holds the argument and element lists of Exprs; Strings the
+	// names and string constants they mention, each once.
+	Args    []ExprID
+	Strings []string
 	Imports []Import
 	// Stores are assignments to attributes and subscripts: Target is an
 	// ExprAttr or ExprSubscript, Value what is stored.
@@ -198,6 +210,15 @@ type Module struct {
 	ParseError bool
 	Lines      int
 }
+
+// ArgsOf returns the argument or element list of e.
+func (m *Module) ArgsOf(e *Expr) []ExprID {
+	end := e.Args.Off + e.Args.Len
+	return m.Args[e.Args.Off:end:end]
+}
+
+// Str returns the name or string constant of e.
+func (m *Module) Str(e *Expr) string { return m.Strings[e.Str] }
 
 // Store is an assignment to an attribute or a subscript.
 type Store struct {
