@@ -20,6 +20,7 @@ type solver struct {
 	ctx   context.Context
 	files []File
 	ix    *moduleIndex
+	mem   *region // the large tables' memory, released when Resolve returns
 
 	scopes    []scopeRef
 	scopeBase []int32 // per module
@@ -177,19 +178,42 @@ func newSolver(ctx context.Context, files []File) *solver {
 		}
 	}
 	// Size hints from the proportions seen on large code bases; they only
-	// spare the rehashing of maps that grow to tens of thousands of entries.
+	// spare the regrowing of tables that reach tens of thousands of entries.
 	e, d, sc := int(nExprs), int(nDefs), int(nScopes)
+	var (
+		// allDefs, modAttr, modName, instField, containerAt, elems, lookupAt, callEdges
+		mapHints = [...]int{sc, sc / 4, sc / 2, d / 3, e / 32, e / 64, e / 8, e / 16}
+		// edges, sites, delivered, bound
+		setHints = [...]int{e / 8, e / 32, e / 8, e / 8}
+		nNodes   = d + e
+		nArena   = 7 * e
+		nCons    = e * 3 / 5
+		nArgs    = e / 6
+		nLookups = e / 8
+	)
+	need := tableBytes[node](nNodes) + tableBytes[int32](nArena) + tableBytes[constraint](nCons) +
+		tableBytes[callArg](nArgs) + tableBytes[lookup](nLookups) + tableBytes[unresolvedCall](nLookups) +
+		tableBytes[bool](e) + tableBytes[int32](d+e+int(nStrs)+3*sc)
+	for _, h := range mapHints {
+		size, _ := tableSize(h)
+		need += tableBytes[hashSlot](size)
+	}
+	for _, h := range setHints {
+		size, _ := tableSize(h)
+		need += tableBytes[uint64](size)
+	}
+	r := newRegion(need)
+	s.mem = r
 	s.vals = newValues(e / 8)
-	s.edges = newIntSet(e / 8)
-	s.allDefs = newIntMap(sc)
-	s.modAttr = newIntMap(sc / 4)
-	s.modName = newIntMap(sc / 2)
-	s.instField = newIntMap(d / 3)
-	s.containerAt = newIntMap(e / 32)
-	s.elems = newIntMap(e / 64)
-	s.sites = newIntSet(e / 32)
+	maps := [len(mapHints)]**intMap{&s.allDefs, &s.modAttr, &s.modName, &s.instField, &s.containerAt, &s.elems, &s.lookupAt, &s.callEdges}
+	for k, m := range maps {
+		*m = newIntMap(r, mapHints[k])
+	}
+	sets := [len(setHints)]**intSet{&s.edges, &s.sites, &s.delivered, &s.bound}
+	for k, t := range sets {
+		*t = newIntSet(r, setHints[k])
+	}
 	s.classes = make([]*classInfo, nScopes)
-	s.lookupAt = newIntMap(e / 8)
 	s.superAt = map[superKey]int32{}
 	s.nameIDs = make(map[string]int32, d/6)
 	for _, n := range fixedNames {
@@ -197,27 +221,24 @@ func newSolver(ctx context.Context, files []File) *solver {
 	}
 	s.superBound = map[[2]int32]bool{}
 	s.trackedStr = map[string]bool{}
-	s.storeTarget = make([]bool, nExprs)
-	s.callEdges = newIntMap(e / 16)
 	s.builtinCalls = map[int32]map[string]bool{}
-	s.delivered = newIntSet(e / 8)
-	s.bound = newIntSet(e / 8)
 	s.extCall = map[int32]map[string]int{}
-	s.defNode = make([]int32, nDefs)
-	s.exprNode = make([]int32, nExprs)
-	s.strNames = make([]int32, nStrs)
+	s.storeTarget = carve[bool](r, e)
+	s.defNode = carve[int32](r, d)
+	s.exprNode = carve[int32](r, e)
 	for k := range s.exprNode {
 		s.exprNode[k] = exprPending
 	}
-	s.retNode = make([]int32, nScopes)
-	s.yieldNode = make([]int32, nScopes)
-	s.caller = make([]int32, nScopes)
-	s.nodes = make([]node, 0, int(nDefs)+int(nExprs))
-	s.arena = make([]int32, 0, 7*e)
-	s.cons = make([]constraint, 0, int(nExprs)*3/5)
-	s.args = make([]callArg, 0, e/6)
-	s.lookups = make([]lookup, 0, e/8)
-	s.unresolved = make([]unresolvedCall, 0, e/8)
+	s.strNames = carve[int32](r, int(nStrs))
+	s.retNode = carve[int32](r, sc)
+	s.yieldNode = carve[int32](r, sc)
+	s.caller = carve[int32](r, sc)
+	s.nodes = carve[node](r, nNodes)[:0]
+	s.arena = carve[int32](r, nArena)[:0]
+	s.cons = carve[constraint](r, nCons)[:0]
+	s.args = carve[callArg](r, nArgs)[:0]
+	s.lookups = carve[lookup](r, nLookups)[:0]
+	s.unresolved = carve[unresolvedCall](r, nLookups)[:0]
 	return s
 }
 
