@@ -393,9 +393,30 @@ func (b *builder) exprStmt(i int32) {
 		b.assignment(i)
 	case pyast.KindAugmentedAssignment:
 		b.augAssignment(i)
+	case pyast.KindString, pyast.KindConcatenatedString:
+		// A string statement (a docstring) has no effect: only the
+		// interpolations of an f-string can call anything.
+		if b.interpolated(i) {
+			b.expr(i)
+		}
 	default:
 		b.expr(i)
 	}
+}
+
+// interpolated reports whether the string literal at i has interpolations.
+func (b *builder) interpolated(i int32) bool {
+	for c := b.t.FirstChild(i); c >= 0; c = b.t.NextSibling(i, c) {
+		switch b.kind(c) {
+		case pyast.KindInterpolation:
+			return true
+		case pyast.KindString:
+			if b.interpolated(c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // assignment handles `targets = value` (chained assignments nest in the

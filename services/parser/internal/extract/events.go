@@ -38,26 +38,46 @@ type env [][]DefID
 type replayer struct {
 	slots  map[string]int32 // name -> slot, for the scope being replayed
 	slotOf []int32          // per event: the slot of its name, -1 if none
-	envs   [][]DefID        // backing store of envs
-	defs   []DefID          // backing store of envs' definition lists
+	envs   [][]DefID        // backing store of envs: the chunk in use
+	defs   []DefID          // backing store of envs' definition lists: the chunk in use
+	// The chunks filled so far, reused from the first by the next scope.
+	envChunks [][][]DefID
+	defChunks [][]DefID
+	envChunk  int
+	defChunk  int
 }
 
 func (r *replayer) reset() {
 	clear(r.slots)
 	r.slotOf = r.slotOf[:0]
-	clear(r.envs) // drop references into the previous scope's lists
-	r.envs = r.envs[:0]
-	r.defs = r.defs[:0]
+	r.envChunk, r.defChunk = -1, -1
+	r.envs, r.defs = nil, nil
 }
 
 // newEnv returns a reachable env of n empty slots.
 func (r *replayer) newEnv(n int) env {
 	if cap(r.envs)-len(r.envs) < n {
-		r.envs = make([][]DefID, 0, max(1024, 2*n))
+		r.envs = nextChunk(&r.envChunks, &r.envChunk, max(1024, 2*n))
+		clear(r.envs[:cap(r.envs)]) // drop the previous scope's lists
 	}
 	l := len(r.envs)
 	r.envs = r.envs[:l+n]
 	return env(r.envs[l : l+n : l+n])
+}
+
+// nextChunk returns the next chunk of at least n elements after *at in
+// *chunks, allocating one when none is left, and makes it current.
+func nextChunk[T any](chunks *[][]T, at *int, n int) []T {
+	for *at+1 < len(*chunks) {
+		*at++
+		if c := (*chunks)[*at]; cap(c) >= n {
+			return c[:0]
+		}
+	}
+	c := make([]T, 0, n)
+	*chunks = append(*chunks, c)
+	*at = len(*chunks) - 1
+	return c
 }
 
 func (r *replayer) clone(e env) env {
@@ -72,7 +92,7 @@ func (r *replayer) clone(e env) env {
 // list returns a definition list of length n from scratch memory.
 func (r *replayer) list(n int) []DefID {
 	if cap(r.defs)-len(r.defs) < n {
-		r.defs = make([]DefID, 0, max(4096, 2*n))
+		r.defs = nextChunk(&r.defChunks, &r.defChunk, max(4096, 2*n))
 	}
 	l := len(r.defs)
 	r.defs = r.defs[:l+n]
