@@ -29,7 +29,7 @@ func (s *solver) classInfo(g int32) *classInfo {
 
 // defines reports whether class g binds name in its body or through a store.
 func (s *solver) defines(g int32, name int32) bool {
-	if _, ok := s.scope(g).Locals[s.names[name]]; ok {
+	if r := s.scopes[g]; s.mod(r.mod).ir.Binds(r.local, s.names[name]) {
 		return true
 	}
 	return s.classes[g] != nil && s.classes[g].dynamic[name]

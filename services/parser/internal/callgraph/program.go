@@ -498,7 +498,7 @@ func (s *solver) allDefsNode(g int32, name int32) int32 {
 	s.allDefs.put(key, n)
 	r := s.scopes[g]
 	db := s.defBase[r.mod]
-	for _, d := range s.scope(g).Locals[s.names[name]] {
+	for _, d := range s.mod(r.mod).ir.LocalDefs(r.local, s.names[name]) {
 		s.edge(s.defNode[db+d], n)
 	}
 	return n
@@ -521,7 +521,7 @@ func (s *solver) moduleAttrNode(mod int32, name int32) int32 {
 		return n
 	}
 	g := s.gscope(mod, 0)
-	_, local := m.ir.Scopes[0].Locals[s.names[name]]
+	local := m.ir.Binds(0, s.names[name])
 	if local || len(m.ir.Scopes[0].StarImports) == 0 {
 		s.edge(s.allDefsNode(g, name), n)
 		if local {
@@ -575,7 +575,7 @@ func (s *solver) moduleNameNode(mod int32, str string) int32 {
 	m := s.mod(mod)
 	g := s.gscope(mod, 0)
 	var n int32
-	if _, local := m.ir.Scopes[0].Locals[str]; local {
+	if m.ir.Binds(0, str) {
 		n = s.allDefsNode(g, name)
 	} else {
 		n = s.newNode()

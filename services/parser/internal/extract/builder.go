@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,7 +86,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 	b.m.Scopes = append(b.m.Scopes, Scope{
 		Kind: ScopeModule, Parent: -1, StartLine: 1, EndLine: b.m.Lines,
 		EndByte: uint32(len(t.Src)), DefOf: -1,
-		Locals: map[string][]DefID{}, events: x.takeEvents(),
+		events: x.takeEvents(),
 	})
 	if len(t.Nodes) > 0 {
 		b.m.Scopes[0].Docstring = b.docstring(0)
@@ -96,6 +97,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		x.events = append(x.events, b.m.Scopes[s].events[:0])
 		b.m.Scopes[s].events = nil
 	}
+	b.indexLocals()
 	b.resolveTargets()
 	// The lists were built in the Extractor's buffers: the module gets
 	// copies of the exact size.
@@ -221,8 +223,6 @@ func (b *builder) define(name string, kind DefKind, value ExprID, param int32, l
 	}
 	b.m.Defs = append(b.m.Defs, Def{Name: name, Scope: owner, From: b.cur, Kind: kind, Value: value, Param: param, Line: line})
 	id := DefID(len(b.m.Defs) - 1)
-	os := &b.m.Scopes[owner]
-	os.Locals[name] = append(os.Locals[name], id)
 	if owner == b.cur {
 		b.emit(evDef, id)
 	}
@@ -234,13 +234,49 @@ func (b *builder) define(name string, kind DefKind, value ExprID, param int32, l
 func (b *builder) enclosingFunctionWith(name string) ScopeID {
 	for p := b.scope().Parent; p >= 0; p = b.m.Scopes[p].Parent {
 		ps := &b.m.Scopes[p]
-		if ps.Kind == ScopeFunction || ps.Kind == ScopeLambda {
-			if _, ok := ps.Locals[name]; ok {
-				return p
-			}
+		if (ps.Kind == ScopeFunction || ps.Kind == ScopeLambda) && b.definedSoFar(p, name) {
+			return p
 		}
 	}
 	return 0
+}
+
+// definedSoFar reports whether scope s binds name in the code built so far
+// (the Locals index is built at the end; nonlocal declarations, which ask
+// this, are rare).
+func (b *builder) definedSoFar(s ScopeID, name string) bool {
+	for k := range b.m.Defs {
+		if d := &b.m.Defs[k]; d.Scope == s && d.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// indexLocals fills Module.Locals and every scope's span of it.
+func (b *builder) indexLocals() {
+	m := b.m
+	counts := make([]int32, len(m.Scopes)+1)
+	for k := range m.Defs {
+		counts[m.Defs[k].Scope+1]++
+	}
+	for s := range m.Scopes {
+		counts[s+1] += counts[s]
+		m.Scopes[s].Locals = Span{Off: counts[s], Len: counts[s+1] - counts[s]}
+	}
+	m.Locals = make([]DefID, len(m.Defs))
+	next := counts[:len(m.Scopes)]
+	for k := range m.Defs {
+		s := m.Defs[k].Scope
+		m.Locals[next[s]] = DefID(k)
+		next[s]++
+	}
+	for s := range m.Scopes {
+		sp := m.Scopes[s].Locals
+		defs := m.Locals[sp.Off : sp.Off+sp.Len]
+		// Stable: definitions of a name stay in source order.
+		slices.SortStableFunc(defs, func(a, c DefID) int { return strings.Compare(m.Defs[a].Name, m.Defs[c].Name) })
+	}
 }
 
 // use reads the name at node i.
@@ -899,7 +935,7 @@ func (b *builder) newScope(kind ScopeKind, name string, span, def int32) ScopeID
 		StartLine: int(sn.StartRow) + 1, EndLine: int(sn.EndRow) + 1,
 		StartByte: sn.Start, EndByte: sn.End,
 		DefLine: int(b.node(def).StartRow) + 1, DefOf: -1,
-		Locals: map[string][]DefID{}, events: b.x.takeEvents(),
+		events: b.x.takeEvents(),
 	})
 	return ScopeID(len(b.m.Scopes) - 1)
 }
@@ -1537,7 +1573,7 @@ func (b *builder) resolveTargets() {
 			}
 			continue
 		}
-		if _, local := s.Locals[u.Name]; local {
+		if b.m.Binds(u.Scope, u.Name) {
 			u.Target = u.Scope
 			continue
 		}
@@ -1551,7 +1587,7 @@ func (b *builder) nonlocalTarget(from ScopeID, name string) ScopeID {
 		if ps.Kind == ScopeClass {
 			continue
 		}
-		if _, ok := ps.Locals[name]; ok {
+		if b.m.Binds(p, name) {
 			return p
 		}
 	}
@@ -1564,7 +1600,7 @@ func (b *builder) freeTarget(from ScopeID, name string) ScopeID {
 		if ps.Kind == ScopeClass {
 			continue
 		}
-		if _, ok := ps.Locals[name]; ok {
+		if b.m.Binds(p, name) {
 			return p
 		}
 	}

@@ -218,14 +218,13 @@ func TestImports(t *testing.T) {
 	if !reflect.DeepEqual(m.Imports, want) {
 		t.Errorf("imports = %+v\nwant %+v", m.Imports, want)
 	}
-	bound := map[string]bool{}
-	for name := range m.Scopes[0].Locals {
-		bound[name] = true
-	}
 	for _, name := range []string{"a", "f", "i", "j", "k"} {
-		if !bound[name] {
+		if !m.Binds(0, name) {
 			t.Errorf("%s is not bound", name)
 		}
+	}
+	if m.Binds(0, "b") {
+		t.Error("b is bound (import a.b.c binds a)")
 	}
 }
 

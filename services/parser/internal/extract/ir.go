@@ -4,6 +4,8 @@
 // definitions of every name use inside its scope.
 package extract
 
+import "sort"
+
 // ScopeKind tells what a scope is.
 type ScopeKind uint8
 
@@ -63,8 +65,9 @@ type Scope struct {
 	Trivial bool
 	// DefOf is the definition that binds this function or class in its parent.
 	DefOf DefID
-	// Locals maps a name to all of its definitions in this scope.
-	Locals      map[string][]DefID
+	// Locals are this scope's definitions (all of them, of every name it
+	// binds) in Module.Locals, sorted by name; Module.LocalDefs looks them up.
+	Locals      Span
 	Globals     map[string]bool
 	Nonlocals   map[string]bool
 	StarImports []ImportID
@@ -199,6 +202,9 @@ type Module struct {
 	// names and string constants they mention, each once.
 	Args    []ExprID
 	Strings []string
+	// Locals lists every scope's definitions, scope by scope, sorted by
+	// name and then by DefID (source order).
+	Locals  []DefID
 	Imports []Import
 	// Stores are assignments to attributes and subscripts: Target is an
 	// ExprAttr or ExprSubscript, Value what is stored.
@@ -216,6 +222,22 @@ func (m *Module) ArgsOf(e *Expr) []ExprID {
 	end := e.Args.Off + e.Args.Len
 	return m.Args[e.Args.Off:end:end]
 }
+
+// LocalDefs returns the definitions of name in scope s, in source order;
+// none when s does not bind name.
+func (m *Module) LocalDefs(s ScopeID, name string) []DefID {
+	sp := m.Scopes[s].Locals
+	defs := m.Locals[sp.Off : sp.Off+sp.Len]
+	lo := sort.Search(len(defs), func(k int) bool { return m.Defs[defs[k]].Name >= name })
+	hi := lo
+	for hi < len(defs) && m.Defs[defs[hi]].Name == name {
+		hi++
+	}
+	return defs[lo:hi:hi]
+}
+
+// Binds reports whether scope s binds name.
+func (m *Module) Binds(s ScopeID, name string) bool { return len(m.LocalDefs(s, name)) > 0 }
 
 // Str returns the name or string constant of e.
 func (m *Module) Str(e *Expr) string { return m.Strings[e.Str] }
