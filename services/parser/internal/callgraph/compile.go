@@ -376,12 +376,13 @@ func (s *solver) useNode(mod int32, u extract.UseID) int32 {
 	m := s.mod(mod)
 	use := &m.ir.Uses[u]
 	db := s.defBase[mod]
-	if len(use.Defs) == 1 {
-		return s.defNode[db+use.Defs[0]]
+	defs := m.ir.DefsOf(use)
+	if len(defs) == 1 {
+		return s.defNode[db+defs[0]]
 	}
-	if len(use.Defs) > 1 {
+	if len(defs) > 1 {
 		r := s.newNode()
-		for _, d := range use.Defs {
+		for _, d := range defs {
 			s.edge(s.defNode[db+d], r)
 		}
 		return r

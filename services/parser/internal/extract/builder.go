@@ -32,6 +32,7 @@ type Extractor struct {
 	defs    []Def
 	args    []ExprID
 	strings []string
+	useDefs []DefID
 	// stack collects argument and element lists while their members are
 	// built: a nested list pushes above and pops before the outer resumes.
 	stack []ExprID
@@ -71,6 +72,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		Defs:       x.defs[:0],
 		Args:       x.args[:0],
 		Strings:    x.strings[:0],
+		UseDefs:    x.useDefs[:0],
 	}}
 	b.lineStarts()
 	// One scope per definition and lambda (at most): sized up front, the
@@ -92,6 +94,12 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		b.m.Scopes[0].Docstring = b.docstring(0)
 		b.block(0)
 	}
+	if n := len(b.m.Uses); cap(x.rp.useDefs) < n {
+		x.rp.useDefs = make([][]DefID, n)
+	} else {
+		x.rp.useDefs = x.rp.useDefs[:n]
+		clear(x.rp.useDefs)
+	}
 	for s := range b.m.Scopes {
 		b.replay(ScopeID(s))
 		x.events = append(x.events, b.m.Scopes[s].events[:0])
@@ -101,12 +109,13 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 	b.resolveTargets()
 	// The lists were built in the Extractor's buffers: the module gets
 	// copies of the exact size.
-	x.exprs, x.uses, x.defs, x.args, x.strings = b.m.Exprs, b.m.Uses, b.m.Defs, b.m.Args, b.m.Strings
+	x.exprs, x.uses, x.defs, x.args, x.strings, x.useDefs = b.m.Exprs, b.m.Uses, b.m.Defs, b.m.Args, b.m.Strings, b.m.UseDefs
 	b.m.Exprs = exact(x.exprs)
 	b.m.Uses = exact(x.uses)
 	b.m.Defs = exact(x.defs)
 	b.m.Args = exact(x.args)
 	b.m.Strings = exact(x.strings)
+	b.m.UseDefs = exact(x.useDefs)
 	clear(x.strings) // let the collector have what the module no longer holds
 	return b.m
 }
@@ -1557,18 +1566,18 @@ func (b *builder) resolveTargets() {
 		s := &b.m.Scopes[u.Scope]
 		switch {
 		case s.Globals[u.Name]:
-			u.Defs = nil
+			u.Defs = Span{}
 			u.Target = 0
 			continue
 		case s.Nonlocals[u.Name]:
-			u.Defs = nil
+			u.Defs = Span{}
 			u.Target = b.nonlocalTarget(u.Scope, u.Name)
 			continue
 		}
-		if len(u.Defs) > 0 {
+		if u.Defs.Len > 0 {
 			if u.Scope == 0 && nestedModuleDefs[u.Name] {
 				// Functions may rebind this global at any time.
-				u.Defs = nil
+				u.Defs = Span{}
 				u.Target = 0
 			}
 			continue

@@ -45,6 +45,9 @@ type replayer struct {
 	defChunks [][]DefID
 	envChunk  int
 	defChunk  int
+	// useDefs are the reaching definitions of the module's uses found so
+	// far (by UseID), moved to Module.UseDefs when their scope is done.
+	useDefs [][]DefID
 }
 
 func (r *replayer) reset() {
@@ -122,6 +125,9 @@ func (r *replayer) union(a, b env) env {
 // merge returns the sorted union of two sorted lists in scratch memory,
 // or a itself when b adds nothing.
 func (r *replayer) merge(a, b []DefID) []DefID {
+	if len(a) == 0 {
+		return b // lists are never modified in place
+	}
 	n := mergedLen(a, b)
 	if n == len(a) {
 		return a
@@ -129,17 +135,11 @@ func (r *replayer) merge(a, b []DefID) []DefID {
 	return mergeInto(r.list(n)[:0], a, b)
 }
 
-// mergeSorted returns the sorted union of two sorted sets on the heap,
-// reusing a when b adds nothing.
-func mergeSorted(a, b []DefID) []DefID {
-	if len(b) == 0 || sameSet(a, b) {
-		return a
-	}
-	n := mergedLen(a, b)
-	if n == len(a) {
-		return a
-	}
-	return mergeInto(make([]DefID, 0, n), a, b)
+// spanOfDefs appends defs to the module's UseDefs.
+func (b *builder) spanOfDefs(defs []DefID) Span {
+	sp := Span{Off: int32(len(b.m.UseDefs)), Len: int32(len(defs))}
+	b.m.UseDefs = append(b.m.UseDefs, defs...)
+	return sp
 }
 
 // mergedLen is the size of the union of two sorted sets.
@@ -255,8 +255,7 @@ func (b *builder) replay(s ScopeID) {
 		switch ev.op {
 		case evUse:
 			if k := r.slotOf[i]; k >= 0 && cur != nil {
-				u := &b.m.Uses[ev.id]
-				u.Defs = mergeSorted(u.Defs, cur[k])
+				r.useDefs[ev.id] = r.merge(r.useDefs[ev.id], cur[k])
 			}
 		case evDef:
 			if cur != nil {
@@ -329,6 +328,17 @@ func (b *builder) replay(s ScopeID) {
 			cur, shared = nil, false
 		case evExit:
 			cur, shared = nil, false
+		}
+	}
+	// Keep what reached each use: the lists live in scratch memory that
+	// the next scope reuses.
+	for _, ev := range evs {
+		if ev.op != evUse {
+			continue
+		}
+		if defs := r.useDefs[ev.id]; len(defs) > 0 {
+			b.m.Uses[ev.id].Defs = b.spanOfDefs(defs)
+			r.useDefs[ev.id] = nil
 		}
 	}
 }

@@ -130,7 +130,7 @@ func reaching(m *Module, qual, name string) [][]int32 {
 			continue
 		}
 		lines := []int32{}
-		for _, d := range u.Defs {
+		for _, d := range m.DefsOf(&u) {
 			lines = append(lines, m.Defs[d].Line)
 		}
 		sort.Slice(lines, func(a, b int) bool { return lines[a] < lines[b] })

@@ -72,7 +72,10 @@ func checkModule(t *testing.T, m *extract.Module) {
 		}
 	}
 	for k, u := range m.Uses {
-		for _, d := range u.Defs {
+		if u.Defs.Off < 0 || u.Defs.Len < 0 || int(u.Defs.Off+u.Defs.Len) > len(m.UseDefs) {
+			t.Fatalf("use %d has definitions %+v outside the list of %d", k, u.Defs, len(m.UseDefs))
+		}
+		for _, d := range m.DefsOf(&u) {
 			if d < 0 || int(d) >= len(m.Defs) || m.Defs[d].Name != u.Name {
 				t.Fatalf("use %d (%s) reached by bad definition %d", k, u.Name, d)
 			}

@@ -118,9 +118,10 @@ type Def struct {
 type Use struct {
 	Name  string
 	Scope ScopeID // where the read happens
-	// Defs are the reaching definitions in the reading scope, when the name
-	// is bound there and a definition reaches the read.
-	Defs []DefID
+	// Defs are the reaching definitions in the reading scope (a range of
+	// Module.UseDefs, sorted), when the name is bound there and a
+	// definition reaches the read.
+	Defs Span
 	// Target is the scope whose definitions of Name (all of them) the read
 	// sees when Defs does not settle it; -1 when Defs does.
 	Target ScopeID
@@ -205,6 +206,7 @@ type Module struct {
 	// Locals lists every scope's definitions, scope by scope, sorted by
 	// name and then by DefID (source order).
 	Locals  []DefID
+	UseDefs []DefID // the Defs of the Uses
 	Imports []Import
 	// Stores are assignments to attributes and subscripts: Target is an
 	// ExprAttr or ExprSubscript, Value what is stored.
@@ -234,6 +236,12 @@ func (m *Module) LocalDefs(s ScopeID, name string) []DefID {
 		hi++
 	}
 	return defs[lo:hi:hi]
+}
+
+// DefsOf returns the reaching definitions of u.
+func (m *Module) DefsOf(u *Use) []DefID {
+	end := u.Defs.Off + u.Defs.Len
+	return m.UseDefs[u.Defs.Off:end:end]
 }
 
 // Binds reports whether scope s binds name.
