@@ -13,7 +13,8 @@ import (
 // about 14 bytes per source byte in all. Under Go's default pacing
 // (GOGC=100) the collector starts a cycle each time the heap doubles, so it
 // marks the growing heap a dozen times for garbage that is mostly still
-// live, and that costs a quarter of the analysis' wall time. Like the Go
+// live, and that costs a tenth of the analysis' wall time (the GOGC=100
+// row of docs/BENCHMARKS.md; a quarter when the heap was larger). Like the Go
 // compiler (cmd/compile's AdjustStartingHeap), an analysis therefore holds
 // collection back until the heap has grown by a budget sized from its
 // input: the collector is switched off and a soft memory limit set at the
