@@ -180,39 +180,21 @@ func newSolver(ctx context.Context, files []File) *solver {
 	// Size hints from the proportions seen on large code bases; they only
 	// spare the regrowing of tables that reach tens of thousands of entries.
 	e, d, sc := int(nExprs), int(nDefs), int(nScopes)
-	var (
-		// allDefs, modAttr, modName, instField, containerAt, elems, lookupAt, callEdges
-		mapHints = [...]int{sc, sc / 4, sc / 2, d / 3, e / 32, e / 64, e / 8, e / 16}
-		// edges, sites, delivered, bound
-		setHints = [...]int{e / 8, e / 32, e / 8, e / 8}
-		nNodes   = d + e
-		nArena   = 7 * e
-		nCons    = e * 3 / 5
-		nArgs    = e / 6
-		nLookups = e / 8
-	)
-	need := tableBytes[node](nNodes) + tableBytes[int32](nArena) + tableBytes[constraint](nCons) +
-		tableBytes[callArg](nArgs) + tableBytes[lookup](nLookups) + tableBytes[unresolvedCall](nLookups) +
-		tableBytes[bool](e) + tableBytes[int32](d+e+int(nStrs)+3*sc)
-	for _, h := range mapHints {
-		size, _ := tableSize(h)
-		need += tableBytes[hashSlot](size)
-	}
-	for _, h := range setHints {
-		size, _ := tableSize(h)
-		need += tableBytes[uint64](size)
-	}
-	r := newRegion(need)
+	r := &region{}
 	s.mem = r
 	s.vals = newValues(e / 8)
-	maps := [len(mapHints)]**intMap{&s.allDefs, &s.modAttr, &s.modName, &s.instField, &s.containerAt, &s.elems, &s.lookupAt, &s.callEdges}
-	for k, m := range maps {
-		*m = newIntMap(r, mapHints[k])
-	}
-	sets := [len(setHints)]**intSet{&s.edges, &s.sites, &s.delivered, &s.bound}
-	for k, t := range sets {
-		*t = newIntSet(r, setHints[k])
-	}
+	s.edges = newIntSet(r, e/8)
+	s.allDefs = newIntMap(r, sc)
+	s.modAttr = newIntMap(r, sc/4)
+	s.modName = newIntMap(r, sc/2)
+	s.instField = newIntMap(r, d/3)
+	s.containerAt = newIntMap(r, e/32)
+	s.elems = newIntMap(r, e/64)
+	s.sites = newIntSet(r, e/32)
+	s.lookupAt = newIntMap(r, e/8)
+	s.callEdges = newIntMap(r, e/16)
+	s.delivered = newIntSet(r, e/8)
+	s.bound = newIntSet(r, e/8)
 	s.classes = make([]*classInfo, nScopes)
 	s.superAt = map[superKey]int32{}
 	s.nameIDs = make(map[string]int32, d/6)
@@ -233,12 +215,12 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.retNode = carve[int32](r, sc)
 	s.yieldNode = carve[int32](r, sc)
 	s.caller = carve[int32](r, sc)
-	s.nodes = carve[node](r, nNodes)[:0]
-	s.arena = carve[int32](r, nArena)[:0]
-	s.cons = carve[constraint](r, nCons)[:0]
-	s.args = carve[callArg](r, nArgs)[:0]
-	s.lookups = carve[lookup](r, nLookups)[:0]
-	s.unresolved = carve[unresolvedCall](r, nLookups)[:0]
+	s.nodes = carve[node](r, d+e)[:0]
+	s.arena = carve[int32](r, 7*e)[:0]
+	s.cons = carve[constraint](r, e*3/5)[:0]
+	s.args = carve[callArg](r, e/6)[:0]
+	s.lookups = carve[lookup](r, e/8)[:0]
+	s.unresolved = carve[unresolvedCall](r, e/8)[:0]
 	return s
 }
 

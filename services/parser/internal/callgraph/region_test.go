@@ -6,8 +6,8 @@ import (
 	"unsafe"
 )
 
-func TestRegionCarvesZeroedTablesAndFallsBackWhenFull(t *testing.T) {
-	r := newRegion(1 << 20)
+func TestRegionCarvesZeroedDisjointTables(t *testing.T) {
+	r := &region{}
 	defer r.release()
 	a := carve[int32](r, 1000)
 	b := carve[node](r, 1000)
@@ -27,18 +27,21 @@ func TestRegionCarvesZeroedTablesAndFallsBackWhenFull(t *testing.T) {
 	for k := range b {
 		b[k] = node{vals: -1, succ: -1, subs: -1}
 	}
+	// A table larger than a chunk gets a mapping of its own, and the next
+	// one a fresh chunk; all stay disjoint.
+	big := carve[int64](r, regionChunk/8+1)
+	big[0], big[len(big)-1] = 7, 7
+	c := carve[int32](r, 1000)
+	c[0] = -1
 	for k := range a {
 		if a[k] != int32(k) {
-			t.Fatalf("a[%d] = %d after writing b", k, a[k])
+			t.Fatalf("a[%d] = %d after writing b, big and c", k, a[k])
 		}
 	}
-	// Past the region's end, tables come from the Go heap.
-	big := carve[int64](r, 1<<20)
-	if len(big) != 1<<20 {
-		t.Fatalf("fallback table has %d entries", len(big))
+	if b[999].vals != -1 || big[0] != 7 {
+		t.Error("a later table overwrote an earlier one")
 	}
-	big[len(big)-1] = 7
-	// A nil region (mapping failed, or not Linux) allocates on the heap.
+	// A nil region allocates on the heap.
 	if h := carve[uint64](nil, 10); len(h) != 10 {
 		t.Fatalf("nil region carved %d", len(h))
 	}

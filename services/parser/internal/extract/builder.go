@@ -94,12 +94,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		b.m.Scopes[0].Docstring = b.docstring(0)
 		b.block(0)
 	}
-	if n := len(b.m.Uses); cap(x.rp.useDefs) < n {
-		x.rp.useDefs = make([][]DefID, n)
-	} else {
-		x.rp.useDefs = x.rp.useDefs[:n]
-		clear(x.rp.useDefs)
-	}
+	x.rp.startModule(len(b.m.Uses))
 	for s := range b.m.Scopes {
 		b.replay(ScopeID(s))
 		x.events = append(x.events, b.m.Scopes[s].events[:0])

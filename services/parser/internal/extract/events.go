@@ -50,6 +50,16 @@ type replayer struct {
 	useDefs [][]DefID
 }
 
+// startModule readies the replayer for a module of n uses.
+func (r *replayer) startModule(n int) {
+	if cap(r.useDefs) < n {
+		r.useDefs = make([][]DefID, n)
+		return
+	}
+	r.useDefs = r.useDefs[:n]
+	clear(r.useDefs)
+}
+
 func (r *replayer) reset() {
 	clear(r.slots)
 	r.slotOf = r.slotOf[:0]
