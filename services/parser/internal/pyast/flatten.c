@@ -1,36 +1,7 @@
-// Parses Python source with tree-sitter and flattens the named nodes of the
-// syntax tree into a preorder array in a single call, so that Go code can
-// walk the tree without crossing cgo for every node.
+// Flattens the named nodes of a tree-sitter syntax tree into a preorder
+// array in a single call, so that Go code can walk the tree without crossing
+// cgo for every node.
 #include "flatten.h"
-
-const TSLanguage *tree_sitter_python(void);
-TSParser *ts_parser_new(void);
-void ts_parser_delete(TSParser *self);
-bool ts_parser_set_language(TSParser *self, const TSLanguage *language);
-void ts_parser_set_timeout_micros(TSParser *self, uint64_t timeout_micros);
-TSTree *ts_parser_parse_string(TSParser *self, const TSTree *old_tree, const char *string, uint32_t length);
-void ts_parser_reset(TSParser *self);
-void ts_tree_delete(TSTree *self);
-TSNode ts_tree_root_node(const TSTree *self);
-TSTreeCursor ts_tree_cursor_new(TSNode node);
-void ts_tree_cursor_delete(TSTreeCursor *self);
-TSNode ts_tree_cursor_current_node(const TSTreeCursor *self);
-TSFieldId ts_tree_cursor_current_field_id(const TSTreeCursor *self);
-bool ts_tree_cursor_goto_parent(TSTreeCursor *self);
-bool ts_tree_cursor_goto_next_sibling(TSTreeCursor *self);
-bool ts_tree_cursor_goto_first_child(TSTreeCursor *self);
-TSSymbol ts_node_symbol(TSNode self);
-uint32_t ts_node_start_byte(TSNode self);
-uint32_t ts_node_end_byte(TSNode self);
-TSPoint ts_node_start_point(TSNode self);
-TSPoint ts_node_end_point(TSNode self);
-bool ts_node_is_named(TSNode self);
-bool ts_node_is_missing(TSNode self);
-bool ts_node_has_error(TSNode self);
-uint32_t ts_language_symbol_count(const TSLanguage *self);
-const char *ts_language_symbol_name(const TSLanguage *self, TSSymbol symbol);
-uint32_t ts_language_field_count(const TSLanguage *self);
-const char *ts_language_field_name_for_id(const TSLanguage *self, TSFieldId id);
 
 const TSLanguage *q4c_language(void) { return tree_sitter_python(); }
 
@@ -44,16 +15,6 @@ TSParser *q4c_parser_new(uint64_t timeout_micros) {
   ts_parser_set_timeout_micros(p, timeout_micros);
   return p;
 }
-
-void q4c_parser_delete(TSParser *p) { ts_parser_delete(p); }
-
-TSTree *q4c_parse(TSParser *p, const char *src, uint32_t len) {
-  TSTree *t = ts_parser_parse_string(p, NULL, src, len);
-  if (t == NULL) ts_parser_reset(p);
-  return t;
-}
-
-void q4c_tree_delete(TSTree *t) { ts_tree_delete(t); }
 
 bool q4c_tree_has_error(TSTree *t) { return ts_node_has_error(ts_tree_root_node(t)); }
 

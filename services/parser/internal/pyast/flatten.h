@@ -19,6 +19,35 @@ typedef struct { uint32_t row; uint32_t column; } TSPoint;
 typedef struct { uint32_t context[4]; const void *id; const TSTree *tree; } TSNode;
 typedef struct { const void *tree; const void *id; uint32_t context[3]; } TSTreeCursor;
 
+// The tree-sitter functions used here (api.h).
+const TSLanguage *tree_sitter_python(void);
+TSParser *ts_parser_new(void);
+void ts_parser_delete(TSParser *self);
+bool ts_parser_set_language(TSParser *self, const TSLanguage *language);
+void ts_parser_set_timeout_micros(TSParser *self, uint64_t timeout_micros);
+TSTree *ts_parser_parse_string(TSParser *self, const TSTree *old_tree, const char *string, uint32_t length);
+void ts_tree_delete(TSTree *self);
+TSNode ts_tree_root_node(const TSTree *self);
+TSTreeCursor ts_tree_cursor_new(TSNode node);
+void ts_tree_cursor_delete(TSTreeCursor *self);
+TSNode ts_tree_cursor_current_node(const TSTreeCursor *self);
+TSFieldId ts_tree_cursor_current_field_id(const TSTreeCursor *self);
+bool ts_tree_cursor_goto_parent(TSTreeCursor *self);
+bool ts_tree_cursor_goto_next_sibling(TSTreeCursor *self);
+bool ts_tree_cursor_goto_first_child(TSTreeCursor *self);
+TSSymbol ts_node_symbol(TSNode self);
+uint32_t ts_node_start_byte(TSNode self);
+uint32_t ts_node_end_byte(TSNode self);
+TSPoint ts_node_start_point(TSNode self);
+TSPoint ts_node_end_point(TSNode self);
+bool ts_node_is_named(TSNode self);
+bool ts_node_is_missing(TSNode self);
+bool ts_node_has_error(TSNode self);
+uint32_t ts_language_symbol_count(const TSLanguage *self);
+const char *ts_language_symbol_name(const TSLanguage *self, TSSymbol symbol);
+uint32_t ts_language_field_count(const TSLanguage *self);
+const char *ts_language_field_name_for_id(const TSLanguage *self, TSFieldId id);
+
 // q4c_node has the layout of pyast.Node (checked in Go), so flattening
 // writes straight into the Go slice.
 typedef struct {
@@ -33,11 +62,16 @@ typedef struct {
 
 enum { q4c_node_start_offset = offsetof(q4c_node, start), q4c_node_next_offset = offsetof(q4c_node, next) };
 
+typedef struct q4c_arena q4c_arena;
+void q4c_install_allocator(void);
+q4c_arena *q4c_arena_new(void);
+void q4c_arena_set_budget(q4c_arena *a, size_t budget);
+void q4c_arena_delete(q4c_arena *a);
+TSTree *q4c_parse(q4c_arena *a, const char *src, uint32_t len, uint64_t timeout_micros, bool *in_arena);
+void q4c_release(q4c_arena *a, TSTree *t, bool in_arena);
+
 const TSLanguage *q4c_language(void);
 TSParser *q4c_parser_new(uint64_t timeout_micros);
-void q4c_parser_delete(TSParser *p);
-TSTree *q4c_parse(TSParser *p, const char *src, uint32_t len);
-void q4c_tree_delete(TSTree *t);
 bool q4c_tree_has_error(TSTree *t);
 long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t string_symbol, const uint8_t *kinds,
                  const uint8_t *fields, uint32_t nfields, q4c_node *out, long cap);

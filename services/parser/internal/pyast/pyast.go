@@ -1,10 +1,13 @@
 // Package pyast parses Python source with tree-sitter and hands back the
 // named nodes of the syntax tree as a flat preorder array.
 //
-// Parsing and flattening happen in one cgo call per file: go-tree-sitter's
+// A file costs three cgo calls: parse, flatten, release. go-tree-sitter's
 // node-by-node API (and its query cursor) costs a cgo crossing and a heap
 // allocation per visited node, which on the CPython standard library costs
-// more than the parse itself. Walking the flat array is plain Go.
+// more than the parse itself; walking the flat array is plain Go. tree-sitter
+// allocates into an arena per parser and the tree is dropped at once
+// (arena.c), which makes parsing and flattening together as fast as a plain
+// go-tree-sitter parse.
 package pyast
 
 /*
@@ -122,24 +125,37 @@ func (t *Tree) ChildByKind(i int32, k Kind) int32 {
 
 // Parser parses files; it is not safe for concurrent use (one per worker).
 type Parser struct {
-	p     *C.TSParser
-	nodes []Node // reused: a Tree's Nodes live until the next Parse
+	arena *C.q4c_arena // holds the tree-sitter parser and tree of one file
+	nodes []Node       // reused: a Tree's Nodes live until the next Parse
+	// lastInArena: the last parse fitted its arena (for tests).
+	lastInArena bool
 }
 
 // NewParser returns a parser; Close releases it.
 func NewParser() (*Parser, error) {
-	p := C.q4c_parser_new(C.uint64_t(parseTimeoutMicros))
-	if p == nil {
+	// Parsers are made per file (see arena.c); make one now so that an
+	// unusable grammar fails here rather than as an aborted parse.
+	tp := C.q4c_parser_new(0)
+	if tp == nil {
 		return nil, errors.New("tree-sitter: cannot create Python parser")
 	}
-	return &Parser{p: p}, nil
+	C.ts_parser_delete(tp)
+	a := C.q4c_arena_new()
+	if a == nil {
+		return nil, errors.New("tree-sitter: cannot map memory for the parser")
+	}
+	return &Parser{arena: a}, nil
 }
 
-// Close releases the C parser.
+// setArenaBudget changes how much arena memory a parse may take before the
+// file is parsed again with malloc (for tests).
+func (p *Parser) setArenaBudget(bytes int) { C.q4c_arena_set_budget(p.arena, C.size_t(bytes)) }
+
+// Close releases the parser's memory.
 func (p *Parser) Close() {
-	if p.p != nil {
-		C.q4c_parser_delete(p.p)
-		p.p = nil
+	if p.arena != nil {
+		C.q4c_arena_delete(p.arena)
+		p.arena = nil
 	}
 }
 
@@ -148,7 +164,7 @@ func (p *Parser) Close() {
 // Nodes are only valid until the parser's next Parse: the node buffer is
 // reused, which spares an allocation the size of the tree per file.
 func (p *Parser) Parse(src []byte) (*Tree, error) {
-	if p.p == nil {
+	if p.arena == nil {
 		return nil, errors.New("tree-sitter: parser is closed")
 	}
 	if int64(len(src)) > MaxSourceBytes {
@@ -160,11 +176,13 @@ func (p *Parser) Parse(src []byte) (*Tree, error) {
 	} else {
 		srcPtr = (*C.char)(unsafe.Pointer(&emptySource[0]))
 	}
-	tree := C.q4c_parse(p.p, srcPtr, C.uint32_t(len(src)))
+	var inArena C.bool
+	tree := C.q4c_parse(p.arena, srcPtr, C.uint32_t(len(src)), C.uint64_t(parseTimeoutMicros), &inArena)
+	defer C.q4c_release(p.arena, tree, inArena)
+	p.lastInArena = bool(inArena)
 	if tree == nil {
 		return nil, ErrParseAborted
 	}
-	defer C.q4c_tree_delete(tree)
 	if len(p.nodes) == 0 {
 		// About one named node per 8 bytes of typical Python.
 		p.nodes = make([]Node, max(1024, len(src)/6))
@@ -206,7 +224,10 @@ func fieldOf(f uint16) Field {
 	return FieldNone
 }
 
-func init() { initOnce.Do(buildTables) }
+func init() {
+	initOnce.Do(buildTables)
+	C.q4c_install_allocator()
+}
 
 func buildTables() {
 	nsym := int(C.q4c_symbol_count())

@@ -1,6 +1,7 @@
 package pyast
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,43 @@ func TestParseLargeInputGrowsBuffer(t *testing.T) {
 	}
 	if got := tree.Text(tree.FirstChild(0)); got != "f(a, b, c.d[e])" {
 		t.Errorf("first statement = %q", got)
+	}
+}
+
+// A parse that outgrows its arena budget is cancelled and redone with
+// malloc; the tree must be the same either way.
+func TestParseOverArenaBudgetFallsBackToMalloc(t *testing.T) {
+	// Dense code needs about 200 bytes of tree-sitter memory per source
+	// byte, so this passes the arena's first chunk (64 MiB).
+	src := []byte(strings.Repeat("f(a, b, c.d[e])\n", 30000))
+	p, err := NewParser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	inArena, err := p.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.lastInArena {
+		t.Fatal("the first parse should fit the default arena budget")
+	}
+	want := append([]Node(nil), inArena.Nodes...)
+	p.setArenaBudget(1 << 20)
+	fallback, err := p.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.lastInArena {
+		t.Fatal("the parse stayed in the arena despite its budget")
+	}
+	if !slices.Equal(fallback.Nodes, want) {
+		t.Fatalf("malloc parse differs from arena parse: %d vs %d nodes", len(fallback.Nodes), len(want))
+	}
+	// The arena is usable again afterwards.
+	p.setArenaBudget(1 << 30)
+	again, err := p.Parse([]byte("x = 1\n"))
+	if err != nil || !p.lastInArena || len(again.Nodes) == 0 {
+		t.Fatalf("parse after fallback: err %v, in arena %v, %d nodes", err, p.lastInArena, len(again.Nodes))
 	}
 }
