@@ -10,9 +10,8 @@
 // of tree-sitter in the process) the allocator is malloc.
 //
 // Without frees, memory grows with all that a parse allocates, not with what
-// it keeps: 1-3 MB per 10 kB of typical code (30 MB for the largest file of
-// the standard library), 200 MB for a megabyte of dense code and over a
-// gigabyte for a megabyte of garbage. A parse that outgrows the first chunk
+// it keeps: at most 30 MB for a file of the standard library, 200 MB for a
+// megabyte of dense code and over a gigabyte for a megabyte of garbage. A parse that outgrows the first chunk
 // is cancelled and the file parsed again with malloc, so a worker's arena
 // stays under 64 MiB plus what tree-sitter allocates before it notices.
 #include "flatten.h"
@@ -25,9 +24,9 @@ void ts_set_allocator(void *(*new_malloc)(size_t), void *(*new_calloc)(size_t, s
 void ts_parser_set_cancellation_flag(TSParser *self, const size_t *flag);
 
 enum {
-  header = 16,                 // keeps blocks 16-byte aligned; holds the size
-  first_chunk = 64 << 20,      // address space; pages are touched as used
-  keep_resident = 16 << 20,    // what stays faulted in between files
+  header = 16,                   // keeps blocks 16-byte aligned; holds the size
+  first_chunk = 64 << 20,        // address space; pages are touched as used
+  keep_resident = 16 << 20,      // what stays faulted in between files
   default_budget = first_chunk,  // arena bytes a parse may take before falling back
   max_chunks = 40,
 };
