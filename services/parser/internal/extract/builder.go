@@ -179,11 +179,7 @@ func (b *builder) span(mark int) Span {
 }
 
 // spanOf appends vals to the module's Args.
-func (b *builder) spanOf(vals ...ExprID) Span {
-	sp := Span{Off: int32(len(b.m.Args)), Len: int32(len(vals))}
-	b.m.Args = append(b.m.Args, vals...)
-	return sp
-}
+func (b *builder) spanOf(vals ...ExprID) Span { return appendSpan(&b.m.Args, vals) }
 
 func (b *builder) lineStarts() {
 	n := 1
@@ -276,8 +272,7 @@ func (b *builder) indexLocals() {
 		next[s]++
 	}
 	for s := range m.Scopes {
-		sp := m.Scopes[s].Locals
-		defs := m.Locals[sp.Off : sp.Off+sp.Len]
+		defs := spanned(m.Locals, m.Scopes[s].Locals)
 		// Stable: definitions of a name stay in source order.
 		slices.SortStableFunc(defs, func(a, c DefID) int { return strings.Compare(m.Defs[a].Name, m.Defs[c].Name) })
 	}

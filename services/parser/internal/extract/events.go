@@ -145,13 +145,6 @@ func (r *replayer) merge(a, b []DefID) []DefID {
 	return mergeInto(r.list(n)[:0], a, b)
 }
 
-// spanOfDefs appends defs to the module's UseDefs.
-func (b *builder) spanOfDefs(defs []DefID) Span {
-	sp := Span{Off: int32(len(b.m.UseDefs)), Len: int32(len(defs))}
-	b.m.UseDefs = append(b.m.UseDefs, defs...)
-	return sp
-}
-
 // mergedLen is the size of the union of two sorted sets.
 func mergedLen(a, b []DefID) int {
 	n, i, j := 0, 0, 0
@@ -347,7 +340,7 @@ func (b *builder) replay(s ScopeID) {
 			continue
 		}
 		if defs := r.useDefs[ev.id]; len(defs) > 0 {
-			b.m.Uses[ev.id].Defs = b.spanOfDefs(defs)
+			b.m.Uses[ev.id].Defs = appendSpan(&b.m.UseDefs, defs)
 			r.useDefs[ev.id] = nil
 		}
 	}

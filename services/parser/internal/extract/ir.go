@@ -190,8 +190,21 @@ type Expr struct {
 // StrID indexes Module.Strings.
 type StrID = int32
 
-// Span is a range of Module.Args.
+// Span is a range of one of a Module's lists (Args, Locals, UseDefs).
 type Span struct{ Off, Len int32 }
+
+// spanned returns the part of list that sp covers.
+func spanned[T any](list []T, sp Span) []T {
+	end := sp.Off + sp.Len
+	return list[sp.Off:end:end]
+}
+
+// appendSpan appends vals to *list and returns where they went.
+func appendSpan[T any](list *[]T, vals []T) Span {
+	sp := Span{Off: int32(len(*list)), Len: int32(len(vals))}
+	*list = append(*list, vals...)
+	return sp
+}
 
 // Module is the extracted content of one file.
 type Module struct {
@@ -220,16 +233,12 @@ type Module struct {
 }
 
 // ArgsOf returns the argument or element list of e.
-func (m *Module) ArgsOf(e *Expr) []ExprID {
-	end := e.Args.Off + e.Args.Len
-	return m.Args[e.Args.Off:end:end]
-}
+func (m *Module) ArgsOf(e *Expr) []ExprID { return spanned(m.Args, e.Args) }
 
 // LocalDefs returns the definitions of name in scope s, in source order;
 // none when s does not bind name.
 func (m *Module) LocalDefs(s ScopeID, name string) []DefID {
-	sp := m.Scopes[s].Locals
-	defs := m.Locals[sp.Off : sp.Off+sp.Len]
+	defs := spanned(m.Locals, m.Scopes[s].Locals)
 	lo := sort.Search(len(defs), func(k int) bool { return m.Defs[defs[k]].Name >= name })
 	hi := lo
 	for hi < len(defs) && m.Defs[defs[hi]].Name == name {
@@ -239,10 +248,7 @@ func (m *Module) LocalDefs(s ScopeID, name string) []DefID {
 }
 
 // DefsOf returns the reaching definitions of u.
-func (m *Module) DefsOf(u *Use) []DefID {
-	end := u.Defs.Off + u.Defs.Len
-	return m.UseDefs[u.Defs.Off:end:end]
-}
+func (m *Module) DefsOf(u *Use) []DefID { return spanned(m.UseDefs, u.Defs) }
 
 // Binds reports whether scope s binds name.
 func (m *Module) Binds(s ScopeID, name string) bool { return len(m.LocalDefs(s, name)) > 0 }

@@ -18,7 +18,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"unsafe"
 
 	// The tree-sitter runtime and the Python grammar are compiled by these
@@ -133,13 +132,9 @@ type Parser struct {
 
 // NewParser returns a parser; Close releases it.
 func NewParser() (*Parser, error) {
-	// Parsers are made per file (see arena.c); make one now so that an
-	// unusable grammar fails here rather than as an aborted parse.
-	tp := C.q4c_parser_new(0)
-	if tp == nil {
-		return nil, errors.New("tree-sitter: cannot create Python parser")
+	if errGrammar != nil {
+		return nil, errGrammar
 	}
-	C.ts_parser_delete(tp)
 	a := C.q4c_arena_new()
 	if a == nil {
 		return nil, errors.New("tree-sitter: cannot map memory for the parser")
@@ -214,7 +209,6 @@ var (
 	fieldKind     []Field
 	commentSymbol uint16 = 0xFFFE
 	stringSymbol  uint16 = 0xFFFE
-	initOnce      sync.Once
 )
 
 func fieldOf(f uint16) Field {
@@ -224,9 +218,19 @@ func fieldOf(f uint16) Field {
 	return FieldNone
 }
 
+// errGrammar is set when tree-sitter cannot make a parser for the Python
+// grammar. Parsers are made per file (arena.c): checking once here makes
+// NewParser fail rather than every parse.
+var errGrammar error
+
 func init() {
-	initOnce.Do(buildTables)
+	buildTables()
 	C.q4c_install_allocator()
+	if p := C.q4c_parser_new(0); p == nil {
+		errGrammar = errors.New("tree-sitter: cannot create Python parser")
+	} else {
+		C.ts_parser_delete(p)
+	}
 }
 
 func buildTables() {
