@@ -1134,6 +1134,9 @@ type InfoResponse struct {
 	Model string `protobuf:"bytes,2,opt,name=model,proto3" json:"model,omitempty"`
 	// The prompt version its answers carry in prompt_version.
 	PromptVersion string `protobuf:"bytes,3,opt,name=prompt_version,json=promptVersion,proto3" json:"prompt_version,omitempty"`
+	// True when cost_usd is known for this model (the offline back-end costs nothing): a cost
+	// budget is only enforceable when it is.
+	Priced        bool `protobuf:"varint,4,opt,name=priced,proto3" json:"priced,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1187,6 +1190,13 @@ func (x *InfoResponse) GetPromptVersion() string {
 		return x.PromptVersion
 	}
 	return ""
+}
+
+func (x *InfoResponse) GetPriced() bool {
+	if x != nil {
+		return x.Priced
+	}
+	return false
 }
 
 var File_query4code_annotator_v1_annotator_proto protoreflect.FileDescriptor
@@ -1283,11 +1293,12 @@ const file_query4code_annotator_v1_annotator_proto_rawDesc = "" +
 	"\x0eprompt_version\x18\a \x01(\tR\rpromptVersion\x124\n" +
 	"\x05usage\x18\b \x01(\v2\x1e.query4code.annotator.v1.UsageR\x05usage\x12@\n" +
 	"\acontext\x18\t \x01(\v2&.query4code.annotator.v1.ContextReportR\acontext\"\r\n" +
-	"\vInfoRequest\"e\n" +
+	"\vInfoRequest\"}\n" +
 	"\fInfoResponse\x12\x18\n" +
 	"\abackend\x18\x01 \x01(\tR\abackend\x12\x14\n" +
 	"\x05model\x18\x02 \x01(\tR\x05model\x12%\n" +
-	"\x0eprompt_version\x18\x03 \x01(\tR\rpromptVersion2\xfd\x03\n" +
+	"\x0eprompt_version\x18\x03 \x01(\tR\rpromptVersion\x12\x16\n" +
+	"\x06priced\x18\x04 \x01(\bR\x06priced2\xfd\x03\n" +
 	"\x10AnnotatorService\x12b\n" +
 	"\tSummarize\x12).query4code.annotator.v1.SummarizeRequest\x1a*.query4code.annotator.v1.SummarizeResponse\x12n\n" +
 	"\rGenerateQuery\x12-.query4code.annotator.v1.GenerateQueryRequest\x1a..query4code.annotator.v1.GenerateQueryResponse\x12_\n" +

@@ -152,8 +152,10 @@ type JobOptions struct {
 	Parse *v1.ParseOptions `protobuf:"bytes,5,opt,name=parse,proto3" json:"parse,omitempty"`
 	// Token budget for each prompt's context. 0 means the annotator's default.
 	MaxContextTokens int32 `protobuf:"varint,6,opt,name=max_context_tokens,json=maxContextTokens,proto3" json:"max_context_tokens,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// What enters the dataset; every filter is on unless turned off here.
+	Filters       *DatasetFilters `protobuf:"bytes,7,opt,name=filters,proto3" json:"filters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JobOptions) Reset() {
@@ -228,6 +230,88 @@ func (x *JobOptions) GetMaxContextTokens() int32 {
 	return 0
 }
 
+func (x *JobOptions) GetFilters() *DatasetFilters {
+	if x != nil {
+		return x.Filters
+	}
+	return nil
+}
+
+// DatasetFilters turn off the default filters (CodeSearchNet's spirit). A function left out is
+// written to excluded.jsonl with its reason, and still summarised when a kept caller needs it.
+type DatasetFilters struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Keep tests (test files and directories by convention, test_* functions, TestCase methods).
+	KeepTests bool `protobuf:"varint,1,opt,name=keep_tests,json=keepTests,proto3" json:"keep_tests,omitempty"`
+	// Keep __dunder__ methods.
+	KeepDunder bool `protobuf:"varint,2,opt,name=keep_dunder,json=keepDunder,proto3" json:"keep_dunder,omitempty"`
+	// Keep trivial functions (under 3 lines, or a body that only passes, returns a constant or a
+	// parameter, or raises).
+	KeepTrivial bool `protobuf:"varint,3,opt,name=keep_trivial,json=keepTrivial,proto3" json:"keep_trivial,omitempty"`
+	// Keep every copy of identical code (normalised whitespace) instead of one record per code.
+	KeepDuplicates bool `protobuf:"varint,4,opt,name=keep_duplicates,json=keepDuplicates,proto3" json:"keep_duplicates,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DatasetFilters) Reset() {
+	*x = DatasetFilters{}
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DatasetFilters) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DatasetFilters) ProtoMessage() {}
+
+func (x *DatasetFilters) ProtoReflect() protoreflect.Message {
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DatasetFilters.ProtoReflect.Descriptor instead.
+func (*DatasetFilters) Descriptor() ([]byte, []int) {
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DatasetFilters) GetKeepTests() bool {
+	if x != nil {
+		return x.KeepTests
+	}
+	return false
+}
+
+func (x *DatasetFilters) GetKeepDunder() bool {
+	if x != nil {
+		return x.KeepDunder
+	}
+	return false
+}
+
+func (x *DatasetFilters) GetKeepTrivial() bool {
+	if x != nil {
+		return x.KeepTrivial
+	}
+	return false
+}
+
+func (x *DatasetFilters) GetKeepDuplicates() bool {
+	if x != nil {
+		return x.KeepDuplicates
+	}
+	return false
+}
+
 // SubmitJobRequest describes a job.
 type SubmitJobRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -242,7 +326,7 @@ type SubmitJobRequest struct {
 
 func (x *SubmitJobRequest) Reset() {
 	*x = SubmitJobRequest{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[1]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -254,7 +338,7 @@ func (x *SubmitJobRequest) String() string {
 func (*SubmitJobRequest) ProtoMessage() {}
 
 func (x *SubmitJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[1]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -267,7 +351,7 @@ func (x *SubmitJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitJobRequest.ProtoReflect.Descriptor instead.
 func (*SubmitJobRequest) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{1}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *SubmitJobRequest) GetSources() []*v1.Source {
@@ -303,7 +387,7 @@ type SubmitJobResponse struct {
 
 func (x *SubmitJobResponse) Reset() {
 	*x = SubmitJobResponse{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[2]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -315,7 +399,7 @@ func (x *SubmitJobResponse) String() string {
 func (*SubmitJobResponse) ProtoMessage() {}
 
 func (x *SubmitJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[2]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -328,7 +412,7 @@ func (x *SubmitJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitJobResponse.ProtoReflect.Descriptor instead.
 func (*SubmitJobResponse) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{2}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SubmitJobResponse) GetJobId() string {
@@ -357,7 +441,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[3]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -369,7 +453,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[3]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -382,7 +466,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{3}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *WatchJobRequest) GetJobId() string {
@@ -409,7 +493,7 @@ type WatchJobResponse struct {
 
 func (x *WatchJobResponse) Reset() {
 	*x = WatchJobResponse{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[4]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +505,7 @@ func (x *WatchJobResponse) String() string {
 func (*WatchJobResponse) ProtoMessage() {}
 
 func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[4]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +518,7 @@ func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobResponse.ProtoReflect.Descriptor instead.
 func (*WatchJobResponse) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{4}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *WatchJobResponse) GetEvent() *JobEvent {
@@ -466,13 +550,19 @@ type Progress struct {
 	PromptTokens     int64   `protobuf:"varint,11,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
 	CompletionTokens int64   `protobuf:"varint,12,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
 	CostUsd          float64 `protobuf:"fixed64,13,opt,name=cost_usd,json=costUsd,proto3" json:"cost_usd,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Annotation stage calls the job needs (summary, query, validation per function) and those
+	// finished (cache hits included): what a progress bar should count.
+	CallsTotal int64 `protobuf:"varint,14,opt,name=calls_total,json=callsTotal,proto3" json:"calls_total,omitempty"`
+	CallsDone  int64 `protobuf:"varint,15,opt,name=calls_done,json=callsDone,proto3" json:"calls_done,omitempty"`
+	// Functions left out of the dataset by a filter (see excluded.jsonl).
+	FunctionsExcluded int64 `protobuf:"varint,16,opt,name=functions_excluded,json=functionsExcluded,proto3" json:"functions_excluded,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[5]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +574,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[5]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +587,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{5}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Progress) GetStage() Stage {
@@ -591,6 +681,27 @@ func (x *Progress) GetCostUsd() float64 {
 	return 0
 }
 
+func (x *Progress) GetCallsTotal() int64 {
+	if x != nil {
+		return x.CallsTotal
+	}
+	return 0
+}
+
+func (x *Progress) GetCallsDone() int64 {
+	if x != nil {
+		return x.CallsDone
+	}
+	return 0
+}
+
+func (x *Progress) GetFunctionsExcluded() int64 {
+	if x != nil {
+		return x.FunctionsExcluded
+	}
+	return 0
+}
+
 // Record is one (query, code) pair, as written to pairs.jsonl or rejected.jsonl.
 type Record struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -620,13 +731,17 @@ type Record struct {
 	PromptTokens     int64    `protobuf:"varint,21,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
 	CompletionTokens int64    `protobuf:"varint,22,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
 	CostUsd          float64  `protobuf:"fixed64,23,opt,name=cost_usd,json=costUsd,proto3" json:"cost_usd,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Dataset split: "train", "validation" or "test".
+	Split string `protobuf:"bytes,24,opt,name=split,proto3" json:"split,omitempty"`
+	// SPDX licence id of the source ("unknown" when none was detected).
+	License       string `protobuf:"bytes,25,opt,name=license,proto3" json:"license,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Record) Reset() {
 	*x = Record{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[6]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +753,7 @@ func (x *Record) String() string {
 func (*Record) ProtoMessage() {}
 
 func (x *Record) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[6]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +766,7 @@ func (x *Record) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Record.ProtoReflect.Descriptor instead.
 func (*Record) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{6}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Record) GetId() string {
@@ -815,6 +930,20 @@ func (x *Record) GetCostUsd() float64 {
 	return 0
 }
 
+func (x *Record) GetSplit() string {
+	if x != nil {
+		return x.Split
+	}
+	return ""
+}
+
+func (x *Record) GetLicense() string {
+	if x != nil {
+		return x.License
+	}
+	return ""
+}
+
 // JobError is a problem during a job. Non-fatal errors (one function failing) do not stop the job.
 type JobError struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -829,7 +958,7 @@ type JobError struct {
 
 func (x *JobError) Reset() {
 	*x = JobError{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[7]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +970,7 @@ func (x *JobError) String() string {
 func (*JobError) ProtoMessage() {}
 
 func (x *JobError) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[7]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +983,7 @@ func (x *JobError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobError.ProtoReflect.Descriptor instead.
 func (*JobError) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{7}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *JobError) GetMessage() string {
@@ -893,14 +1022,16 @@ type JobDone struct {
 	OutputDir string    `protobuf:"bytes,2,opt,name=output_dir,json=outputDir,proto3" json:"output_dir,omitempty"`
 	Progress  *Progress `protobuf:"bytes,3,opt,name=progress,proto3" json:"progress,omitempty"`
 	// Why the job failed or stopped early, if it did.
-	Error         string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// True when the cost budget stopped the job early (the dataset holds what was finished).
+	BudgetReached bool `protobuf:"varint,5,opt,name=budget_reached,json=budgetReached,proto3" json:"budget_reached,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JobDone) Reset() {
 	*x = JobDone{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[8]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1043,7 @@ func (x *JobDone) String() string {
 func (*JobDone) ProtoMessage() {}
 
 func (x *JobDone) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[8]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1056,7 @@ func (x *JobDone) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobDone.ProtoReflect.Descriptor instead.
 func (*JobDone) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{8}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *JobDone) GetState() JobState {
@@ -956,6 +1087,13 @@ func (x *JobDone) GetError() string {
 	return ""
 }
 
+func (x *JobDone) GetBudgetReached() bool {
+	if x != nil {
+		return x.BudgetReached
+	}
+	return false
+}
+
 // JobEvent is one entry in a job's event log.
 type JobEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -975,7 +1113,7 @@ type JobEvent struct {
 
 func (x *JobEvent) Reset() {
 	*x = JobEvent{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[9]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1125,7 @@ func (x *JobEvent) String() string {
 func (*JobEvent) ProtoMessage() {}
 
 func (x *JobEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[9]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1138,7 @@ func (x *JobEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobEvent.ProtoReflect.Descriptor instead.
 func (*JobEvent) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{9}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *JobEvent) GetSequence() uint64 {
@@ -1108,7 +1246,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[10]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1120,7 +1258,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[10]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1133,7 +1271,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{10}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Job) GetJobId() string {
@@ -1216,7 +1354,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[11]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1228,7 +1366,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[11]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1241,7 +1379,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{11}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetJobRequest) GetJobId() string {
@@ -1261,7 +1399,7 @@ type GetJobResponse struct {
 
 func (x *GetJobResponse) Reset() {
 	*x = GetJobResponse{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[12]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1411,7 @@ func (x *GetJobResponse) String() string {
 func (*GetJobResponse) ProtoMessage() {}
 
 func (x *GetJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[12]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1424,7 @@ func (x *GetJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResponse) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{12}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetJobResponse) GetJob() *Job {
@@ -1311,7 +1449,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[13]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1323,7 +1461,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[13]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1336,7 +1474,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{13}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListJobsRequest) GetPageSize() int32 {
@@ -1371,7 +1509,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[14]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1383,7 +1521,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[14]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1396,7 +1534,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{14}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -1423,7 +1561,7 @@ type CancelJobRequest struct {
 
 func (x *CancelJobRequest) Reset() {
 	*x = CancelJobRequest{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[15]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1573,7 @@ func (x *CancelJobRequest) String() string {
 func (*CancelJobRequest) ProtoMessage() {}
 
 func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[15]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1586,7 @@ func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJobRequest.ProtoReflect.Descriptor instead.
 func (*CancelJobRequest) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{15}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CancelJobRequest) GetJobId() string {
@@ -1468,7 +1606,7 @@ type CancelJobResponse struct {
 
 func (x *CancelJobResponse) Reset() {
 	*x = CancelJobResponse{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[16]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1480,7 +1618,7 @@ func (x *CancelJobResponse) String() string {
 func (*CancelJobResponse) ProtoMessage() {}
 
 func (x *CancelJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[16]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1493,7 +1631,7 @@ func (x *CancelJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJobResponse.ProtoReflect.Descriptor instead.
 func (*CancelJobResponse) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{16}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CancelJobResponse) GetJob() *Job {
@@ -1515,7 +1653,7 @@ type AnnotateRepositoryRequest struct {
 
 func (x *AnnotateRepositoryRequest) Reset() {
 	*x = AnnotateRepositoryRequest{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[17]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1527,7 +1665,7 @@ func (x *AnnotateRepositoryRequest) String() string {
 func (*AnnotateRepositoryRequest) ProtoMessage() {}
 
 func (x *AnnotateRepositoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[17]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1540,7 +1678,7 @@ func (x *AnnotateRepositoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnnotateRepositoryRequest.ProtoReflect.Descriptor instead.
 func (*AnnotateRepositoryRequest) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{17}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AnnotateRepositoryRequest) GetSources() []*v1.Source {
@@ -1575,7 +1713,7 @@ type AnnotateRepositoryResponse struct {
 
 func (x *AnnotateRepositoryResponse) Reset() {
 	*x = AnnotateRepositoryResponse{}
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[18]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1725,7 @@ func (x *AnnotateRepositoryResponse) String() string {
 func (*AnnotateRepositoryResponse) ProtoMessage() {}
 
 func (x *AnnotateRepositoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[18]
+	mi := &file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1738,7 @@ func (x *AnnotateRepositoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnnotateRepositoryResponse.ProtoReflect.Descriptor instead.
 func (*AnnotateRepositoryResponse) Descriptor() ([]byte, []int) {
-	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{18}
+	return file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AnnotateRepositoryResponse) GetJobId() string {
@@ -1621,7 +1759,7 @@ var File_query4code_orchestrator_v1_orchestrator_proto protoreflect.FileDescript
 
 const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\n" +
-	"-query4code/orchestrator/v1/orchestrator.proto\x12\x1aquery4code.orchestrator.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!query4code/parser/v1/parser.proto\"\xda\x02\n" +
+	"-query4code/orchestrator/v1/orchestrator.proto\x12\x1aquery4code.orchestrator.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!query4code/parser/v1/parser.proto\"\xa0\x03\n" +
 	"\n" +
 	"JobOptions\x125\n" +
 	"\x0ekeep_threshold\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x03(\x00H\x00R\rkeepThreshold\x88\x01\x01\x12,\n" +
@@ -1632,8 +1770,16 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\n" +
 	"output_dir\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\toutputDir\x128\n" +
 	"\x05parse\x18\x05 \x01(\v2\".query4code.parser.v1.ParseOptionsR\x05parse\x129\n" +
-	"\x12max_context_tokens\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x9a\f(\x00R\x10maxContextTokensB\x11\n" +
-	"\x0f_keep_threshold\"\xcd\x01\n" +
+	"\x12max_context_tokens\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x9a\f(\x00R\x10maxContextTokens\x12D\n" +
+	"\afilters\x18\a \x01(\v2*.query4code.orchestrator.v1.DatasetFiltersR\afiltersB\x11\n" +
+	"\x0f_keep_threshold\"\x9c\x01\n" +
+	"\x0eDatasetFilters\x12\x1d\n" +
+	"\n" +
+	"keep_tests\x18\x01 \x01(\bR\tkeepTests\x12\x1f\n" +
+	"\vkeep_dunder\x18\x02 \x01(\bR\n" +
+	"keepDunder\x12!\n" +
+	"\fkeep_trivial\x18\x03 \x01(\bR\vkeepTrivial\x12'\n" +
+	"\x0fkeep_duplicates\x18\x04 \x01(\bR\x0ekeepDuplicates\"\xcd\x01\n" +
 	"\x10SubmitJobRequest\x12D\n" +
 	"\asources\x18\x01 \x03(\v2\x1c.query4code.parser.v1.SourceB\f\xbaH\t\x92\x01\x06\b\x01\x10\xa0\x8d\x06R\asources\x12@\n" +
 	"\aoptions\x18\x02 \x01(\v2&.query4code.orchestrator.v1.JobOptionsR\aoptions\x121\n" +
@@ -1645,7 +1791,7 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05jobId\x12%\n" +
 	"\x0eafter_sequence\x18\x02 \x01(\x04R\rafterSequence\"N\n" +
 	"\x10WatchJobResponse\x12:\n" +
-	"\x05event\x18\x01 \x01(\v2$.query4code.orchestrator.v1.JobEventR\x05event\"\x8d\x04\n" +
+	"\x05event\x18\x01 \x01(\v2$.query4code.orchestrator.v1.JobEventR\x05event\"\xfc\x04\n" +
 	"\bProgress\x127\n" +
 	"\x05stage\x18\x01 \x01(\x0e2!.query4code.orchestrator.v1.StageR\x05stage\x12-\n" +
 	"\x12repositories_total\x18\x02 \x01(\x05R\x11repositoriesTotal\x12/\n" +
@@ -1662,7 +1808,12 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	" \x01(\x03R\bllmCalls\x12#\n" +
 	"\rprompt_tokens\x18\v \x01(\x03R\fpromptTokens\x12+\n" +
 	"\x11completion_tokens\x18\f \x01(\x03R\x10completionTokens\x12\x19\n" +
-	"\bcost_usd\x18\r \x01(\x01R\acostUsd\"\xed\x04\n" +
+	"\bcost_usd\x18\r \x01(\x01R\acostUsd\x12\x1f\n" +
+	"\vcalls_total\x18\x0e \x01(\x03R\n" +
+	"callsTotal\x12\x1d\n" +
+	"\n" +
+	"calls_done\x18\x0f \x01(\x03R\tcallsDone\x12-\n" +
+	"\x12functions_excluded\x18\x10 \x01(\x03R\x11functionsExcluded\"\x9d\x05\n" +
 	"\x06Record\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04repo\x18\x02 \x01(\tR\x04repo\x12\x16\n" +
@@ -1688,20 +1839,23 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\tdocs_used\x18\x14 \x03(\tR\bdocsUsed\x12#\n" +
 	"\rprompt_tokens\x18\x15 \x01(\x03R\fpromptTokens\x12+\n" +
 	"\x11completion_tokens\x18\x16 \x01(\x03R\x10completionTokens\x12\x19\n" +
-	"\bcost_usd\x18\x17 \x01(\x01R\acostUsd\"v\n" +
+	"\bcost_usd\x18\x17 \x01(\x01R\acostUsd\x12\x14\n" +
+	"\x05split\x18\x18 \x01(\tR\x05split\x12\x18\n" +
+	"\alicense\x18\x19 \x01(\tR\alicense\"v\n" +
 	"\bJobError\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x1e\n" +
 	"\n" +
 	"repository\x18\x02 \x01(\tR\n" +
 	"repository\x12\x1a\n" +
 	"\bfunction\x18\x03 \x01(\tR\bfunction\x12\x14\n" +
-	"\x05fatal\x18\x04 \x01(\bR\x05fatal\"\xbc\x01\n" +
+	"\x05fatal\x18\x04 \x01(\bR\x05fatal\"\xe3\x01\n" +
 	"\aJobDone\x12:\n" +
 	"\x05state\x18\x01 \x01(\x0e2$.query4code.orchestrator.v1.JobStateR\x05state\x12\x1d\n" +
 	"\n" +
 	"output_dir\x18\x02 \x01(\tR\toutputDir\x12@\n" +
 	"\bprogress\x18\x03 \x01(\v2$.query4code.orchestrator.v1.ProgressR\bprogress\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xd5\x02\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x12%\n" +
+	"\x0ebudget_reached\x18\x05 \x01(\bR\rbudgetReached\"\xd5\x02\n" +
 	"\bJobEvent\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12B\n" +
@@ -1782,76 +1936,78 @@ func file_query4code_orchestrator_v1_orchestrator_proto_rawDescGZIP() []byte {
 }
 
 var file_query4code_orchestrator_v1_orchestrator_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_query4code_orchestrator_v1_orchestrator_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_query4code_orchestrator_v1_orchestrator_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_query4code_orchestrator_v1_orchestrator_proto_goTypes = []any{
 	(JobState)(0),                      // 0: query4code.orchestrator.v1.JobState
 	(Stage)(0),                         // 1: query4code.orchestrator.v1.Stage
 	(*JobOptions)(nil),                 // 2: query4code.orchestrator.v1.JobOptions
-	(*SubmitJobRequest)(nil),           // 3: query4code.orchestrator.v1.SubmitJobRequest
-	(*SubmitJobResponse)(nil),          // 4: query4code.orchestrator.v1.SubmitJobResponse
-	(*WatchJobRequest)(nil),            // 5: query4code.orchestrator.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),           // 6: query4code.orchestrator.v1.WatchJobResponse
-	(*Progress)(nil),                   // 7: query4code.orchestrator.v1.Progress
-	(*Record)(nil),                     // 8: query4code.orchestrator.v1.Record
-	(*JobError)(nil),                   // 9: query4code.orchestrator.v1.JobError
-	(*JobDone)(nil),                    // 10: query4code.orchestrator.v1.JobDone
-	(*JobEvent)(nil),                   // 11: query4code.orchestrator.v1.JobEvent
-	(*Job)(nil),                        // 12: query4code.orchestrator.v1.Job
-	(*GetJobRequest)(nil),              // 13: query4code.orchestrator.v1.GetJobRequest
-	(*GetJobResponse)(nil),             // 14: query4code.orchestrator.v1.GetJobResponse
-	(*ListJobsRequest)(nil),            // 15: query4code.orchestrator.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),           // 16: query4code.orchestrator.v1.ListJobsResponse
-	(*CancelJobRequest)(nil),           // 17: query4code.orchestrator.v1.CancelJobRequest
-	(*CancelJobResponse)(nil),          // 18: query4code.orchestrator.v1.CancelJobResponse
-	(*AnnotateRepositoryRequest)(nil),  // 19: query4code.orchestrator.v1.AnnotateRepositoryRequest
-	(*AnnotateRepositoryResponse)(nil), // 20: query4code.orchestrator.v1.AnnotateRepositoryResponse
-	(*v1.ParseOptions)(nil),            // 21: query4code.parser.v1.ParseOptions
-	(*v1.Source)(nil),                  // 22: query4code.parser.v1.Source
-	(*timestamppb.Timestamp)(nil),      // 23: google.protobuf.Timestamp
+	(*DatasetFilters)(nil),             // 3: query4code.orchestrator.v1.DatasetFilters
+	(*SubmitJobRequest)(nil),           // 4: query4code.orchestrator.v1.SubmitJobRequest
+	(*SubmitJobResponse)(nil),          // 5: query4code.orchestrator.v1.SubmitJobResponse
+	(*WatchJobRequest)(nil),            // 6: query4code.orchestrator.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),           // 7: query4code.orchestrator.v1.WatchJobResponse
+	(*Progress)(nil),                   // 8: query4code.orchestrator.v1.Progress
+	(*Record)(nil),                     // 9: query4code.orchestrator.v1.Record
+	(*JobError)(nil),                   // 10: query4code.orchestrator.v1.JobError
+	(*JobDone)(nil),                    // 11: query4code.orchestrator.v1.JobDone
+	(*JobEvent)(nil),                   // 12: query4code.orchestrator.v1.JobEvent
+	(*Job)(nil),                        // 13: query4code.orchestrator.v1.Job
+	(*GetJobRequest)(nil),              // 14: query4code.orchestrator.v1.GetJobRequest
+	(*GetJobResponse)(nil),             // 15: query4code.orchestrator.v1.GetJobResponse
+	(*ListJobsRequest)(nil),            // 16: query4code.orchestrator.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),           // 17: query4code.orchestrator.v1.ListJobsResponse
+	(*CancelJobRequest)(nil),           // 18: query4code.orchestrator.v1.CancelJobRequest
+	(*CancelJobResponse)(nil),          // 19: query4code.orchestrator.v1.CancelJobResponse
+	(*AnnotateRepositoryRequest)(nil),  // 20: query4code.orchestrator.v1.AnnotateRepositoryRequest
+	(*AnnotateRepositoryResponse)(nil), // 21: query4code.orchestrator.v1.AnnotateRepositoryResponse
+	(*v1.ParseOptions)(nil),            // 22: query4code.parser.v1.ParseOptions
+	(*v1.Source)(nil),                  // 23: query4code.parser.v1.Source
+	(*timestamppb.Timestamp)(nil),      // 24: google.protobuf.Timestamp
 }
 var file_query4code_orchestrator_v1_orchestrator_proto_depIdxs = []int32{
-	21, // 0: query4code.orchestrator.v1.JobOptions.parse:type_name -> query4code.parser.v1.ParseOptions
-	22, // 1: query4code.orchestrator.v1.SubmitJobRequest.sources:type_name -> query4code.parser.v1.Source
-	2,  // 2: query4code.orchestrator.v1.SubmitJobRequest.options:type_name -> query4code.orchestrator.v1.JobOptions
-	11, // 3: query4code.orchestrator.v1.WatchJobResponse.event:type_name -> query4code.orchestrator.v1.JobEvent
-	1,  // 4: query4code.orchestrator.v1.Progress.stage:type_name -> query4code.orchestrator.v1.Stage
-	0,  // 5: query4code.orchestrator.v1.JobDone.state:type_name -> query4code.orchestrator.v1.JobState
-	7,  // 6: query4code.orchestrator.v1.JobDone.progress:type_name -> query4code.orchestrator.v1.Progress
-	23, // 7: query4code.orchestrator.v1.JobEvent.time:type_name -> google.protobuf.Timestamp
-	7,  // 8: query4code.orchestrator.v1.JobEvent.progress:type_name -> query4code.orchestrator.v1.Progress
-	8,  // 9: query4code.orchestrator.v1.JobEvent.pair:type_name -> query4code.orchestrator.v1.Record
-	9,  // 10: query4code.orchestrator.v1.JobEvent.error:type_name -> query4code.orchestrator.v1.JobError
-	10, // 11: query4code.orchestrator.v1.JobEvent.done:type_name -> query4code.orchestrator.v1.JobDone
-	0,  // 12: query4code.orchestrator.v1.Job.state:type_name -> query4code.orchestrator.v1.JobState
-	23, // 13: query4code.orchestrator.v1.Job.created_at:type_name -> google.protobuf.Timestamp
-	23, // 14: query4code.orchestrator.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
-	22, // 15: query4code.orchestrator.v1.Job.sources:type_name -> query4code.parser.v1.Source
-	2,  // 16: query4code.orchestrator.v1.Job.options:type_name -> query4code.orchestrator.v1.JobOptions
-	7,  // 17: query4code.orchestrator.v1.Job.progress:type_name -> query4code.orchestrator.v1.Progress
-	12, // 18: query4code.orchestrator.v1.GetJobResponse.job:type_name -> query4code.orchestrator.v1.Job
-	0,  // 19: query4code.orchestrator.v1.ListJobsRequest.state:type_name -> query4code.orchestrator.v1.JobState
-	12, // 20: query4code.orchestrator.v1.ListJobsResponse.jobs:type_name -> query4code.orchestrator.v1.Job
-	12, // 21: query4code.orchestrator.v1.CancelJobResponse.job:type_name -> query4code.orchestrator.v1.Job
-	22, // 22: query4code.orchestrator.v1.AnnotateRepositoryRequest.sources:type_name -> query4code.parser.v1.Source
-	2,  // 23: query4code.orchestrator.v1.AnnotateRepositoryRequest.options:type_name -> query4code.orchestrator.v1.JobOptions
-	11, // 24: query4code.orchestrator.v1.AnnotateRepositoryResponse.event:type_name -> query4code.orchestrator.v1.JobEvent
-	3,  // 25: query4code.orchestrator.v1.OrchestratorService.SubmitJob:input_type -> query4code.orchestrator.v1.SubmitJobRequest
-	5,  // 26: query4code.orchestrator.v1.OrchestratorService.WatchJob:input_type -> query4code.orchestrator.v1.WatchJobRequest
-	13, // 27: query4code.orchestrator.v1.OrchestratorService.GetJob:input_type -> query4code.orchestrator.v1.GetJobRequest
-	15, // 28: query4code.orchestrator.v1.OrchestratorService.ListJobs:input_type -> query4code.orchestrator.v1.ListJobsRequest
-	17, // 29: query4code.orchestrator.v1.OrchestratorService.CancelJob:input_type -> query4code.orchestrator.v1.CancelJobRequest
-	19, // 30: query4code.orchestrator.v1.OrchestratorService.AnnotateRepository:input_type -> query4code.orchestrator.v1.AnnotateRepositoryRequest
-	4,  // 31: query4code.orchestrator.v1.OrchestratorService.SubmitJob:output_type -> query4code.orchestrator.v1.SubmitJobResponse
-	6,  // 32: query4code.orchestrator.v1.OrchestratorService.WatchJob:output_type -> query4code.orchestrator.v1.WatchJobResponse
-	14, // 33: query4code.orchestrator.v1.OrchestratorService.GetJob:output_type -> query4code.orchestrator.v1.GetJobResponse
-	16, // 34: query4code.orchestrator.v1.OrchestratorService.ListJobs:output_type -> query4code.orchestrator.v1.ListJobsResponse
-	18, // 35: query4code.orchestrator.v1.OrchestratorService.CancelJob:output_type -> query4code.orchestrator.v1.CancelJobResponse
-	20, // 36: query4code.orchestrator.v1.OrchestratorService.AnnotateRepository:output_type -> query4code.orchestrator.v1.AnnotateRepositoryResponse
-	31, // [31:37] is the sub-list for method output_type
-	25, // [25:31] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	22, // 0: query4code.orchestrator.v1.JobOptions.parse:type_name -> query4code.parser.v1.ParseOptions
+	3,  // 1: query4code.orchestrator.v1.JobOptions.filters:type_name -> query4code.orchestrator.v1.DatasetFilters
+	23, // 2: query4code.orchestrator.v1.SubmitJobRequest.sources:type_name -> query4code.parser.v1.Source
+	2,  // 3: query4code.orchestrator.v1.SubmitJobRequest.options:type_name -> query4code.orchestrator.v1.JobOptions
+	12, // 4: query4code.orchestrator.v1.WatchJobResponse.event:type_name -> query4code.orchestrator.v1.JobEvent
+	1,  // 5: query4code.orchestrator.v1.Progress.stage:type_name -> query4code.orchestrator.v1.Stage
+	0,  // 6: query4code.orchestrator.v1.JobDone.state:type_name -> query4code.orchestrator.v1.JobState
+	8,  // 7: query4code.orchestrator.v1.JobDone.progress:type_name -> query4code.orchestrator.v1.Progress
+	24, // 8: query4code.orchestrator.v1.JobEvent.time:type_name -> google.protobuf.Timestamp
+	8,  // 9: query4code.orchestrator.v1.JobEvent.progress:type_name -> query4code.orchestrator.v1.Progress
+	9,  // 10: query4code.orchestrator.v1.JobEvent.pair:type_name -> query4code.orchestrator.v1.Record
+	10, // 11: query4code.orchestrator.v1.JobEvent.error:type_name -> query4code.orchestrator.v1.JobError
+	11, // 12: query4code.orchestrator.v1.JobEvent.done:type_name -> query4code.orchestrator.v1.JobDone
+	0,  // 13: query4code.orchestrator.v1.Job.state:type_name -> query4code.orchestrator.v1.JobState
+	24, // 14: query4code.orchestrator.v1.Job.created_at:type_name -> google.protobuf.Timestamp
+	24, // 15: query4code.orchestrator.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
+	23, // 16: query4code.orchestrator.v1.Job.sources:type_name -> query4code.parser.v1.Source
+	2,  // 17: query4code.orchestrator.v1.Job.options:type_name -> query4code.orchestrator.v1.JobOptions
+	8,  // 18: query4code.orchestrator.v1.Job.progress:type_name -> query4code.orchestrator.v1.Progress
+	13, // 19: query4code.orchestrator.v1.GetJobResponse.job:type_name -> query4code.orchestrator.v1.Job
+	0,  // 20: query4code.orchestrator.v1.ListJobsRequest.state:type_name -> query4code.orchestrator.v1.JobState
+	13, // 21: query4code.orchestrator.v1.ListJobsResponse.jobs:type_name -> query4code.orchestrator.v1.Job
+	13, // 22: query4code.orchestrator.v1.CancelJobResponse.job:type_name -> query4code.orchestrator.v1.Job
+	23, // 23: query4code.orchestrator.v1.AnnotateRepositoryRequest.sources:type_name -> query4code.parser.v1.Source
+	2,  // 24: query4code.orchestrator.v1.AnnotateRepositoryRequest.options:type_name -> query4code.orchestrator.v1.JobOptions
+	12, // 25: query4code.orchestrator.v1.AnnotateRepositoryResponse.event:type_name -> query4code.orchestrator.v1.JobEvent
+	4,  // 26: query4code.orchestrator.v1.OrchestratorService.SubmitJob:input_type -> query4code.orchestrator.v1.SubmitJobRequest
+	6,  // 27: query4code.orchestrator.v1.OrchestratorService.WatchJob:input_type -> query4code.orchestrator.v1.WatchJobRequest
+	14, // 28: query4code.orchestrator.v1.OrchestratorService.GetJob:input_type -> query4code.orchestrator.v1.GetJobRequest
+	16, // 29: query4code.orchestrator.v1.OrchestratorService.ListJobs:input_type -> query4code.orchestrator.v1.ListJobsRequest
+	18, // 30: query4code.orchestrator.v1.OrchestratorService.CancelJob:input_type -> query4code.orchestrator.v1.CancelJobRequest
+	20, // 31: query4code.orchestrator.v1.OrchestratorService.AnnotateRepository:input_type -> query4code.orchestrator.v1.AnnotateRepositoryRequest
+	5,  // 32: query4code.orchestrator.v1.OrchestratorService.SubmitJob:output_type -> query4code.orchestrator.v1.SubmitJobResponse
+	7,  // 33: query4code.orchestrator.v1.OrchestratorService.WatchJob:output_type -> query4code.orchestrator.v1.WatchJobResponse
+	15, // 34: query4code.orchestrator.v1.OrchestratorService.GetJob:output_type -> query4code.orchestrator.v1.GetJobResponse
+	17, // 35: query4code.orchestrator.v1.OrchestratorService.ListJobs:output_type -> query4code.orchestrator.v1.ListJobsResponse
+	19, // 36: query4code.orchestrator.v1.OrchestratorService.CancelJob:output_type -> query4code.orchestrator.v1.CancelJobResponse
+	21, // 37: query4code.orchestrator.v1.OrchestratorService.AnnotateRepository:output_type -> query4code.orchestrator.v1.AnnotateRepositoryResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_query4code_orchestrator_v1_orchestrator_proto_init() }
@@ -1860,7 +2016,7 @@ func file_query4code_orchestrator_v1_orchestrator_proto_init() {
 		return
 	}
 	file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[0].OneofWrappers = []any{}
-	file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[9].OneofWrappers = []any{
+	file_query4code_orchestrator_v1_orchestrator_proto_msgTypes[10].OneofWrappers = []any{
 		(*JobEvent_Progress)(nil),
 		(*JobEvent_Pair)(nil),
 		(*JobEvent_Error)(nil),
@@ -1872,7 +2028,7 @@ func file_query4code_orchestrator_v1_orchestrator_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_query4code_orchestrator_v1_orchestrator_proto_rawDesc), len(file_query4code_orchestrator_v1_orchestrator_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

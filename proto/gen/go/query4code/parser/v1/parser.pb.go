@@ -589,7 +589,16 @@ type Function struct {
 	// Number of functions in the component (1 unless the function is part of a cycle).
 	SccSize int32 `protobuf:"varint,14,opt,name=scc_size,json=sccSize,proto3" json:"scc_size,omitempty"`
 	// Longest path down the condensed call graph to a leaf; leaves are level 0.
-	Level         int32 `protobuf:"varint,15,opt,name=level,proto3" json:"level,omitempty"`
+	Level int32 `protobuf:"varint,15,opt,name=level,proto3" json:"level,omitempty"`
+	// A test by convention: in a test file or directory (test_*.py, *_test.py, tests/, testing/,
+	// conftest.py), a test_* function, or a method of a unittest.TestCase subclass.
+	IsTest bool `protobuf:"varint,16,opt,name=is_test,json=isTest,proto3" json:"is_test,omitempty"`
+	// A __dunder__ method.
+	IsDunder bool `protobuf:"varint,17,opt,name=is_dunder,json=isDunder,proto3" json:"is_dunder,omitempty"`
+	// Under 3 lines in all, or a body that only passes, returns a constant or a parameter, or raises.
+	IsTrivial bool `protobuf:"varint,18,opt,name=is_trivial,json=isTrivial,proto3" json:"is_trivial,omitempty"`
+	// The source language: "python" (later "javascript", "typescript").
+	Language      string `protobuf:"bytes,19,opt,name=language,proto3" json:"language,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -729,6 +738,167 @@ func (x *Function) GetLevel() int32 {
 	return 0
 }
 
+func (x *Function) GetIsTest() bool {
+	if x != nil {
+		return x.IsTest
+	}
+	return false
+}
+
+func (x *Function) GetIsDunder() bool {
+	if x != nil {
+		return x.IsDunder
+	}
+	return false
+}
+
+func (x *Function) GetIsTrivial() bool {
+	if x != nil {
+		return x.IsTrivial
+	}
+	return false
+}
+
+func (x *Function) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+// SkippedFile is a file of the repository that was not parsed, and why.
+type SkippedFile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Slash-separated path relative to the repository root.
+	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// One of: too_large, binary, undecodable, outside_repository, unreadable.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Human-readable detail, e.g. the size and the cap.
+	Detail        string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkippedFile) Reset() {
+	*x = SkippedFile{}
+	mi := &file_query4code_parser_v1_parser_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkippedFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkippedFile) ProtoMessage() {}
+
+func (x *SkippedFile) ProtoReflect() protoreflect.Message {
+	mi := &file_query4code_parser_v1_parser_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkippedFile.ProtoReflect.Descriptor instead.
+func (*SkippedFile) Descriptor() ([]byte, []int) {
+	return file_query4code_parser_v1_parser_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SkippedFile) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *SkippedFile) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SkippedFile) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+// SyntaxErrorFunction is a function whose own span holds a syntax error: reported, not emitted.
+type SyntaxErrorFunction struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	StartLine     int32                  `protobuf:"varint,3,opt,name=start_line,json=startLine,proto3" json:"start_line,omitempty"`
+	EndLine       int32                  `protobuf:"varint,4,opt,name=end_line,json=endLine,proto3" json:"end_line,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyntaxErrorFunction) Reset() {
+	*x = SyntaxErrorFunction{}
+	mi := &file_query4code_parser_v1_parser_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyntaxErrorFunction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyntaxErrorFunction) ProtoMessage() {}
+
+func (x *SyntaxErrorFunction) ProtoReflect() protoreflect.Message {
+	mi := &file_query4code_parser_v1_parser_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyntaxErrorFunction.ProtoReflect.Descriptor instead.
+func (*SyntaxErrorFunction) Descriptor() ([]byte, []int) {
+	return file_query4code_parser_v1_parser_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SyntaxErrorFunction) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SyntaxErrorFunction) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *SyntaxErrorFunction) GetStartLine() int32 {
+	if x != nil {
+		return x.StartLine
+	}
+	return 0
+}
+
+func (x *SyntaxErrorFunction) GetEndLine() int32 {
+	if x != nil {
+		return x.EndLine
+	}
+	return 0
+}
+
 // ParseStats sums up one ParseRepository run.
 type ParseStats struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -753,14 +923,18 @@ type ParseStats struct {
 	// For git sources, the commit that was checked out; empty for local directories that are not git work trees.
 	Commit string `protobuf:"bytes,10,opt,name=commit,proto3" json:"commit,omitempty"`
 	// Per-file problems, at most 100, as "path: reason".
-	FileIssues    []string `protobuf:"bytes,11,rep,name=file_issues,json=fileIssues,proto3" json:"file_issues,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FileIssues []string `protobuf:"bytes,11,rep,name=file_issues,json=fileIssues,proto3" json:"file_issues,omitempty"`
+	// Every file skipped, with its reason (at most 10,000).
+	Skipped []*SkippedFile `protobuf:"bytes,12,rep,name=skipped,proto3" json:"skipped,omitempty"`
+	// Functions left out because their span holds a syntax error (at most 10,000).
+	SyntaxErrorFunctions []*SyntaxErrorFunction `protobuf:"bytes,13,rep,name=syntax_error_functions,json=syntaxErrorFunctions,proto3" json:"syntax_error_functions,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ParseStats) Reset() {
 	*x = ParseStats{}
-	mi := &file_query4code_parser_v1_parser_proto_msgTypes[8]
+	mi := &file_query4code_parser_v1_parser_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +946,7 @@ func (x *ParseStats) String() string {
 func (*ParseStats) ProtoMessage() {}
 
 func (x *ParseStats) ProtoReflect() protoreflect.Message {
-	mi := &file_query4code_parser_v1_parser_proto_msgTypes[8]
+	mi := &file_query4code_parser_v1_parser_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +959,7 @@ func (x *ParseStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParseStats.ProtoReflect.Descriptor instead.
 func (*ParseStats) Descriptor() ([]byte, []int) {
-	return file_query4code_parser_v1_parser_proto_rawDescGZIP(), []int{8}
+	return file_query4code_parser_v1_parser_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ParseStats) GetFiles() int32 {
@@ -865,6 +1039,20 @@ func (x *ParseStats) GetFileIssues() []string {
 	return nil
 }
 
+func (x *ParseStats) GetSkipped() []*SkippedFile {
+	if x != nil {
+		return x.Skipped
+	}
+	return nil
+}
+
+func (x *ParseStats) GetSyntaxErrorFunctions() []*SyntaxErrorFunction {
+	if x != nil {
+		return x.SyntaxErrorFunctions
+	}
+	return nil
+}
+
 var File_query4code_parser_v1_parser_proto protoreflect.FileDescriptor
 
 const file_query4code_parser_v1_parser_proto_rawDesc = "" +
@@ -901,7 +1089,7 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1e.query4code.parser.v1.EdgeKindR\x04kind\"1\n" +
 	"\aAPICall\x12\x10\n" +
 	"\x03api\x18\x01 \x01(\tR\x03api\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x05R\x05count\"\xd6\x03\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\xc7\x04\n" +
 	"\bFunction\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
@@ -922,7 +1110,22 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\tapi_calls\x18\f \x03(\v2\x1d.query4code.parser.v1.APICallR\bapiCalls\x12\x15\n" +
 	"\x06scc_id\x18\r \x01(\x05R\x05sccId\x12\x19\n" +
 	"\bscc_size\x18\x0e \x01(\x05R\asccSize\x12\x14\n" +
-	"\x05level\x18\x0f \x01(\x05R\x05level\"\xf3\x02\n" +
+	"\x05level\x18\x0f \x01(\x05R\x05level\x12\x17\n" +
+	"\ais_test\x18\x10 \x01(\bR\x06isTest\x12\x1b\n" +
+	"\tis_dunder\x18\x11 \x01(\bR\bisDunder\x12\x1d\n" +
+	"\n" +
+	"is_trivial\x18\x12 \x01(\bR\tisTrivial\x12\x1a\n" +
+	"\blanguage\x18\x13 \x01(\tR\blanguage\"Q\n" +
+	"\vSkippedFile\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\"s\n" +
+	"\x13SyntaxErrorFunction\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
+	"\n" +
+	"start_line\x18\x03 \x01(\x05R\tstartLine\x12\x19\n" +
+	"\bend_line\x18\x04 \x01(\x05R\aendLine\"\x91\x04\n" +
 	"\n" +
 	"ParseStats\x12\x14\n" +
 	"\x05files\x18\x01 \x01(\x05R\x05files\x12\x14\n" +
@@ -937,7 +1140,9 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\x06commit\x18\n" +
 	" \x01(\tR\x06commit\x12\x1f\n" +
 	"\vfile_issues\x18\v \x03(\tR\n" +
-	"fileIssues*Y\n" +
+	"fileIssues\x12;\n" +
+	"\askipped\x18\f \x03(\v2!.query4code.parser.v1.SkippedFileR\askipped\x12_\n" +
+	"\x16syntax_error_functions\x18\r \x03(\v2).query4code.parser.v1.SyntaxErrorFunctionR\x14syntaxErrorFunctions*Y\n" +
 	"\bEdgeKind\x12\x19\n" +
 	"\x15EDGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12EDGE_KIND_RESOLVED\x10\x01\x12\x1a\n" +
@@ -958,7 +1163,7 @@ func file_query4code_parser_v1_parser_proto_rawDescGZIP() []byte {
 }
 
 var file_query4code_parser_v1_parser_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_query4code_parser_v1_parser_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_query4code_parser_v1_parser_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_query4code_parser_v1_parser_proto_goTypes = []any{
 	(EdgeKind)(0),                   // 0: query4code.parser.v1.EdgeKind
 	(*Source)(nil),                  // 1: query4code.parser.v1.Source
@@ -969,26 +1174,30 @@ var file_query4code_parser_v1_parser_proto_goTypes = []any{
 	(*Callee)(nil),                  // 6: query4code.parser.v1.Callee
 	(*APICall)(nil),                 // 7: query4code.parser.v1.APICall
 	(*Function)(nil),                // 8: query4code.parser.v1.Function
-	(*ParseStats)(nil),              // 9: query4code.parser.v1.ParseStats
-	(*durationpb.Duration)(nil),     // 10: google.protobuf.Duration
+	(*SkippedFile)(nil),             // 9: query4code.parser.v1.SkippedFile
+	(*SyntaxErrorFunction)(nil),     // 10: query4code.parser.v1.SyntaxErrorFunction
+	(*ParseStats)(nil),              // 11: query4code.parser.v1.ParseStats
+	(*durationpb.Duration)(nil),     // 12: google.protobuf.Duration
 }
 var file_query4code_parser_v1_parser_proto_depIdxs = []int32{
 	2,  // 0: query4code.parser.v1.Source.git:type_name -> query4code.parser.v1.GitSource
 	1,  // 1: query4code.parser.v1.ParseRepositoryRequest.source:type_name -> query4code.parser.v1.Source
 	3,  // 2: query4code.parser.v1.ParseRepositoryRequest.options:type_name -> query4code.parser.v1.ParseOptions
 	8,  // 3: query4code.parser.v1.ParseRepositoryResponse.function:type_name -> query4code.parser.v1.Function
-	9,  // 4: query4code.parser.v1.ParseRepositoryResponse.stats:type_name -> query4code.parser.v1.ParseStats
+	11, // 4: query4code.parser.v1.ParseRepositoryResponse.stats:type_name -> query4code.parser.v1.ParseStats
 	0,  // 5: query4code.parser.v1.Callee.kind:type_name -> query4code.parser.v1.EdgeKind
 	6,  // 6: query4code.parser.v1.Function.callees:type_name -> query4code.parser.v1.Callee
 	7,  // 7: query4code.parser.v1.Function.api_calls:type_name -> query4code.parser.v1.APICall
-	10, // 8: query4code.parser.v1.ParseStats.elapsed:type_name -> google.protobuf.Duration
-	4,  // 9: query4code.parser.v1.ParserService.ParseRepository:input_type -> query4code.parser.v1.ParseRepositoryRequest
-	5,  // 10: query4code.parser.v1.ParserService.ParseRepository:output_type -> query4code.parser.v1.ParseRepositoryResponse
-	10, // [10:11] is the sub-list for method output_type
-	9,  // [9:10] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	12, // 8: query4code.parser.v1.ParseStats.elapsed:type_name -> google.protobuf.Duration
+	9,  // 9: query4code.parser.v1.ParseStats.skipped:type_name -> query4code.parser.v1.SkippedFile
+	10, // 10: query4code.parser.v1.ParseStats.syntax_error_functions:type_name -> query4code.parser.v1.SyntaxErrorFunction
+	4,  // 11: query4code.parser.v1.ParserService.ParseRepository:input_type -> query4code.parser.v1.ParseRepositoryRequest
+	5,  // 12: query4code.parser.v1.ParserService.ParseRepository:output_type -> query4code.parser.v1.ParseRepositoryResponse
+	12, // [12:13] is the sub-list for method output_type
+	11, // [11:12] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_query4code_parser_v1_parser_proto_init() }
@@ -1010,7 +1219,7 @@ func file_query4code_parser_v1_parser_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_query4code_parser_v1_parser_proto_rawDesc), len(file_query4code_parser_v1_parser_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -127,14 +127,16 @@ class InfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class InfoResponse(_message.Message):
-    __slots__ = ["backend", "model", "prompt_version"]
+    __slots__ = ["backend", "model", "priced", "prompt_version"]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    PRICED_FIELD_NUMBER: _ClassVar[int]
     PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
     backend: str
     model: str
+    priced: bool
     prompt_version: str
-    def __init__(self, backend: _Optional[str] = ..., model: _Optional[str] = ..., prompt_version: _Optional[str] = ...) -> None: ...
+    def __init__(self, backend: _Optional[str] = ..., model: _Optional[str] = ..., prompt_version: _Optional[str] = ..., priced: bool = ...) -> None: ...
 
 class SummarizeRequest(_message.Message):
     __slots__ = ["api_docs", "callees", "function", "options"]

@@ -49,6 +49,18 @@ class CancelJobResponse(_message.Message):
     job: Job
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
+class DatasetFilters(_message.Message):
+    __slots__ = ["keep_dunder", "keep_duplicates", "keep_tests", "keep_trivial"]
+    KEEP_DUNDER_FIELD_NUMBER: _ClassVar[int]
+    KEEP_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    KEEP_TESTS_FIELD_NUMBER: _ClassVar[int]
+    KEEP_TRIVIAL_FIELD_NUMBER: _ClassVar[int]
+    keep_dunder: bool
+    keep_duplicates: bool
+    keep_tests: bool
+    keep_trivial: bool
+    def __init__(self, keep_tests: bool = ..., keep_dunder: bool = ..., keep_trivial: bool = ..., keep_duplicates: bool = ...) -> None: ...
+
 class GetJobRequest(_message.Message):
     __slots__ = ["job_id"]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
@@ -86,16 +98,18 @@ class Job(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., sources: _Optional[_Iterable[_Union[_parser_pb2.Source, _Mapping]]] = ..., options: _Optional[_Union[JobOptions, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., output_dir: _Optional[str] = ..., error: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class JobDone(_message.Message):
-    __slots__ = ["error", "output_dir", "progress", "state"]
+    __slots__ = ["budget_reached", "error", "output_dir", "progress", "state"]
+    BUDGET_REACHED_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_DIR_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    budget_reached: bool
     error: str
     output_dir: str
     progress: Progress
     state: JobState
-    def __init__(self, state: _Optional[_Union[JobState, str]] = ..., output_dir: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
+    def __init__(self, state: _Optional[_Union[JobState, str]] = ..., output_dir: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., error: _Optional[str] = ..., budget_reached: bool = ...) -> None: ...
 
 class JobError(_message.Message):
     __slots__ = ["fatal", "function", "message", "repository"]
@@ -126,20 +140,22 @@ class JobEvent(_message.Message):
     def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., pair: _Optional[_Union[Record, _Mapping]] = ..., error: _Optional[_Union[JobError, _Mapping]] = ..., done: _Optional[_Union[JobDone, _Mapping]] = ...) -> None: ...
 
 class JobOptions(_message.Message):
-    __slots__ = ["budget_usd", "concurrency", "keep_threshold", "max_context_tokens", "output_dir", "parse"]
+    __slots__ = ["budget_usd", "concurrency", "filters", "keep_threshold", "max_context_tokens", "output_dir", "parse"]
     BUDGET_USD_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FILTERS_FIELD_NUMBER: _ClassVar[int]
     KEEP_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MAX_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_DIR_FIELD_NUMBER: _ClassVar[int]
     PARSE_FIELD_NUMBER: _ClassVar[int]
     budget_usd: float
     concurrency: int
+    filters: DatasetFilters
     keep_threshold: int
     max_context_tokens: int
     output_dir: str
     parse: _parser_pb2.ParseOptions
-    def __init__(self, keep_threshold: _Optional[int] = ..., concurrency: _Optional[int] = ..., budget_usd: _Optional[float] = ..., output_dir: _Optional[str] = ..., parse: _Optional[_Union[_parser_pb2.ParseOptions, _Mapping]] = ..., max_context_tokens: _Optional[int] = ...) -> None: ...
+    def __init__(self, keep_threshold: _Optional[int] = ..., concurrency: _Optional[int] = ..., budget_usd: _Optional[float] = ..., output_dir: _Optional[str] = ..., parse: _Optional[_Union[_parser_pb2.ParseOptions, _Mapping]] = ..., max_context_tokens: _Optional[int] = ..., filters: _Optional[_Union[DatasetFilters, _Mapping]] = ...) -> None: ...
 
 class ListJobsRequest(_message.Message):
     __slots__ = ["page_size", "page_token", "state"]
@@ -160,11 +176,14 @@ class ListJobsResponse(_message.Message):
     def __init__(self, jobs: _Optional[_Iterable[_Union[Job, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class Progress(_message.Message):
-    __slots__ = ["cache_hits", "completion_tokens", "cost_usd", "functions_done", "functions_failed", "functions_total", "llm_calls", "pairs_kept", "pairs_rejected", "prompt_tokens", "repositories_parsed", "repositories_total", "stage"]
+    __slots__ = ["cache_hits", "calls_done", "calls_total", "completion_tokens", "cost_usd", "functions_done", "functions_excluded", "functions_failed", "functions_total", "llm_calls", "pairs_kept", "pairs_rejected", "prompt_tokens", "repositories_parsed", "repositories_total", "stage"]
     CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
+    CALLS_DONE_FIELD_NUMBER: _ClassVar[int]
+    CALLS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
     COST_USD_FIELD_NUMBER: _ClassVar[int]
     FUNCTIONS_DONE_FIELD_NUMBER: _ClassVar[int]
+    FUNCTIONS_EXCLUDED_FIELD_NUMBER: _ClassVar[int]
     FUNCTIONS_FAILED_FIELD_NUMBER: _ClassVar[int]
     FUNCTIONS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     LLM_CALLS_FIELD_NUMBER: _ClassVar[int]
@@ -175,9 +194,12 @@ class Progress(_message.Message):
     REPOSITORIES_TOTAL_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     cache_hits: int
+    calls_done: int
+    calls_total: int
     completion_tokens: int
     cost_usd: float
     functions_done: int
+    functions_excluded: int
     functions_failed: int
     functions_total: int
     llm_calls: int
@@ -187,10 +209,10 @@ class Progress(_message.Message):
     repositories_parsed: int
     repositories_total: int
     stage: Stage
-    def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., repositories_total: _Optional[int] = ..., repositories_parsed: _Optional[int] = ..., functions_total: _Optional[int] = ..., functions_done: _Optional[int] = ..., pairs_kept: _Optional[int] = ..., pairs_rejected: _Optional[int] = ..., functions_failed: _Optional[int] = ..., cache_hits: _Optional[int] = ..., llm_calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ...) -> None: ...
+    def __init__(self, stage: _Optional[_Union[Stage, str]] = ..., repositories_total: _Optional[int] = ..., repositories_parsed: _Optional[int] = ..., functions_total: _Optional[int] = ..., functions_done: _Optional[int] = ..., pairs_kept: _Optional[int] = ..., pairs_rejected: _Optional[int] = ..., functions_failed: _Optional[int] = ..., cache_hits: _Optional[int] = ..., llm_calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ..., calls_total: _Optional[int] = ..., calls_done: _Optional[int] = ..., functions_excluded: _Optional[int] = ...) -> None: ...
 
 class Record(_message.Message):
-    __slots__ = ["apis", "callees", "code", "commit", "completion_tokens", "cost_usd", "docs_used", "docstring", "end_line", "explanation", "function", "id", "kept", "language", "model", "path", "prompt_tokens", "prompt_version", "query", "repo", "score", "start_line", "summary"]
+    __slots__ = ["apis", "callees", "code", "commit", "completion_tokens", "cost_usd", "docs_used", "docstring", "end_line", "explanation", "function", "id", "kept", "language", "license", "model", "path", "prompt_tokens", "prompt_version", "query", "repo", "score", "split", "start_line", "summary"]
     APIS_FIELD_NUMBER: _ClassVar[int]
     CALLEES_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +227,7 @@ class Record(_message.Message):
     ID_FIELD_NUMBER: _ClassVar[int]
     KEPT_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +235,7 @@ class Record(_message.Message):
     QUERY_FIELD_NUMBER: _ClassVar[int]
     REPO_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
     START_LINE_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     apis: _containers.RepeatedScalarFieldContainer[str]
@@ -228,6 +252,7 @@ class Record(_message.Message):
     id: str
     kept: bool
     language: str
+    license: str
     model: str
     path: str
     prompt_tokens: int
@@ -235,9 +260,10 @@ class Record(_message.Message):
     query: str
     repo: str
     score: int
+    split: str
     start_line: int
     summary: str
-    def __init__(self, id: _Optional[str] = ..., repo: _Optional[str] = ..., commit: _Optional[str] = ..., path: _Optional[str] = ..., start_line: _Optional[int] = ..., end_line: _Optional[int] = ..., function: _Optional[str] = ..., language: _Optional[str] = ..., code: _Optional[str] = ..., docstring: _Optional[str] = ..., summary: _Optional[str] = ..., query: _Optional[str] = ..., score: _Optional[int] = ..., explanation: _Optional[str] = ..., kept: bool = ..., model: _Optional[str] = ..., prompt_version: _Optional[str] = ..., callees: _Optional[_Iterable[str]] = ..., apis: _Optional[_Iterable[str]] = ..., docs_used: _Optional[_Iterable[str]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., repo: _Optional[str] = ..., commit: _Optional[str] = ..., path: _Optional[str] = ..., start_line: _Optional[int] = ..., end_line: _Optional[int] = ..., function: _Optional[str] = ..., language: _Optional[str] = ..., code: _Optional[str] = ..., docstring: _Optional[str] = ..., summary: _Optional[str] = ..., query: _Optional[str] = ..., score: _Optional[int] = ..., explanation: _Optional[str] = ..., kept: bool = ..., model: _Optional[str] = ..., prompt_version: _Optional[str] = ..., callees: _Optional[_Iterable[str]] = ..., apis: _Optional[_Iterable[str]] = ..., docs_used: _Optional[_Iterable[str]] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., cost_usd: _Optional[float] = ..., split: _Optional[str] = ..., license: _Optional[str] = ...) -> None: ...
 
 class SubmitJobRequest(_message.Message):
     __slots__ = ["idempotency_key", "options", "sources"]

@@ -28,7 +28,7 @@ class Callee(_message.Message):
     def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[EdgeKind, str]] = ...) -> None: ...
 
 class Function(_message.Message):
-    __slots__ = ["api_calls", "callees", "class_name", "code", "content_hash", "decorators", "docstring", "end_line", "id", "level", "path", "scc_id", "scc_size", "signature", "start_line"]
+    __slots__ = ["api_calls", "callees", "class_name", "code", "content_hash", "decorators", "docstring", "end_line", "id", "is_dunder", "is_test", "is_trivial", "language", "level", "path", "scc_id", "scc_size", "signature", "start_line"]
     API_CALLS_FIELD_NUMBER: _ClassVar[int]
     CALLEES_FIELD_NUMBER: _ClassVar[int]
     CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,10 @@ class Function(_message.Message):
     DOCSTRING_FIELD_NUMBER: _ClassVar[int]
     END_LINE_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    IS_DUNDER_FIELD_NUMBER: _ClassVar[int]
+    IS_TEST_FIELD_NUMBER: _ClassVar[int]
+    IS_TRIVIAL_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     PATH_FIELD_NUMBER: _ClassVar[int]
     SCC_ID_FIELD_NUMBER: _ClassVar[int]
@@ -53,13 +57,17 @@ class Function(_message.Message):
     docstring: str
     end_line: int
     id: str
+    is_dunder: bool
+    is_test: bool
+    is_trivial: bool
+    language: str
     level: int
     path: str
     scc_id: int
     scc_size: int
     signature: str
     start_line: int
-    def __init__(self, id: _Optional[str] = ..., path: _Optional[str] = ..., start_line: _Optional[int] = ..., end_line: _Optional[int] = ..., code: _Optional[str] = ..., docstring: _Optional[str] = ..., signature: _Optional[str] = ..., class_name: _Optional[str] = ..., decorators: _Optional[_Iterable[str]] = ..., content_hash: _Optional[str] = ..., callees: _Optional[_Iterable[_Union[Callee, _Mapping]]] = ..., api_calls: _Optional[_Iterable[_Union[APICall, _Mapping]]] = ..., scc_id: _Optional[int] = ..., scc_size: _Optional[int] = ..., level: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., path: _Optional[str] = ..., start_line: _Optional[int] = ..., end_line: _Optional[int] = ..., code: _Optional[str] = ..., docstring: _Optional[str] = ..., signature: _Optional[str] = ..., class_name: _Optional[str] = ..., decorators: _Optional[_Iterable[str]] = ..., content_hash: _Optional[str] = ..., callees: _Optional[_Iterable[_Union[Callee, _Mapping]]] = ..., api_calls: _Optional[_Iterable[_Union[APICall, _Mapping]]] = ..., scc_id: _Optional[int] = ..., scc_size: _Optional[int] = ..., level: _Optional[int] = ..., is_test: bool = ..., is_dunder: bool = ..., is_trivial: bool = ..., language: _Optional[str] = ...) -> None: ...
 
 class GitSource(_message.Message):
     __slots__ = ["revision", "url"]
@@ -102,7 +110,7 @@ class ParseRepositoryResponse(_message.Message):
     def __init__(self, function: _Optional[_Union[Function, _Mapping]] = ..., stats: _Optional[_Union[ParseStats, _Mapping]] = ...) -> None: ...
 
 class ParseStats(_message.Message):
-    __slots__ = ["bytes", "commit", "cycles", "edges", "elapsed", "file_issues", "files", "functions", "parse_error_files", "skipped_files", "skipped_large_files"]
+    __slots__ = ["bytes", "commit", "cycles", "edges", "elapsed", "file_issues", "files", "functions", "parse_error_files", "skipped", "skipped_files", "skipped_large_files", "syntax_error_functions"]
     BYTES_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     CYCLES_FIELD_NUMBER: _ClassVar[int]
@@ -112,8 +120,10 @@ class ParseStats(_message.Message):
     FILE_ISSUES_FIELD_NUMBER: _ClassVar[int]
     FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
     PARSE_ERROR_FILES_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FILES_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_LARGE_FILES_FIELD_NUMBER: _ClassVar[int]
+    SYNTAX_ERROR_FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
     bytes: int
     commit: str
     cycles: int
@@ -123,9 +133,21 @@ class ParseStats(_message.Message):
     files: int
     functions: int
     parse_error_files: int
+    skipped: _containers.RepeatedCompositeFieldContainer[SkippedFile]
     skipped_files: int
     skipped_large_files: int
-    def __init__(self, files: _Optional[int] = ..., bytes: _Optional[int] = ..., functions: _Optional[int] = ..., edges: _Optional[int] = ..., cycles: _Optional[int] = ..., parse_error_files: _Optional[int] = ..., skipped_large_files: _Optional[int] = ..., skipped_files: _Optional[int] = ..., elapsed: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., commit: _Optional[str] = ..., file_issues: _Optional[_Iterable[str]] = ...) -> None: ...
+    syntax_error_functions: _containers.RepeatedCompositeFieldContainer[SyntaxErrorFunction]
+    def __init__(self, files: _Optional[int] = ..., bytes: _Optional[int] = ..., functions: _Optional[int] = ..., edges: _Optional[int] = ..., cycles: _Optional[int] = ..., parse_error_files: _Optional[int] = ..., skipped_large_files: _Optional[int] = ..., skipped_files: _Optional[int] = ..., elapsed: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., commit: _Optional[str] = ..., file_issues: _Optional[_Iterable[str]] = ..., skipped: _Optional[_Iterable[_Union[SkippedFile, _Mapping]]] = ..., syntax_error_functions: _Optional[_Iterable[_Union[SyntaxErrorFunction, _Mapping]]] = ...) -> None: ...
+
+class SkippedFile(_message.Message):
+    __slots__ = ["detail", "path", "reason"]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    detail: str
+    path: str
+    reason: str
+    def __init__(self, path: _Optional[str] = ..., reason: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Source(_message.Message):
     __slots__ = ["git", "local_path"]
@@ -134,6 +156,18 @@ class Source(_message.Message):
     git: GitSource
     local_path: str
     def __init__(self, local_path: _Optional[str] = ..., git: _Optional[_Union[GitSource, _Mapping]] = ...) -> None: ...
+
+class SyntaxErrorFunction(_message.Message):
+    __slots__ = ["end_line", "id", "path", "start_line"]
+    END_LINE_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    START_LINE_FIELD_NUMBER: _ClassVar[int]
+    end_line: int
+    id: str
+    path: str
+    start_line: int
+    def __init__(self, id: _Optional[str] = ..., path: _Optional[str] = ..., start_line: _Optional[int] = ..., end_line: _Optional[int] = ...) -> None: ...
 
 class EdgeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
