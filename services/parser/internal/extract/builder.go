@@ -934,7 +934,8 @@ func (b *builder) newScope(kind ScopeKind, name string, span, def int32) ScopeID
 		StartLine: int(sn.StartRow) + 1, EndLine: int(sn.EndRow) + 1,
 		StartByte: sn.Start, EndByte: sn.End,
 		DefLine: int(b.node(def).StartRow) + 1, DefOf: -1,
-		events: b.x.takeEvents(),
+		SyntaxError: sn.Flags&pyast.FlagHasError != 0,
+		events:      b.x.takeEvents(),
 	})
 	return ScopeID(len(b.m.Scopes) - 1)
 }
@@ -970,15 +971,14 @@ func (b *builder) functionDef(i, span int32, decs []int32) {
 	if body >= 0 {
 		s.Signature = signature(b.t.Src[b.node(i).Start:b.node(body).Start])
 		s.Docstring = b.docstring(body)
-		s.Trivial = b.trivialBody(body)
 	} else {
 		s.Signature = signature(b.t.TextBytes(i))
-		s.Trivial = true
 	}
 
 	saved := b.cur
 	b.cur = fs
 	b.params(params, defaults)
+	b.m.Scopes[fs].Trivial = body < 0 || b.trivialBody(body, b.m.Scopes[fs].Params)
 	if body >= 0 {
 		b.block(body)
 	}
@@ -1146,11 +1146,13 @@ func (b *builder) docstring(block int32) string {
 	return cleanDoc(v)
 }
 
-// trivialBody: only pass, ..., docstrings or raise NotImplementedError.
-func (b *builder) trivialBody(block int32) bool {
+// trivialBody reports a body that, docstrings aside, only passes (or
+// `...`), returns nothing, a constant or one of the function's parameters,
+// or raises: code with no behaviour worth a search query.
+func (b *builder) trivialBody(block int32, params []Param) bool {
 	for c := b.t.FirstChild(block); c >= 0; c = b.t.NextSibling(block, c) {
 		switch b.kind(c) {
-		case pyast.KindPassStatement:
+		case pyast.KindPassStatement, pyast.KindRaiseStatement:
 		case pyast.KindExpressionStatement:
 			e := b.t.FirstChild(c)
 			if e < 0 {
@@ -1161,15 +1163,9 @@ func (b *builder) trivialBody(block int32) bool {
 			default:
 				return false
 			}
-		case pyast.KindRaiseStatement:
+		case pyast.KindReturnStatement:
 			e := b.t.FirstChild(c)
-			if e < 0 {
-				return false
-			}
-			if b.kind(e) == pyast.KindCall {
-				e = b.t.ChildByField(e, pyast.FieldFunction)
-			}
-			if e < 0 || b.kind(e) != pyast.KindIdentifier || string(b.t.TextBytes(e)) != "NotImplementedError" {
+			if e >= 0 && !b.constant(e) && !isParam(params, b.t.TextBytes(e), b.kind(e)) {
 				return false
 			}
 		default:
@@ -1177,6 +1173,43 @@ func (b *builder) trivialBody(block int32) bool {
 		}
 	}
 	return true
+}
+
+// constant reports a literal: a number (signed), a string without
+// interpolation, True, False, None, ... or an empty list, tuple or dict.
+func (b *builder) constant(e int32) bool {
+	switch b.kind(e) {
+	case pyast.KindInteger, pyast.KindFloat, pyast.KindTrue, pyast.KindFalse, pyast.KindNone, pyast.KindEllipsis:
+		return true
+	case pyast.KindString, pyast.KindConcatenatedString:
+		for k := e + 1; k < int32(b.node(e).Next); k++ {
+			if b.kind(k) == pyast.KindInterpolation {
+				return false
+			}
+		}
+		return true
+	case pyast.KindUnaryOperator:
+		arg := b.t.ChildByField(e, pyast.FieldArgument)
+		return arg >= 0 && (b.kind(arg) == pyast.KindInteger || b.kind(arg) == pyast.KindFloat)
+	case pyast.KindList, pyast.KindTuple, pyast.KindDictionary:
+		return b.t.FirstChild(e) < 0
+	case pyast.KindParenthesizedExpression:
+		inner := b.t.FirstChild(e)
+		return inner >= 0 && b.constant(inner)
+	}
+	return false
+}
+
+func isParam(params []Param, name []byte, kind pyast.Kind) bool {
+	if kind != pyast.KindIdentifier {
+		return false
+	}
+	for _, p := range params {
+		if p.Name == string(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- expressions ----

@@ -77,7 +77,7 @@ g = lambda: (lambda: 0)
 			decorators: []string{"decorator(1)", "other"}, lines: [2]int{4, 27}},
 		{qual: "Shape.area", kind: ScopeFunction, signature: "def area(self, *, scale: float = 1.0) -> float", docstring: "Area.",
 			lines: [2]int{12, 16}, params: []string{"self", "scale"}},
-		{qual: "Shape.area.helper", kind: ScopeFunction, signature: "def helper(x)", lines: [2]int{14, 15}, params: []string{"x"}},
+		{qual: "Shape.area.helper", kind: ScopeFunction, signature: "def helper(x)", lines: [2]int{14, 15}, trivial: true, params: []string{"x"}},
 		{qual: "Shape.make", kind: ScopeFunction, signature: "def make(**kw)", decorators: []string{"staticmethod"},
 			lines: [2]int{18, 20}, trivial: true, params: []string{"kw"}},
 		{qual: "Shape.name", kind: ScopeFunction, signature: "def name(self)", decorators: []string{"property"},
@@ -293,6 +293,74 @@ func TestExtractorReuseMatchesFreshExtract(t *testing.T) {
 	for j, k := range []int{0, 1, 2, 0, 2, 1} {
 		if !reflect.DeepEqual(reused[j], fresh[k]) {
 			t.Errorf("extraction %d (source %d) differs from a fresh Extract", j, k)
+		}
+	}
+}
+
+func TestTrivialBodies(t *testing.T) {
+	tests := []struct {
+		body    string
+		trivial bool
+	}{
+		{"pass", true},
+		{"...", true},
+		{"\"\"\"Doc.\"\"\"\n    pass", true},
+		{"return", true},
+		{"return None", true},
+		{"return -1", true},
+		{"return 'text'", true},
+		{"return ()", true},
+		{"return {}", true},
+		{"return a", true},
+		{"raise ValueError(a)", true},
+		{"raise NotImplementedError", true},
+		{"return f'{a}'", false},
+		{"return b", false}, // a global, not a parameter
+		{"return a + 1", false},
+		{"return [a]", false},
+		{"a.close()", false},
+		{"x = a\n    return x", false},
+		{"if a:\n        raise ValueError", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			m := extractSource(t, "def f(a):\n    "+tt.body+"\n")
+			if got := scopeNamed(m, "f").Trivial; got != tt.trivial {
+				t.Errorf("Trivial = %v, want %v", got, tt.trivial)
+			}
+		})
+	}
+}
+
+func TestSyntaxErrorScopes(t *testing.T) {
+	m := extractSource(t, `def ok():
+    return 1
+
+
+def broken(:
+    ok()
+
+
+class Holder:
+    def fine(self):
+        return ok()
+
+    def bad(self):
+        x = (1 +
+
+
+def after():
+    return ok()
+`)
+	want := map[string]bool{"ok": false, "broken": true, "Holder": true, "Holder.fine": false, "Holder.bad": true, "after": false}
+	for qual, broken := range want {
+		s := scopeNamed(m, qual)
+		if s == nil {
+			t.Errorf("scope %s not found", qual)
+			continue
+		}
+		if s.SyntaxError != broken {
+			t.Errorf("%s: SyntaxError = %v, want %v", qual, s.SyntaxError, broken)
 		}
 	}
 }

@@ -61,8 +61,12 @@ type Scope struct {
 	IsStatic      bool // @staticmethod
 	IsClassMethod bool // @classmethod
 	IsProperty    bool // @property or @cached_property
-	// Trivial: the body is only pass, ..., a docstring or raise NotImplementedError.
+	// Trivial: the body, docstrings aside, only passes (or `...`), returns
+	// nothing, a constant or a parameter, or raises.
 	Trivial bool
+	// SyntaxError: tree-sitter recovered from a syntax error inside the
+	// scope's span (decorators included), so its code is not what was meant.
+	SyntaxError bool
 	// DefOf is the definition that binds this function or class in its parent.
 	DefOf DefID
 	// Locals are this scope's definitions (all of them, of every name it

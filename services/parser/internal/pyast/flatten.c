@@ -64,7 +64,7 @@ long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t s
           TSFieldId f = ts_tree_cursor_current_field_id(&c);
           o->kind = kinds[sym];
           o->field = f < nfields ? fields[f] : 0;
-          o->flags = (ts_node_is_missing(nd) ? 1 : 0) | (sym == (TSSymbol)-1 ? 2 : 0);
+          o->flags = (ts_node_is_missing(nd) ? 1 : 0) | (sym == (TSSymbol)-1 ? 2 : 0) | (ts_node_has_error(nd) ? 4 : 0);
           o->pad = 0;
           o->start = ts_node_start_byte(nd);
           o->end = ts_node_end_byte(nd);

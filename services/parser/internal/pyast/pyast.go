@@ -40,6 +40,9 @@ var ErrParseAborted = errors.New("tree-sitter parse aborted")
 const (
 	FlagMissing uint8 = 1 << iota // zero-width node inserted by error recovery
 	FlagError                     // an ERROR node
+	// FlagHasError: the node's subtree holds an ERROR or MISSING node,
+	// unnamed ones included (which are not in Nodes).
+	FlagHasError
 )
 
 // Node is one named syntax node. Children of node i start at i+1 and are
