@@ -51,13 +51,17 @@ type Options struct {
 	// Include and Exclude are doublestar globs on slash paths relative to
 	// Root (e.g. "src/**", "**/migrations/**"). Empty Include means all.
 	Include, Exclude []string
-	// SkipTests drops files with a path segment containing "test".
+	// SkipTests leaves out test files (not analysed at all) and test
+	// functions (Function.IsTest).
 	SkipTests bool
-	// SkipDunder drops __dunder__ methods from the output.
+	// SkipDunder drops __dunder__ methods from the output (Function.IsDunder).
 	SkipDunder bool
-	// SkipTrivial drops functions whose body is only pass, ..., a
-	// docstring or raise NotImplementedError.
+	// SkipTrivial drops trivial functions from the output (Function.IsTrivial).
 	SkipTrivial bool
+	// DirectoryModuleNames names modules by their path relative to Root,
+	// as PyCG does, instead of relative to the import root (see
+	// ImportPath): a package directory loses its own name, src/ stays.
+	DirectoryModuleNames bool
 	// MaxFileBytes skips larger files (0: DefaultMaxFileBytes, <0: no cap).
 	MaxFileBytes int64
 	// Workers parse files in parallel (0: GOMAXPROCS).
@@ -89,11 +93,15 @@ type APICall struct {
 	Count int    `json:"count"`
 }
 
+// Language is the only language the parser reads so far.
+const Language = "python"
+
 // Function is one function or method of the repository.
 type Function struct {
-	// ID is stable: module.Class.method (module names follow the file
-	// path, pkg/mod.py -> pkg.mod). A name defined twice in one scope gets
-	// "#2", "#3" for the later definitions.
+	// ID is stable: module.Class.method, the module named by Python's
+	// import semantics (ImportPath: requests/api.py -> requests.api). A
+	// name defined twice in one scope gets "#2", "#3" for the later
+	// definitions.
 	ID         string   `json:"id"`
 	Path       string   `json:"path"` // slash-separated, relative to Root
 	StartLine  int      `json:"start_line"`
@@ -118,26 +126,49 @@ type Function struct {
 	// Cyclic: the function is part of a call cycle (its SCC has several
 	// members or it calls itself).
 	Cyclic bool `json:"cyclic,omitempty"`
+	// IsTest, IsDunder and IsTrivial are the traits the dataset filters
+	// use (see traits.go); they are set whatever the Skip options.
+	IsTest    bool   `json:"is_test,omitempty"`
+	IsDunder  bool   `json:"is_dunder,omitempty"`
+	IsTrivial bool   `json:"is_trivial,omitempty"`
+	Language  string `json:"language"`
 }
 
 // Stats summarise an analysis.
 type Stats struct {
-	Files             int           `json:"files"`
-	Bytes             int64         `json:"bytes"`
-	Functions         int           `json:"functions"`
-	Edges             int           `json:"edges"`
-	Cycles            int           `json:"cycles"`
-	ParseErrorFiles   int           `json:"parse_error_files"`
-	SkippedLargeFiles int           `json:"skipped_large_files"`
-	SkippedOther      int           `json:"skipped_other"`
-	CallSites         int           `json:"call_sites"`
-	Elapsed           time.Duration `json:"elapsed_ns"`
+	Files             int   `json:"files"`
+	Bytes             int64 `json:"bytes"`
+	Functions         int   `json:"functions"`
+	Edges             int   `json:"edges"`
+	Cycles            int   `json:"cycles"`
+	ParseErrorFiles   int   `json:"parse_error_files"`
+	SkippedLargeFiles int   `json:"skipped_large_files"`
+	SkippedOther      int   `json:"skipped_other"`
+	CallSites         int   `json:"call_sites"`
+	// SyntaxErrorFunctions counts the functions left out because their
+	// span holds a syntax error (Result.SyntaxErrorFunctions).
+	SyntaxErrorFunctions int           `json:"syntax_error_functions"`
+	Elapsed              time.Duration `json:"elapsed_ns"`
 }
 
 // SkippedFile is a file that was not analysed, with the reason.
 type SkippedFile struct {
-	Path   string `json:"path"`
+	Path string `json:"path"`
+	// Reason is a stable code: too_large, binary, undecodable,
+	// outside_repository or unreadable.
 	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// SyntaxErrorFunction is a function whose own span holds a syntax error:
+// tree-sitter recovered something, but not the code that was meant, so it
+// is reported instead of emitted. Its neighbours in the file are emitted;
+// calls to it from them are dropped.
+type SyntaxErrorFunction struct {
+	ID        string `json:"id"`
+	Path      string `json:"path"`
+	StartLine int    `json:"start_line"`
+	EndLine   int    `json:"end_line"`
 }
 
 // Result is the outcome of Analyze.
@@ -154,6 +185,8 @@ type Result struct {
 	// Skipped files and the files tree-sitter had to recover from.
 	Skipped         []SkippedFile
 	ParseErrorPaths []string
+	// SyntaxErrorFunctions are left out of Functions, in file order.
+	SyntaxErrorFunctions []SyntaxErrorFunction
 
 	program *program
 }
@@ -227,16 +260,12 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 		} else {
 			res.Stats.SkippedOther++
 		}
-		reason := string(sk.Reason)
-		if sk.Detail != "" {
-			reason += ": " + sk.Detail
-		}
-		res.Skipped = append(res.Skipped, SkippedFile{Path: sk.Path, Reason: reason})
+		res.Skipped = append(res.Skipped, SkippedFile{Path: sk.Path, Reason: string(sk.Reason), Detail: sk.Detail})
 	}
 	// Code and hashes depend only on the files: compute them on the other
 	// workers while the call graph resolves on this one.
 	staticDone := computeCode(ctx, parsed, opts, workers)
-	prog, err := resolve(ctx, parsed)
+	prog, err := resolve(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames))
 	<-staticDone
 	if err != nil {
 		return nil, err
@@ -350,7 +379,7 @@ func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, worker
 				}
 				tree, err := p.Parse(src)
 				if err != nil {
-					out[k] = outcome{skip: &repowalk.Skipped{Path: f.Path, Reason: "tree-sitter failed", Detail: err.Error()}}
+					out[k] = outcome{skip: &repowalk.Skipped{Path: f.Path, Reason: repowalk.ReasonUnreadable, Detail: err.Error()}}
 					continue
 				}
 				out[k] = outcome{file: parsedFile{path: f.Path, src: src, module: x.Extract(tree)}, ok: true}
@@ -393,11 +422,12 @@ feed:
 	return parsed, skipped, nil
 }
 
-func resolve(ctx context.Context, parsed []parsedFile) (*program, error) {
+// resolve builds the call graph; importPaths[k] names the module of parsed[k].
+func resolve(ctx context.Context, parsed []parsedFile, importPaths []string) (*program, error) {
 	files := make([]callgraph.File, len(parsed))
 	// Field by field: computeCode writes parsed[k].code meanwhile.
 	for k := range parsed {
-		files[k] = callgraph.File{Path: parsed[k].path, Module: parsed[k].module}
+		files[k] = callgraph.File{Path: importPaths[k], Module: parsed[k].module}
 	}
 	g, err := callgraph.Resolve(ctx, files)
 	if err != nil {
@@ -410,25 +440,39 @@ func resolve(ctx context.Context, parsed []parsedFile) (*program, error) {
 
 // funcNode is a function scope kept in the output graph.
 type funcNode struct {
-	scope int32
-	id    string
+	scope  int32
+	id     string
+	isTest bool
 }
 
 func buildFunctions(res *Result, prog *program, opts Options) {
 	g := prog.graph
 	ids := scopeIDs(prog)
+	testCases := prog.testCaseClasses()
 	// Emitted functions: function scopes (no modules, classes or lambdas),
-	// minus what the options drop.
+	// minus what the options drop and what holds syntax errors.
 	index := make([]int32, len(g.Scopes))
 	var nodes []funcNode
 	for k := range g.Scopes {
 		index[k] = -1
-		if !emitted(prog.scope(int32(k)), opts) {
+		sc := prog.scope(int32(k))
+		if !emitted(sc, opts) {
+			continue
+		}
+		if sc.SyntaxError {
+			res.SyntaxErrorFunctions = append(res.SyntaxErrorFunctions, SyntaxErrorFunction{
+				ID: ids[k], Path: prog.fileOf(int32(k)).path, StartLine: sc.StartLine, EndLine: sc.EndLine,
+			})
+			continue
+		}
+		isTest := prog.isTest(int32(k), testCases)
+		if opts.SkipTests && isTest {
 			continue
 		}
 		index[k] = int32(len(nodes))
-		nodes = append(nodes, funcNode{scope: int32(k), id: ids[k]})
+		nodes = append(nodes, funcNode{scope: int32(k), id: ids[k], isTest: isTest})
 	}
+	res.Stats.SyntaxErrorFunctions = len(res.SyntaxErrorFunctions)
 	callees := prog.collapsedCallees()
 	succ := make([][]int32, len(nodes))
 	kinds := make([][]callgraph.EdgeKind, len(nodes))
@@ -461,6 +505,7 @@ func buildFunctions(res *Result, prog *program, opts Options) {
 	for _, k := range order.Order {
 		n := nodes[k]
 		f := prog.function(n.scope, n.id)
+		f.IsTest = n.isTest
 		comp := order.Component[k]
 		f.SCC = int(comp)
 		f.Level = int(order.Level[comp])
@@ -488,8 +533,10 @@ func buildFunctions(res *Result, prog *program, opts Options) {
 	res.Stats.Functions = len(res.Functions)
 }
 
-// emitted reports whether a scope is output as a function: function
-// scopes (no modules, classes or lambdas), minus what the options drop.
+// emitted reports whether a scope may be output as a function: function
+// scopes (no modules, classes or lambdas), minus the dunder and trivial
+// ones when the options drop them. Tests and syntax errors are decided
+// with the call graph (buildFunctions).
 func emitted(sc *extract.Scope, opts Options) bool {
 	if sc.Kind != extract.ScopeFunction {
 		return false
@@ -497,7 +544,7 @@ func emitted(sc *extract.Scope, opts Options) bool {
 	if opts.SkipDunder && isDunder(sc.Name) {
 		return false
 	}
-	return !opts.SkipTrivial || !sc.Trivial
+	return !opts.SkipTrivial || !isTrivial(sc)
 }
 
 // computeCode fills parsedFile.code for the emitted functions with
@@ -516,7 +563,7 @@ func computeCode(ctx context.Context, parsed []parsedFile, opts Options, workers
 				f.code = make([]scopeCode, len(f.module.Scopes))
 				for j := range f.module.Scopes {
 					sc := &f.module.Scopes[j]
-					if !emitted(sc, opts) {
+					if !emitted(sc, opts) || sc.SyntaxError {
 						continue
 					}
 					f.code[j] = newScopeCode(f.src, sc)
@@ -555,14 +602,13 @@ func sortCalls(c []APICall) {
 	})
 }
 
-func isDunder(name string) bool {
-	return len(name) > 4 && strings.HasPrefix(name, "__") && strings.HasSuffix(name, "__")
+func (p *program) scope(g int32) *extract.Scope {
+	return &p.fileOf(g).module.Scopes[p.graph.Scopes[g].Local]
 }
 
-func (p *program) scope(g int32) *extract.Scope {
-	sc := p.graph.Scopes[g]
-	file := p.graph.Modules[sc.Module].File
-	return &p.files[file].module.Scopes[sc.Local]
+// fileOf returns the file that defines scope g.
+func (p *program) fileOf(g int32) *parsedFile {
+	return &p.files[p.graph.Modules[p.graph.Scopes[g].Module].File]
 }
 
 // scopeIDs names every scope: the PyCG-style dotted name, with "#n" for
@@ -642,6 +688,7 @@ func (p *program) function(g int32, id string) Function {
 		ID: id, Path: file.path, StartLine: sc.StartLine, EndLine: sc.EndLine,
 		Code: code.code, Docstring: sc.Docstring, Signature: sc.Signature,
 		Decorators: sc.Decorators, ContentHash: code.hash,
+		IsDunder: isDunder(sc.Name), IsTrivial: isTrivial(sc), Language: Language,
 	}
 	if sc.Parent >= 0 {
 		parent := &file.module.Scopes[sc.Parent]

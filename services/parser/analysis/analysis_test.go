@@ -25,12 +25,13 @@ const fixtureRepo = "testdata/repo"
 // goldenView is the part of a Result that golden files pin down: no code
 // bodies (the hash covers them) and no timings.
 type goldenView struct {
-	Functions []goldenFunction `json:"functions"`
-	Stats     goldenStats      `json:"stats"`
-	APIUsage  []APICall        `json:"api_usage"`
-	Stdlib    []APICall        `json:"stdlib_usage"`
-	Skipped   []SkippedFile    `json:"skipped"`
-	ParseErrs []string         `json:"parse_error_paths"`
+	Functions []goldenFunction      `json:"functions"`
+	Stats     goldenStats           `json:"stats"`
+	APIUsage  []APICall             `json:"api_usage"`
+	Stdlib    []APICall             `json:"stdlib_usage"`
+	Skipped   []SkippedFile         `json:"skipped"`
+	ParseErrs []string              `json:"parse_error_paths"`
+	SyntaxErr []SyntaxErrorFunction `json:"syntax_error_functions"`
 }
 
 type goldenFunction struct {
@@ -48,26 +49,30 @@ type goldenFunction struct {
 	SCC         int       `json:"scc"`
 	Level       int       `json:"level"`
 	Cyclic      bool      `json:"cyclic,omitempty"`
+	IsTest      bool      `json:"is_test,omitempty"`
+	IsDunder    bool      `json:"is_dunder,omitempty"`
+	IsTrivial   bool      `json:"is_trivial,omitempty"`
 }
 
 type goldenStats struct {
-	Files, Functions, Edges, Cycles, ParseErrorFiles, SkippedLargeFiles, SkippedOther int
-	Bytes                                                                             int64
+	Files, Functions, Edges, Cycles, ParseErrorFiles, SkippedLargeFiles, SkippedOther, SyntaxErrorFunctions int
+	Bytes                                                                                                   int64
 }
 
 func viewOf(r *Result) goldenView {
-	v := goldenView{APIUsage: r.APIUsage, Stdlib: r.StdlibUsage, Skipped: r.Skipped, ParseErrs: r.ParseErrorPaths}
+	v := goldenView{APIUsage: r.APIUsage, Stdlib: r.StdlibUsage, Skipped: r.Skipped, ParseErrs: r.ParseErrorPaths, SyntaxErr: r.SyntaxErrorFunctions}
 	for _, f := range r.Functions {
 		v.Functions = append(v.Functions, goldenFunction{
 			ID: f.ID, Path: f.Path, Lines: [2]int{f.StartLine, f.EndLine}, Signature: f.Signature,
 			Class: f.Class, Decorators: f.Decorators, Docstring: f.Docstring, ContentHash: f.ContentHash,
 			Callees: f.Callees, APICalls: f.APICalls, StdlibCalls: f.StdlibCalls,
-			SCC: f.SCC, Level: f.Level, Cyclic: f.Cyclic,
+			SCC: f.SCC, Level: f.Level, Cyclic: f.Cyclic, IsTest: f.IsTest, IsDunder: f.IsDunder, IsTrivial: f.IsTrivial,
 		})
 	}
 	s := r.Stats
 	v.Stats = goldenStats{Files: s.Files, Functions: s.Functions, Edges: s.Edges, Cycles: s.Cycles,
-		ParseErrorFiles: s.ParseErrorFiles, SkippedLargeFiles: s.SkippedLargeFiles, SkippedOther: s.SkippedOther, Bytes: s.Bytes}
+		ParseErrorFiles: s.ParseErrorFiles, SkippedLargeFiles: s.SkippedLargeFiles, SkippedOther: s.SkippedOther,
+		SyntaxErrorFunctions: s.SyntaxErrorFunctions, Bytes: s.Bytes}
 	return v
 }
 
@@ -196,8 +201,11 @@ func TestAnalyzeFixtureFacts(t *testing.T) {
 	if res.Stats.ParseErrorFiles != 1 || res.ParseErrorPaths[0] != "broken.py" {
 		t.Errorf("parse errors = %d %v, want broken.py", res.Stats.ParseErrorFiles, res.ParseErrorPaths)
 	}
-	if res.Stats.SkippedOther != 1 || res.Skipped[0].Path != "legacy_latin1.py" || !strings.Contains(res.Skipped[0].Reason, "UTF-8") {
-		t.Errorf("skipped = %v, want legacy_latin1.py as not UTF-8", res.Skipped)
+	if res.Stats.SkippedOther != 1 || res.Skipped[0].Path != "legacy_latin1.py" || res.Skipped[0].Reason != "undecodable" {
+		t.Errorf("skipped = %v, want legacy_latin1.py as undecodable", res.Skipped)
+	}
+	if _, ok := byID["broken.broken"]; ok || len(res.SyntaxErrorFunctions) != 1 || res.SyntaxErrorFunctions[0].ID != "broken.broken" {
+		t.Errorf("broken.broken emitted %v, syntax error functions %v; want it listed, not emitted", ok, res.SyntaxErrorFunctions)
 	}
 	f := byID["shop.catalog.Item.__init__"]
 	if f.Class != "Item" || f.Path != "shop/catalog.py" || f.StartLine != 12 || f.Signature != "def __init__(self, name, price)" {
@@ -364,10 +372,15 @@ func TestAnalyzeLimitsAndSymlinks(t *testing.T) {
 	for _, s := range res.Skipped {
 		reasons[s.Path] = s.Reason
 	}
-	want := map[string]string{"big.py": "larger than the size cap", "bin.py": "binary", "leak.py": "leaves the repository"}
+	want := map[string]string{"big.py": "too_large", "bin.py": "binary", "leak.py": "outside_repository"}
 	for path, reason := range want {
-		if !strings.Contains(reasons[path], reason) {
-			t.Errorf("%s: reason %q, want it to mention %q", path, reasons[path], reason)
+		if reasons[path] != reason {
+			t.Errorf("%s: reason %q, want %q", path, reasons[path], reason)
+		}
+	}
+	for _, s := range res.Skipped {
+		if strings.Contains(s.Detail, dir) || strings.Contains(s.Detail, outside) {
+			t.Errorf("%s: detail %q holds a local path", s.Path, s.Detail)
 		}
 	}
 	if res.Stats.SkippedLargeFiles != 1 || res.Stats.SkippedOther != 2 {

@@ -216,6 +216,7 @@ func BenchmarkResolveStdlib(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	names := importPaths(root, parsed, false)
 	b.ReportAllocs()
 	cpu := startCPU()
 	b.ResetTimer()
@@ -223,7 +224,7 @@ func BenchmarkResolveStdlib(b *testing.B) {
 		b.StopTimer()
 		runtime.GC()
 		b.StartTimer()
-		if _, err := resolve(context.Background(), parsed); err != nil {
+		if _, err := resolve(context.Background(), parsed, names); err != nil {
 			b.Fatal(err)
 		}
 	}

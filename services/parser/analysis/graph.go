@@ -14,16 +14,18 @@ import (
 // PyCG's JSON format: every module and every defined function (lambdas as
 // module.<lambdaN>) is a key; module keys hold module-level code; callees
 // are repository functions, builtins as <builtin>.name and external APIs by
-// import path. Only resolved edges are included.
+// import path. Only resolved edges are included. Modules are named by
+// their path relative to root, as PyCG names them (DirectoryModuleNames).
 func PyCG(ctx context.Context, root string) (map[string][]string, error) {
-	res, err := Analyze(ctx, Options{Root: root})
+	res, err := Analyze(ctx, Options{Root: root, DirectoryModuleNames: true})
 	if err != nil {
 		return nil, err
 	}
 	return res.PyCG(), nil
 }
 
-// PyCG returns the call graph of an analysis in PyCG's JSON format.
+// PyCG returns the call graph of an analysis in PyCG's JSON format; its
+// names match PyCG's when the analysis ran with DirectoryModuleNames.
 func (r *Result) PyCG() map[string][]string {
 	p := r.program
 	out := map[string][]string{}

@@ -12,7 +12,7 @@ import (
 func newCallgraphCmd() *cobra.Command {
 	var format string
 	var include, exclude []string
-	var skipTests bool
+	var skipTests, skipDunder, skipTrivial bool
 	cmd := &cobra.Command{
 		Use:   "callgraph [--format pycg|json] DIR",
 		Short: "Print the call graph of the Python package rooted at DIR",
@@ -20,15 +20,26 @@ func newCallgraphCmd() *cobra.Command {
 
 --format pycg prints PyCG's JSON format ({"caller": ["callee", ...]}, module nodes for
 module-level code, every defined function a key), so it can be scored against PyCG's
-ground truth. --format json prints query4code's own graph: functions callee-first with
-their callees, strongly connected components and levels.
+ground truth; like PyCG, it names modules by their path relative to DIR. --format json
+prints query4code's own graph: functions callee-first with their callees, strongly
+connected components and levels, with module ids by Python's import semantics (a DIR
+that is a package keeps its name, a src/ layout is looked through; docs/api.md).
 
---include, --exclude and --skip-tests choose the files as for q4c annotate (globs on
-slash paths relative to DIR); code in left-out files is not analysed, so calls into it
-become unresolved or external.`,
+--include and --exclude choose the files (globs on slash paths relative to DIR); code in
+left-out files is not analysed, so calls into it become unresolved or external.
+--skip-tests leaves out test files (test_*.py, *_test.py, conftest.py, tests.py, files
+under test/, tests/, testing/ ...: not analysed) and test functions (test_*, methods of
+TestCase classes); --skip-dunder and --skip-trivial leave out __dunder__ methods and
+trivial functions (under 3 lines, or a body that only passes, returns a constant or a
+parameter, or raises). The last two still take part in call resolution.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := analysis.Analyze(cmd.Context(), analysis.Options{Root: args[0], Include: include, Exclude: exclude, SkipTests: skipTests})
+			opts := analysis.Options{
+				Root: args[0], Include: include, Exclude: exclude,
+				SkipTests: skipTests, SkipDunder: skipDunder, SkipTrivial: skipTrivial,
+				DirectoryModuleNames: format == "pycg",
+			}
+			res, err := analysis.Analyze(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}
@@ -51,6 +62,8 @@ become unresolved or external.`,
 	cmd.Flags().StringVar(&format, "format", "pycg", "output format: pycg or json")
 	cmd.Flags().StringSliceVar(&include, "include", nil, "glob of files to include (repeatable)")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "glob of files to exclude (repeatable)")
-	cmd.Flags().BoolVar(&skipTests, "skip-tests", false, "skip files with a path segment containing \"test\"")
+	cmd.Flags().BoolVar(&skipTests, "skip-tests", false, "leave out test files and test functions (by convention, see --help)")
+	cmd.Flags().BoolVar(&skipDunder, "skip-dunder", false, "leave out __dunder__ methods")
+	cmd.Flags().BoolVar(&skipTrivial, "skip-trivial", false, "leave out trivial functions")
 	return cmd
 }

@@ -156,6 +156,19 @@ func TestCallgraphFormatsAndFileSelection(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, `"pkg.b.g"`) || !strings.Contains(stdout, `"level"`) {
 		t.Errorf("--format json: exit %d, %s\n%s", code, stderr, stdout)
 	}
+	// The package directory itself: PyCG names modules relative to it, the
+	// json format by import semantics (the package keeps its name).
+	pkgDir := filepath.Join(repo, "pkg")
+	if stdout, stderr, code := runQ4C(t, "callgraph", pkgDir); code != 0 || !strings.Contains(stdout, `"a.f": [`) || strings.Contains(stdout, `"pkg.a.f"`) {
+		t.Errorf("--format pycg on the package: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	if stdout, stderr, code := runQ4C(t, "callgraph", "--format", "json", pkgDir); code != 0 || !strings.Contains(stdout, `"id": "pkg.a.f"`) {
+		t.Errorf("--format json on the package: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	// Both functions are two lines long: trivial.
+	if stdout, stderr, code := runQ4C(t, "callgraph", "--format", "json", "--skip-trivial", pkgDir); code != 0 || strings.Contains(stdout, `"id": "pkg.`) {
+		t.Errorf("--format json --skip-trivial on the package: exit %d, %s\n%s", code, stderr, stdout)
+	}
 	if _, stderr, code := runQ4C(t, "callgraph", "--format", "dot", repo); code == 0 || !strings.Contains(stderr, "pycg or json") {
 		t.Errorf("--format dot: exit %d, %s", code, stderr)
 	}

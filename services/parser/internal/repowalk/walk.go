@@ -1,7 +1,8 @@
 // Package repowalk lists the Python files of a repository: include and
 // exclude globs, test and vendor directories, symlinks that stay inside the
 // root; and reads them with the checks that keep the parser safe (size cap,
-// binary content, UTF-8).
+// binary content) and the decoding Python applies (a UTF-8 byte order mark,
+// a PEP 263 coding declaration, UTF-8 otherwise).
 package repowalk
 
 import (
@@ -12,10 +13,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -24,7 +25,7 @@ import (
 type Options struct {
 	Include []string // doublestar globs on slash paths relative to the root; empty: all
 	Exclude []string
-	// SkipTests drops files with a path segment containing "test".
+	// SkipTests drops test files and directories (IsTestFile).
 	SkipTests bool
 }
 
@@ -45,17 +46,22 @@ type File struct {
 	Size int64
 }
 
-// Reason says why a file was skipped.
+// Reason says why a file was skipped: a stable code that clients may
+// compare (ParseStats.skipped[].reason on the wire).
 type Reason string
 
 // Reasons for skipping a file.
 const (
-	ReasonTooLarge       Reason = "larger than the size cap"
-	ReasonBinary         Reason = "binary content (NUL bytes)"
-	ReasonNotUTF8        Reason = "not valid UTF-8"
-	ReasonSymlinkOutside Reason = "symlink leaves the repository"
-	ReasonSymlinkDir     Reason = "symlinked directory not followed"
-	ReasonUnreadable     Reason = "unreadable"
+	ReasonTooLarge = Reason("too_large") // over the size cap
+	ReasonBinary   = Reason("binary")    // NUL bytes
+	// ReasonUndecodable: not valid in its declared (PEP 263) encoding, an
+	// encoding Go does not know, or not UTF-8 without a declaration.
+	ReasonUndecodable = Reason("undecodable")
+	// ReasonOutsideRepository: a symlink whose target leaves the root.
+	ReasonOutsideRepository = Reason("outside_repository")
+	// ReasonUnreadable: the file (or a symlinked directory, which is not
+	// followed) could not be read.
+	ReasonUnreadable = Reason("unreadable")
 )
 
 // Skipped is a file that was not parsed.
@@ -82,7 +88,7 @@ func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, er
 				return err
 			}
 			rel, _ := filepath.Rel(root, p)
-			skipped = append(skipped, Skipped{Path: filepath.ToSlash(rel), Reason: ReasonUnreadable, Detail: err.Error()})
+			skipped = append(skipped, Skipped{Path: filepath.ToSlash(rel), Reason: ReasonUnreadable, Detail: errDetail(err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -101,7 +107,7 @@ func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, er
 		rel = filepath.ToSlash(rel)
 		name := d.Name()
 		if d.IsDir() {
-			if skipDir(p, name) || matchAny(opts.Exclude, rel) || (opts.SkipTests && isTestSegment(name)) {
+			if skipDir(p, name) || matchAny(opts.Exclude, rel) || (opts.SkipTests && IsTestDir(rel)) {
 				return fs.SkipDir
 			}
 			return nil
@@ -124,7 +130,7 @@ func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, er
 		info, err := d.Info()
 		if err != nil {
 			// An unreadable file is reported and skipped; the walk goes on.
-			skipped = append(skipped, Skipped{Path: rel, Reason: ReasonUnreadable, Detail: err.Error()})
+			skipped = append(skipped, Skipped{Path: rel, Reason: ReasonUnreadable, Detail: errDetail(err)})
 			return nil //nolint:nilerr // recorded in skipped
 		}
 		files = append(files, File{Path: rel, Abs: p, Size: info.Size()})
@@ -155,19 +161,39 @@ func selected(opts Options, rel string) bool {
 	if matchAny(opts.Exclude, rel) {
 		return false
 	}
-	if opts.SkipTests {
-		for _, seg := range strings.Split(rel, "/") {
-			if isTestSegment(seg) {
-				return false
-			}
-		}
-	}
-	return true
+	return !opts.SkipTests || !IsTestFile(rel)
 }
 
-// isTestSegment applies the paper's rule: a path segment containing "test".
-func isTestSegment(seg string) bool {
-	return strings.Contains(strings.ToLower(seg), "test")
+// testDirs are directory names that hold tests by convention.
+var testDirs = map[string]bool{"test": true, "tests": true, "testing": true}
+
+// IsTestDir reports whether the directory at slash path rel (relative to
+// the root) holds tests by convention: named test, tests or testing, a name
+// starting with test_ or ending with _tests (unit_tests, integration_tests),
+// or a top-level directory named integration. Never a substring match:
+// latest/, contest/ and attestation/ are library code.
+func IsTestDir(rel string) bool {
+	name := path.Base(rel)
+	return testDirs[name] || strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_tests") ||
+		(rel == "integration")
+}
+
+// IsTestFile reports whether the file at slash path rel (relative to the
+// root) is a test by convention: test_*.py, *_test.py, tests.py or
+// conftest.py, or any file under a test directory (IsTestDir). A module
+// named test.py or testapp.py is not a test: werkzeug's test client is
+// library code.
+func IsTestFile(rel string) bool {
+	name := strings.TrimSuffix(path.Base(rel), ".py")
+	if strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_test") || name == "tests" || name == "conftest" {
+		return true
+	}
+	for dir := path.Dir(rel); dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		if IsTestDir(dir) {
+			return true
+		}
+	}
+	return false
 }
 
 func matchAny(patterns []string, rel string) bool {
@@ -183,17 +209,17 @@ func matchAny(patterns []string, rel string) bool {
 func resolveSymlink(root, p, rel string) (*File, *Skipped) {
 	target, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: err.Error()}
+		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: errDetail(err)}
 	}
 	if !Within(root, target) {
-		return nil, &Skipped{Path: rel, Reason: ReasonSymlinkOutside, Detail: target}
+		return nil, &Skipped{Path: rel, Reason: ReasonOutsideRepository, Detail: "symlink to a file outside the repository"}
 	}
 	info, err := os.Stat(target)
 	if err != nil {
-		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: err.Error()}
+		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: errDetail(err)}
 	}
 	if info.IsDir() {
-		return nil, &Skipped{Path: rel, Reason: ReasonSymlinkDir}
+		return nil, &Skipped{Path: rel, Reason: ReasonUnreadable, Detail: "symlinked directory not followed"}
 	}
 	if !info.Mode().IsRegular() {
 		return nil, nil
@@ -230,14 +256,14 @@ func (e *SkipError) Error() string {
 func (e *SkipError) Unwrap() error { return ErrSkip }
 
 // ReadSource reads a file for parsing: at most maxBytes, no NUL bytes,
-// valid UTF-8 (a UTF-8 byte order mark is removed).
+// decoded to UTF-8 (Decode).
 func ReadSource(f File, maxBytes int64) ([]byte, error) {
 	if maxBytes > 0 && f.Size > maxBytes {
-		return nil, &SkipError{Reason: ReasonTooLarge, Detail: fmt.Sprintf("%d bytes", f.Size)}
+		return nil, &SkipError{Reason: ReasonTooLarge, Detail: fmt.Sprintf("%d bytes, over the cap of %d", f.Size, maxBytes)}
 	}
 	fh, err := os.Open(f.Abs)
 	if err != nil {
-		return nil, &SkipError{Reason: ReasonUnreadable, Detail: err.Error()}
+		return nil, &SkipError{Reason: ReasonUnreadable, Detail: errDetail(err)}
 	}
 	defer func() { _ = fh.Close() }() // read-only: nothing to flush
 	limit := maxBytes
@@ -246,10 +272,10 @@ func ReadSource(f File, maxBytes int64) ([]byte, error) {
 	}
 	src, err := readLimited(fh, f.Size, limit)
 	if err != nil {
-		return nil, &SkipError{Reason: ReasonUnreadable, Detail: err.Error()}
+		return nil, &SkipError{Reason: ReasonUnreadable, Detail: errDetail(err)}
 	}
 	if int64(len(src)) > limit {
-		return nil, &SkipError{Reason: ReasonTooLarge, Detail: "grew while reading"}
+		return nil, &SkipError{Reason: ReasonTooLarge, Detail: fmt.Sprintf("grew over the cap of %d bytes while reading", limit)}
 	}
 	return CheckSource(src)
 }
@@ -277,25 +303,21 @@ func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
 	}
 }
 
-// CheckSource applies the content checks of ReadSource to src.
+// CheckSource applies the content checks of ReadSource to src and returns
+// it decoded to UTF-8 (Decode).
 func CheckSource(src []byte) ([]byte, error) {
 	if bytes.IndexByte(src, 0) >= 0 {
-		return nil, &SkipError{Reason: ReasonBinary}
+		return nil, &SkipError{Reason: ReasonBinary, Detail: fmt.Sprintf("NUL byte at offset %d", bytes.IndexByte(src, 0))}
 	}
-	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(src) {
-		return nil, &SkipError{Reason: ReasonNotUTF8, Detail: fmt.Sprintf("invalid byte at offset %d", firstInvalid(src))}
-	}
-	return src, nil
+	return Decode(src)
 }
 
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
+// errDetail is err without the local path a *fs.PathError carries: skipped
+// files are reported to clients, which must not learn the server's paths.
+func errDetail(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
 	}
-	return -1
+	return err.Error()
 }

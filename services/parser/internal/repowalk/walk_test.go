@@ -77,7 +77,17 @@ func TestCheckSource(t *testing.T) {
 		{"plain", "x = 1\n", "x = 1\n", ""},
 		{"byte order mark removed", "\xef\xbb\xbfx = 1\n", "x = 1\n", ""},
 		{"binary", "x\x00y", "", ReasonBinary},
-		{"latin-1", "caf\xe9 = 1\n", "", ReasonNotUTF8},
+		{"undeclared latin-1", "caf\xe9 = 1\n", "", ReasonUndecodable},
+		{"PEP 263 latin-1", "# -*- coding: latin-1 -*-\ncaf\xe9 = 1\n", "# -*- coding: latin-1 -*-\ncaf\u00e9 = 1\n", ""},
+		{"PEP 263 on the second line", "#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-15 :\nx = '\xa4'\n",
+			"#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-15 :\nx = '\u20ac'\n", ""},
+		{"cp1252 quotes", "# coding=cp1252\ns = '\x93hi\x94'\n", "# coding=cp1252\ns = '\u201chi\u201d'\n", ""},
+		{"Shift_JIS", "# coding: shift_jis\ns = '\x93\xfa\x96\x7b'\n", "# coding: shift_jis\ns = '\u65e5\u672c'\n", ""},
+		{"declared UTF-8", "# coding: utf-8\ns = '\u00e9'\n", "# coding: utf-8\ns = '\u00e9'\n", ""},
+		{"declaration after code is ignored", "x = 1\n# coding: latin-1\ncaf\xe9 = 1\n", "", ReasonUndecodable},
+		{"declared UTF-8 but latin-1", "# coding: utf-8\ncaf\xe9 = 1\n", "", ReasonUndecodable},
+		{"unknown coding", "# coding: klingon\nx = 1\n", "", ReasonUndecodable},
+		{"undefined cp1252 byte", "# coding: cp1252\nx = '\x81'\n", "", ReasonUndecodable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,6 +139,36 @@ func TestWithin(t *testing.T) {
 	for _, tt := range tests {
 		if got := Within(tt.root, filepath.Clean(tt.p)); got != tt.want {
 			t.Errorf("Within(%q, %q) = %v, want %v", tt.root, tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestIsTestFile(t *testing.T) {
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"test_api.py", true},
+		{"pkg/api_test.py", true},
+		{"conftest.py", true},
+		{"app/tests.py", true},
+		{"tests/helpers.py", true},
+		{"pkg/test/util.py", true},
+		{"pkg/testing/fixtures.py", true},
+		{"test_data/gen.py", true},
+		{"pkg/unit_tests/a.py", true},
+		{"integration/connection.py", true},
+		{"werkzeug/test.py", false},
+		{"werkzeug/testapp.py", false},
+		{"pkg/latest.py", false},
+		{"contest/rules.py", false},
+		{"pkg/attestation.py", false},
+		{"pkg/integration/hooks.py", false}, // only a top-level integration/ holds tests
+		{"testsuite_helpers.py", false},
+	}
+	for _, tt := range tests {
+		if got := IsTestFile(tt.path); got != tt.want {
+			t.Errorf("IsTestFile(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}
 }
