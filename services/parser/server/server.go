@@ -25,6 +25,10 @@ import (
 // maxFileIssues bounds ParseStats.file_issues.
 const maxFileIssues = 100
 
+// maxListed bounds ParseStats.skipped and syntax_error_functions (the
+// proto's documented limit).
+const maxListed = 10000
+
 // Config configures the service.
 type Config struct {
 	// AllowedRoots are the directories local sources must lie in. Empty
@@ -190,6 +194,10 @@ func toProto(f *analysis.Function, sccSize map[int]int32) *parserv1.Function {
 		SccId:       int32(f.SCC),
 		SccSize:     sccSize[f.SCC],
 		Level:       int32(f.Level),
+		IsTest:      f.IsTest,
+		IsDunder:    f.IsDunder,
+		IsTrivial:   f.IsTrivial,
+		Language:    f.Language,
 	}
 	for _, c := range f.Callees {
 		kind := parserv1.EdgeKind_EDGE_KIND_RESOLVED
@@ -219,10 +227,20 @@ func statsToProto(res *analysis.Result, commit string) *parserv1.ParseStats {
 		Commit:            commit,
 	}
 	for _, sk := range res.Skipped {
-		if len(out.FileIssues) == maxFileIssues {
+		if len(out.Skipped) < maxListed {
+			out.Skipped = append(out.Skipped, &parserv1.SkippedFile{Path: sk.Path, Reason: sk.Reason, Detail: sk.Detail})
+		}
+		if len(out.FileIssues) < maxFileIssues {
+			out.FileIssues = append(out.FileIssues, sk.Path+": "+sk.Reason+" ("+sk.Detail+")")
+		}
+	}
+	for _, f := range res.SyntaxErrorFunctions {
+		if len(out.SyntaxErrorFunctions) == maxListed {
 			break
 		}
-		out.FileIssues = append(out.FileIssues, sk.Path+": "+sk.Reason)
+		out.SyntaxErrorFunctions = append(out.SyntaxErrorFunctions, &parserv1.SyntaxErrorFunction{
+			Id: f.ID, Path: f.Path, StartLine: int32(f.StartLine), EndLine: int32(f.EndLine),
+		})
 	}
 	for _, p := range res.ParseErrorPaths {
 		if len(out.FileIssues) == maxFileIssues {

@@ -95,10 +95,13 @@ func writeRepo(t *testing.T, files map[string]string) string {
 func TestParseRepositoryStreamsCalleeFirst(t *testing.T) {
 	root := t.TempDir()
 	repo := writeRepo(t, map[string]string{
-		"pkg/__init__.py": "",
-		"pkg/util.py":     "import numpy as np\n\ndef leaf(x):\n    return np.mean(x)\n\ndef mid(x):\n    return leaf(x) + leaf(x)\n",
-		"pkg/app.py":      "from .util import mid\n\ndef ping(n):\n    return pong(n - 1) if n else 0\n\ndef pong(n):\n    return ping(n)\n\ndef top():\n    return mid([1]) + ping(3)\n",
-		"pkg/broken.py":   "def ok():\n    return 1\n\ndef bad(:\n",
+		"pkg/__init__.py":   "",
+		"pkg/util.py":       "import numpy as np\n\ndef leaf(x):\n    return np.mean(x)\n\ndef mid(x):\n    return leaf(x) + leaf(x)\n",
+		"pkg/app.py":        "from .util import mid\n\ndef ping(n):\n    return pong(n - 1) if n else 0\n\ndef pong(n):\n    return ping(n)\n\ndef top():\n    return mid([1]) + ping(3)\n",
+		"pkg/broken.py":     "def ok():\n    return 1\n\ndef bad(:\n    ok()\n\ndef fine():\n    return ok()\n",
+		"pkg/model.py":      "class M:\n    def __repr__(self):\n        name = type(self).__name__\n        return name.lower()\n",
+		"pkg/test_model.py": "def test_m():\n    assert True\n",
+		"pkg/legacy.py":     "caf\xe9 = 1\n",
 	})
 	if err := os.Rename(repo, filepath.Join(root, "repo")); err != nil {
 		t.Fatal(err)
@@ -141,8 +144,31 @@ func TestParseRepositoryStreamsCalleeFirst(t *testing.T) {
 	if stats == nil {
 		t.Fatal("no stats message")
 	}
-	if stats.GetFunctions() != int32(len(funcs)) || stats.GetFiles() != 4 || stats.GetParseErrorFiles() != 1 || stats.GetCycles() < 1 {
+	if stats.GetFunctions() != int32(len(funcs)) || stats.GetFiles() != 6 || stats.GetParseErrorFiles() != 1 || stats.GetCycles() < 1 {
 		t.Errorf("stats = %v (functions streamed %d)", stats, len(funcs))
+	}
+	traits := func(id string) [4]any {
+		f := byID[id]
+		return [4]any{f.GetIsTest(), f.GetIsDunder(), f.GetIsTrivial(), f.GetLanguage()}
+	}
+	for id, want := range map[string][4]any{
+		"pkg.model.M.__repr__":  {false, true, false, "python"},
+		"pkg.test_model.test_m": {true, false, true, "python"},
+		"pkg.broken.fine":       {false, false, true, "python"},
+		"pkg.util.mid":          {false, false, true, "python"},
+	} {
+		if got := traits(id); got != want {
+			t.Errorf("%s: is_test, is_dunder, is_trivial, language = %v, want %v", id, got, want)
+		}
+	}
+	if _, ok := byID["pkg.broken.bad"]; ok {
+		t.Error("pkg.broken.bad holds a syntax error but was streamed")
+	}
+	if se := stats.GetSyntaxErrorFunctions(); len(se) != 1 || se[0].GetId() != "pkg.broken.bad" || se[0].GetPath() != "pkg/broken.py" || se[0].GetStartLine() != 4 {
+		t.Errorf("syntax_error_functions = %v, want pkg.broken.bad at pkg/broken.py:4", se)
+	}
+	if sk := stats.GetSkipped(); len(sk) != 1 || sk[0].GetPath() != "pkg/legacy.py" || sk[0].GetReason() != "undecodable" || sk[0].GetDetail() == "" {
+		t.Errorf("skipped = %v, want pkg/legacy.py as undecodable with a detail", sk)
 	}
 }
 
