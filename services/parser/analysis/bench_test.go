@@ -22,7 +22,7 @@ import (
 var stdlibExclude = []string{"site-packages/**", "dist-packages/**", "**/test/**", "**/tests/**", "**/idle_test/**"}
 
 // stdlibRoot returns the CPython standard library directory, or skips.
-func stdlibRoot(b *testing.B) string {
+func stdlibRoot(b testing.TB) string {
 	b.Helper()
 	if dir := os.Getenv("Q4C_STDLIB"); dir != "" {
 		return dir

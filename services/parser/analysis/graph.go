@@ -80,6 +80,9 @@ type GraphFunction struct {
 	SCC       int      `json:"scc"`
 	Level     int      `json:"level"`
 	Cyclic    bool     `json:"cyclic,omitempty"`
+	IsTest    bool     `json:"is_test,omitempty"`
+	IsDunder  bool     `json:"is_dunder,omitempty"`
+	IsTrivial bool     `json:"is_trivial,omitempty"`
 }
 
 // GraphJSON is the call graph with levels and SCCs, functions callee-first,
@@ -104,6 +107,7 @@ func (r *Result) Graph() GraphJSON {
 		out.Functions = append(out.Functions, GraphFunction{
 			ID: f.ID, Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Class: f.Class,
 			Callees: callees, SCC: f.SCC, Level: f.Level, Cyclic: f.Cyclic,
+			IsTest: f.IsTest, IsDunder: f.IsDunder, IsTrivial: f.IsTrivial,
 		})
 		if f.Cyclic {
 			members[f.SCC] = append(members[f.SCC], f.ID)

@@ -1,0 +1,1 @@
+"""A plain checkout: the repository root is the import root."""

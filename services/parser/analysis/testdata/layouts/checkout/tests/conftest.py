@@ -1,0 +1,6 @@
+from mypkg.test import Client
+
+
+def make_client():
+    client = Client()
+    return client
