@@ -169,13 +169,13 @@ var testDirs = map[string]bool{"test": true, "tests": true, "testing": true}
 
 // IsTestDir reports whether the directory at slash path rel (relative to
 // the root) holds tests by convention: named test, tests or testing, a name
-// starting with test_ or ending with _tests (unit_tests, integration_tests),
-// or a top-level directory named integration. Never a substring match:
-// latest/, contest/ and attestation/ are library code.
+// starting with test_ or ending with _test or _tests (idle_test,
+// integration_tests), or a top-level directory named integration. Never a
+// substring match: latest/, contest/ and attestation/ are library code.
 func IsTestDir(rel string) bool {
 	name := path.Base(rel)
-	return testDirs[name] || strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_tests") ||
-		(rel == "integration")
+	return testDirs[name] || strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_test") ||
+		strings.HasSuffix(name, "_tests") || rel == "integration"
 }
 
 // IsTestFile reports whether the file at slash path rel (relative to the

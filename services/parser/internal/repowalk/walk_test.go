@@ -157,6 +157,7 @@ func TestIsTestFile(t *testing.T) {
 		{"pkg/testing/fixtures.py", true},
 		{"test_data/gen.py", true},
 		{"pkg/unit_tests/a.py", true},
+		{"idlelib/idle_test/htest.py", true},
 		{"integration/connection.py", true},
 		{"werkzeug/test.py", false},
 		{"werkzeug/testapp.py", false},
