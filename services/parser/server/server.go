@@ -231,7 +231,11 @@ func statsToProto(res *analysis.Result, commit string) *parserv1.ParseStats {
 			out.Skipped = append(out.Skipped, &parserv1.SkippedFile{Path: sk.Path, Reason: sk.Reason, Detail: sk.Detail})
 		}
 		if len(out.FileIssues) < maxFileIssues {
-			out.FileIssues = append(out.FileIssues, sk.Path+": "+sk.Reason+" ("+sk.Detail+")")
+			issue := sk.Path + ": " + sk.Reason
+			if sk.Detail != "" {
+				issue += " (" + sk.Detail + ")"
+			}
+			out.FileIssues = append(out.FileIssues, issue)
 		}
 	}
 	for _, f := range res.SyntaxErrorFunctions {
