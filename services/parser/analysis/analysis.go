@@ -60,7 +60,7 @@ type Options struct {
 	SkipTrivial bool
 	// DirectoryModuleNames names modules by their path relative to Root,
 	// as PyCG does, instead of relative to the import root (see
-	// ImportPath): a package directory loses its own name, src/ stays.
+	// importPaths): a package directory loses its own name, src/ stays.
 	DirectoryModuleNames bool
 	// MaxFileBytes skips larger files (0: DefaultMaxFileBytes, <0: no cap).
 	MaxFileBytes int64
@@ -99,7 +99,7 @@ const Language = "python"
 // Function is one function or method of the repository.
 type Function struct {
 	// ID is stable: module.Class.method, the module named by Python's
-	// import semantics (ImportPath: requests/api.py -> requests.api). A
+	// import semantics (importPaths: requests/api.py -> requests.api). A
 	// name defined twice in one scope gets "#2", "#3" for the later
 	// definitions.
 	ID         string   `json:"id"`

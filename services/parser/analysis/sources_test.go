@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,6 +98,34 @@ func TestPackageDirectoryMatchesItsParent(t *testing.T) {
 	}
 	if !a["email.message_from_string"] || !a["email.message.Message.as_string -> email.generator.Generator.flatten"] {
 		t.Errorf("email alone lacks its root functions or as_string's callees (%d ids and edges)", len(a))
+	}
+}
+
+// TestSubpackageKeepsItsFullName: a subpackage passed as the source is
+// named from the first ancestor that is not a package.
+func TestSubpackageKeepsItsFullName(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"outer/__init__.py":       "",
+		"outer/inner/__init__.py": "",
+		"outer/inner/mod.py":      "from outer.inner import helpers\n\n\ndef run(x):\n    y = helpers.double(x)\n    return y + 1\n",
+		"outer/inner/helpers.py":  "def double(x):\n    y = x * 2\n    return y\n",
+		"outer/sibling.py":        "def not_read():\n    pass\n",
+	})
+	res, err := Analyze(context.Background(), Options{Root: filepath.Join(dir, "outer", "inner")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range res.Functions {
+		ids = append(ids, f.ID)
+		if f.ID == "outer.inner.mod.run" && !hasCallee(&f, "outer.inner.helpers.double") {
+			t.Errorf("run's callees = %v, want outer.inner.helpers.double", f.Callees)
+		}
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"outer.inner.helpers.double", "outer.inner.mod.run"}) {
+		t.Errorf("ids = %v", ids)
 	}
 }
 

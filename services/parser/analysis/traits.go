@@ -1,70 +1,11 @@
 package analysis
 
 import (
-	"os"
-
-	"path/filepath"
 	"strings"
 
 	"github.com/query4code/query4code/services/parser/internal/extract"
 	"github.com/query4code/query4code/services/parser/internal/repowalk"
 )
-
-// Module ids follow Python's import semantics, relative to the import root
-// (the directory that would be on sys.path):
-//
-//   - Root is itself a package (it holds __init__.py and its name is an
-//     identifier): its parent is the import root, so the package keeps its
-//     name (requests/api.py -> requests.api, requests/__init__.py ->
-//     requests). Only files under Root are read; the parent names them.
-//   - Otherwise Root is the import root, except for a src/ layout: src/ is
-//     not a package (no src/__init__.py), so the modules under it are
-//     imported without it (src/pkg/mod.py -> pkg.mod). Files beside src/
-//     (tests/, setup.py) keep their paths.
-//
-// Options.DirectoryModuleNames turns both rules off (PyCG's naming).
-
-// ImportPath returns the slash path, relative to the import root, of the
-// file at rel (relative to root): the path the module name is made from.
-func ImportPath(root, rel string, packageRoot, srcLayout bool) string {
-	switch {
-	case packageRoot:
-		return filepath.Base(root) + "/" + rel
-	case srcLayout && strings.HasPrefix(rel, "src/"):
-		return strings.TrimPrefix(rel, "src/")
-	}
-	return rel
-}
-
-// importPaths returns ImportPath for every parsed file.
-func importPaths(root string, parsed []parsedFile, directoryNames bool) []string {
-	out := make([]string, len(parsed))
-	packageRoot := !directoryNames && isPackageDir(root) && isIdentifier(filepath.Base(root))
-	srcLayout := !directoryNames && !packageRoot && !isPackageDir(filepath.Join(root, "src"))
-	for k := range parsed {
-		out[k] = ImportPath(root, parsed[k].path, packageRoot, srcLayout)
-	}
-	return out
-}
-
-func isPackageDir(dir string) bool {
-	info, err := os.Stat(filepath.Join(dir, "__init__.py"))
-	return err == nil && info.Mode().IsRegular()
-}
-
-// isIdentifier reports a name Python can import (ASCII is enough for the
-// directory names packages use).
-func isIdentifier(name string) bool {
-	if name == "" || (name[0] >= '0' && name[0] <= '9') {
-		return false
-	}
-	for _, r := range name {
-		if r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
 
 // The traits below are what the dataset filters use (the orchestrator
 // leaves out tests, dunder methods and trivial functions by default);

@@ -100,11 +100,27 @@ func lookupEncoding(declared string) (enc encoding.Encoding, utf8Like bool, err 
 	}
 	// IANA names keep their underscores (Shift_JIS); Python's use hyphens.
 	for _, n := range []string{declared, name} {
-		if e, err := ianaindex.IANA.Encoding(n); err == nil && e != nil {
-			return e, false, nil
+		e, err := ianaindex.IANA.Encoding(n)
+		if err != nil || e == nil {
+			continue
 		}
+		if !asciiCompatible(e) {
+			// UTF-16 and the like: Python cannot read the declaration
+			// itself in them, and lines would not survive decoding.
+			return nil, false, fmt.Errorf("coding %q declared is not ASCII-compatible", declared)
+		}
+		return e, false, nil
 	}
 	return nil, false, fmt.Errorf("unknown coding %q declared", declared)
+}
+
+// asciiProbe holds the characters Python source needs to read the same in
+// an encoding as in ASCII: line breaks, the comment sign, names.
+const asciiProbe = "# coding: x\n\tdef f(a, b=1):\r\n"
+
+func asciiCompatible(e encoding.Encoding) bool {
+	out, err := e.NewDecoder().String(asciiProbe)
+	return err == nil && out == asciiProbe
 }
 
 func checkUTF8(src []byte, what string) ([]byte, error) {

@@ -87,6 +87,7 @@ func TestCheckSource(t *testing.T) {
 		{"declaration after code is ignored", "x = 1\n# coding: latin-1\ncaf\xe9 = 1\n", "", ReasonUndecodable},
 		{"declared UTF-8 but latin-1", "# coding: utf-8\ncaf\xe9 = 1\n", "", ReasonUndecodable},
 		{"unknown coding", "# coding: klingon\nx = 1\n", "", ReasonUndecodable},
+		{"not ASCII-compatible", "# coding: utf-16\nx = 1\n", "", ReasonUndecodable},
 		{"undefined cp1252 byte", "# coding: cp1252\nx = '\x81'\n", "", ReasonUndecodable},
 	}
 	for _, tt := range tests {
