@@ -132,6 +132,7 @@ func TestSubpackageKeepsItsFullName(t *testing.T) {
 // copyPython copies the .py files under src to dst.
 func copyPython(t *testing.T, src, dst string) {
 	t.Helper()
+	files := map[string]string{}
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".py") {
 			return err
@@ -141,18 +142,13 @@ func copyPython(t *testing.T, src, dst string) {
 			return err
 		}
 		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
+		files[rel] = string(data)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeFiles(t, dst, files)
 }
 
 // TestOddFiles: a syntax error loses only its function, a PEP 263 file is
