@@ -61,7 +61,7 @@ type parseFlags struct {
 func (p *parseFlags) register(fl *pflag.FlagSet) {
 	fl.StringSliceVar(&p.include, "include", nil, "glob of files to include (repeatable)")
 	fl.StringSliceVar(&p.exclude, "exclude", nil, "glob of files to exclude (repeatable)")
-	fl.BoolVar(&p.skipTests, "skip-tests", false, "skip files with a path segment containing \"test\"")
+	fl.BoolVar(&p.skipTests, "skip-tests", false, "skip test files and test functions (by convention: test_*.py, tests/, test_* functions, TestCase methods)")
 	fl.BoolVar(&p.skipDunder, "skip-dunder", false, "skip __dunder__ methods")
 	fl.BoolVar(&p.skipTrivial, "skip-trivial", false, "skip functions whose body does nothing")
 }
