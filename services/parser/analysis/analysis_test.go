@@ -153,6 +153,9 @@ func TestGraphJSON(t *testing.T) {
 			t.Errorf("cycle %v missing from %v", w, g.Cycles)
 		}
 	}
+	if len(g.Skipped) != 1 || g.Skipped[0].Reason != "undecodable" || len(g.SyntaxErrorFunctions) != 1 || g.SyntaxErrorFunctions[0].ID != "broken.broken" {
+		t.Errorf("graph skipped %v, syntax error functions %v: want legacy_latin1.py and broken.broken", g.Skipped, g.SyntaxErrorFunctions)
+	}
 	if _, err := json.Marshal(g); err != nil {
 		t.Fatal(err)
 	}

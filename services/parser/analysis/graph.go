@@ -93,11 +93,17 @@ type GraphJSON struct {
 	// than one member or a self-call, by id.
 	Cycles [][]string `json:"cycles"`
 	Stats  Stats      `json:"stats"`
+	// Skipped files and functions left out for syntax errors, by name.
+	Skipped              []SkippedFile         `json:"skipped"`
+	SyntaxErrorFunctions []SyntaxErrorFunction `json:"syntax_error_functions"`
 }
 
 // Graph returns the JSON form of the call graph.
 func (r *Result) Graph() GraphJSON {
-	out := GraphJSON{Functions: make([]GraphFunction, 0, len(r.Functions)), Cycles: [][]string{}, Stats: r.Stats}
+	out := GraphJSON{
+		Functions: make([]GraphFunction, 0, len(r.Functions)), Cycles: [][]string{}, Stats: r.Stats,
+		Skipped: append([]SkippedFile{}, r.Skipped...), SyntaxErrorFunctions: append([]SyntaxErrorFunction{}, r.SyntaxErrorFunctions...),
+	}
 	members := map[int][]string{}
 	for _, f := range r.Functions {
 		callees := f.Callees
