@@ -22,8 +22,10 @@ func newCallgraphCmd() *cobra.Command {
 module-level code, every defined function a key), so it can be scored against PyCG's
 ground truth; like PyCG, it names modules by their path relative to DIR. --format json
 prints query4code's own graph: functions callee-first with their callees, strongly
-connected components and levels, with module ids by Python's import semantics (a DIR
-that is a package keeps its name, a src/ layout is looked through; docs/api.md).
+connected components, levels and traits (is_test, is_dunder, is_trivial), with module ids
+by Python's import semantics (a DIR that is a package keeps its name, a src/ layout is
+looked through; docs/api.md), then the files skipped and the functions left out for
+syntax errors.
 
 --include and --exclude choose the files (globs on slash paths relative to DIR); code in
 left-out files is not analysed, so calls into it become unresolved or external.
