@@ -2,7 +2,8 @@
 // without a parser. It serves code that never goes through the parser service:
 // the files a user names with --decontaminate and test corpora. A block runs
 // from a "def" (or "async def") line to the last line indented deeper than it,
-// so a nested function is also part of its enclosing one and a block of its own.
+// so a nested function is also part of its enclosing one and a block of its own;
+// lines inside a triple-quoted string never end a block, whatever their indentation.
 package pyblock
 
 import (
@@ -35,8 +36,16 @@ func Functions(src string) []Block {
 		}
 		indent := len(m[1])
 		end := i + 1
+		quote := tripleQuoteAfter("", lines[i])
 		for j := i + 1; j < len(lines); j++ {
 			l := lines[j]
+			inString := quote != ""
+			quote = tripleQuoteAfter(quote, l)
+			if inString {
+				// A docstring's lines may start at any column.
+				end = j + 1
+				continue
+			}
 			if strings.TrimSpace(l) == "" {
 				continue
 			}
@@ -56,6 +65,40 @@ func Functions(src string) []Block {
 		out = append(out, Block{Name: m[2], Line: i + 1, Code: b.String()})
 	}
 	return out
+}
+
+// tripleQuoteAfter returns the triple quote left open at the end of line,
+// given the one open at its start ("" for none). Single-quoted strings and
+// comments are skipped so their quote characters do not count.
+func tripleQuoteAfter(open, line string) string {
+	for i := 0; i < len(line); i++ {
+		if open != "" {
+			if strings.HasPrefix(line[i:], open) {
+				i += len(open) - 1
+				open = ""
+			} else if line[i] == '\\' {
+				i++
+			}
+			continue
+		}
+		switch c := line[i]; c {
+		case '#':
+			return ""
+		case '"', '\'':
+			if q := line[i:min(i+3, len(line))]; q == strings.Repeat(string(c), 3) {
+				open = q
+				i += 2
+				continue
+			}
+			// A single-quoted string ends on its line.
+			for i++; i < len(line) && line[i] != c; i++ {
+				if line[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return open
 }
 
 func indentOf(l string) int {

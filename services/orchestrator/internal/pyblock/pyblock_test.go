@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -78,5 +79,13 @@ func TestDir(t *testing.T) {
 	}
 	if _, err := Dir(filepath.Join(root, "missing")); err == nil {
 		t.Error("Dir(missing) gave no error")
+	}
+}
+
+func TestFunctionsDocstringAtColumnZero(t *testing.T) {
+	src := "def zs(inlist):\n    \"\"\"\nReturns z-scores.\n\nUsage: 'zs(x)' # not a comment\n\"\"\"\n    return [z(x) for x in inlist]  # '''\nafter = 1\n"
+	got := Functions(src)
+	if len(got) != 1 || !strings.HasSuffix(got[0].Code, "return [z(x) for x in inlist]  # '''\n") {
+		t.Errorf("Functions = %+v, want the whole function up to its return", got)
 	}
 }

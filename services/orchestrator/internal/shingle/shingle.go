@@ -10,7 +10,10 @@
 // WebQueryTest publishers did, all give the same token sequence. Comments and
 // string contents are tokenised like code rather than skipped: on code whose
 // line breaks were flattened a "#" comment has no end, and skipping it would
-// drop the rest of the function.
+// drop the rest of the function. Two formatter habits are erased as well: a
+// ";" between statements (Python's equivalent of a line break, and what
+// JavaScript formatters add or remove) is dropped, and so is a trailing comma
+// before a closing bracket (black's "magic trailing comma").
 package shingle
 
 import (
@@ -42,7 +45,10 @@ func Tokens(code string) []string {
 			}
 			tokens = append(tokens, code[i:j])
 			i = j
-		case unicode.IsSpace(r) || r == '"' || r == '\'' || r == '`' || r == '\\' || r == utf8.RuneError:
+		case unicode.IsSpace(r) || r == '"' || r == '\'' || r == '`' || r == '\\' || r == ';' || r == utf8.RuneError:
+			i += width
+		case (r == ')' || r == ']' || r == '}') && len(tokens) > 0 && tokens[len(tokens)-1] == ",":
+			tokens[len(tokens)-1] = code[i : i+width]
 			i += width
 		default:
 			tokens = append(tokens, code[i:i+width])

@@ -17,6 +17,8 @@ func TestTokens(t *testing.T) {
 		{"triple quotes dropped", `"""Doc."""`, []string{"Doc", "."}},
 		{"comment tokenised", "x # why\n", []string{"x", "#", "why"}},
 		{"unicode identifier", "café = 1", []string{"café", "=", "1"}},
+		{"statement separator dropped", "a = 1; b = 2;", []string{"a", "=", "1", "b", "=", "2"}},
+		{"trailing comma dropped", "f(a, b,)\n[1,\n]", []string{"f", "(", "a", ",", "b", ")", "[", "1", "]"}},
 		{"backslash continuation", "a = 1 + \\\n    2", []string{"a", "=", "1", "+", "2"}},
 	}
 	for _, tc := range tests {
