@@ -3,7 +3,9 @@ module github.com/query4code/query4code/services/orchestrator
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/apache/arrow-go/v18 v18.8.0
+	github.com/google/licensecheck v0.3.1
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/query4code/query4code/proto/gen/go v0.0.0
 	go.etcd.io/bbolt v1.5.0
