@@ -125,6 +125,130 @@ var knownCopies = map[string]string{
 	"click/core.py:find_object":                    "cosqa-code-3434",
 }
 
+// packageMeasure is what TestContaminatedPackage checks and
+// BenchmarkContaminatedPackage reports.
+type packageMeasure struct {
+	positives, caught, negatives, falseHits int
+	// others and othersFalse: every function of requests and click outside
+	// the known copies, and how many of them matched.
+	others, othersFalse      int
+	knownCopies, knownCaught int
+	// highestOther is the highest containment of a function outside the
+	// known copies, lowestCopy the lowest of the known copies: the margin the
+	// threshold sits in.
+	highestOther, lowestCopy float64
+}
+
+// measurePackage writes a package of ten modules, each holding ten
+// reformatted CoSQA functions and ten functions of requests and click,
+// splits it into def blocks and matches each.
+func measurePackage(tb testing.TB, ix *Index) packageMeasure {
+	tb.Helper()
+	code := readCoSQACode(tb)
+	var m packageMeasure
+	var others []pyblock.FileBlock
+	for _, b := range negatives(tb) {
+		want, isCopy := knownCopies[b.Path+":"+b.Name]
+		if !isCopy {
+			others = append(others, b)
+			continue
+		}
+		m.knownCopies++
+		if got, ok := ix.Match(b.Code); ok && got.ID == want {
+			m.knownCaught++
+		} else {
+			tb.Errorf("%s:%s, in CoSQA as %s, matched %+v (%v)", b.Path, b.Name, want, got, ok)
+		}
+	}
+	if len(others) < 200 {
+		tb.Fatalf("only %d functions in requests and click", len(others))
+	}
+
+	dir := tb.TempDir()
+	wantID := map[string]string{} // "file:line" -> CoSQA id, or "" for a negative
+	for mod := range 10 {
+		var src strings.Builder
+		line := 1
+		add := func(code, id string) {
+			wantID[fmt.Sprintf("mod%d.py:%d", mod, line)] = id
+			src.WriteString(code)
+			src.WriteString("\n\n")
+			line += strings.Count(code, "\n") + 2
+		}
+		for k := mod * 10; k < mod*10+10; k++ {
+			i := k * len(code) / 100
+			add(reformat(code[i], k), fmt.Sprintf("cosqa-code-%d", i))
+			add(others[k*len(others)/100].Code, "")
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("mod%d.py", mod)), []byte(src.String()), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	blocks, err := pyblock.Dir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, b := range blocks {
+		id, planted := wantID[fmt.Sprintf("%s:%d", b.Path, b.Line)]
+		if !planted {
+			continue // a nested function
+		}
+		got, ok := ix.Match(b.Code)
+		switch {
+		case id != "":
+			m.positives++
+			if ok {
+				m.caught++
+			} else {
+				tb.Logf("missed %s (%s:%d)", id, b.Path, b.Line)
+			}
+		default:
+			m.negatives++
+			if ok {
+				m.falseHits++
+				tb.Logf("false match: %s:%d %s -> %+v", b.Path, b.Line, b.Name, got)
+			}
+		}
+	}
+	if m.positives != 100 || m.negatives != 100 {
+		tb.Fatalf("found %d planted CoSQA functions and %d others, want 100 and 100", m.positives, m.negatives)
+	}
+	m.others = len(others)
+	for _, b := range others {
+		if _, ok := ix.Match(b.Code); ok {
+			m.othersFalse++
+		}
+	}
+	m.highestOther, m.lowestCopy = containmentMargin(tb, others)
+	return m
+}
+
+// containmentMargin matches with no threshold: the highest containment of
+// the functions outside the known copies and the lowest of the known copies.
+func containmentMargin(tb testing.TB, others []pyblock.FileBlock) (highestOther, lowestCopy float64) {
+	tb.Helper()
+	entries, err := Decode(bytes.NewReader(builtinFingerprints))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	all, err := NewIndex(entries, 1e-9)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, b := range others {
+		m, _ := all.Match(b.Code)
+		highestOther = max(highestOther, m.Containment)
+	}
+	lowestCopy = 1
+	for _, b := range negatives(tb) {
+		if _, isCopy := knownCopies[b.Path+":"+b.Name]; isCopy {
+			m, _ := all.Match(b.Code)
+			lowestCopy = min(lowestCopy, m.Containment)
+		}
+	}
+	return highestOther, lowestCopy
+}
+
 // TestContaminatedPackage is the measurement of docs/BENCHMARKS.md
 // ("Decontamination"): a package holding 100 reformatted functions of the
 // CoSQA code base beside 100 functions of requests and click that are not in
@@ -134,96 +258,39 @@ func TestContaminatedPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := readCoSQACode(t)
-	var others []pyblock.FileBlock
-	for _, b := range negatives(t) {
-		want, isCopy := knownCopies[b.Path+":"+b.Name]
-		if !isCopy {
-			others = append(others, b)
-			continue
-		}
-		if m, ok := ix.Match(b.Code); !ok || m.ID != want {
-			t.Errorf("%s:%s, in CoSQA as %s, matched %+v (%v)", b.Path, b.Name, want, m, ok)
-		}
+	m := measurePackage(t, ix)
+	t.Logf("reformatted CoSQA functions matched: %d/%d; other functions matched: %d/%d; all of requests and click outside the known copies matched: %d/%d; known copies matched: %d/%d",
+		m.caught, m.positives, m.falseHits, m.negatives, m.othersFalse, m.others, m.knownCaught, m.knownCopies)
+	if m.caught < 95 {
+		t.Errorf("%d of 100 contaminated functions matched, want >= 95", m.caught)
 	}
-	if len(others) < 200 {
-		t.Fatalf("only %d functions in requests and click", len(others))
+	if !(m.highestOther < DefaultContainment && DefaultContainment <= m.lowestCopy) {
+		t.Errorf("threshold %.2f is not between the highest containment of a function not in CoSQA (%.2f) and the lowest of a real copy (%.2f)",
+			DefaultContainment, m.highestOther, m.lowestCopy)
 	}
+	if m.falseHits > 2 || float64(m.othersFalse) > 0.02*float64(m.others) {
+		t.Errorf("false matches: %d of 100, %d of %d", m.falseHits, m.othersFalse, m.others)
+	}
+}
 
-	// The package: ten modules, each ten CoSQA functions and ten others.
-	dir := t.TempDir()
-	wantID := map[string]string{} // "file:line" -> CoSQA id, or "" for a negative
-	for m := range 10 {
-		var src strings.Builder
-		line := 1
-		add := func(code, id string) {
-			wantID[fmt.Sprintf("mod%d.py:%d", m, line)] = id
-			src.WriteString(code)
-			src.WriteString("\n\n")
-			line += strings.Count(code, "\n") + 2
-		}
-		for k := m * 10; k < m*10+10; k++ {
-			i := k * len(code) / 100
-			add(reformat(code[i], k), fmt.Sprintf("cosqa-code-%d", i))
-			add(others[k*len(others)/100].Code, "")
-		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("mod%d.py", m)), []byte(src.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	blocks, err := pyblock.Dir(dir)
+// BenchmarkContaminatedPackage times matching the package's 200 functions
+// and reports the measurement as metrics, for q4cbench.
+func BenchmarkContaminatedPackage(b *testing.B) {
+	ix, err := Builtin()
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	seen, positives, negatives, caught, falseHits := 0, 0, 0, 0, 0
-	for _, b := range blocks {
-		id, planted := wantID[fmt.Sprintf("%s:%d", b.Path, b.Line)]
-		if !planted {
-			continue // a nested function
-		}
-		seen++
-		m, ok := ix.Match(b.Code)
-		if id != "" {
-			positives++
-			if ok {
-				caught++
-			} else {
-				t.Logf("missed %s (%s:%d)", id, b.Path, b.Line)
-			}
-			continue
-		}
-		negatives++
-		if ok {
-			falseHits++
-			t.Logf("false match: %s:%d %s -> %+v", b.Path, b.Line, b.Name, m)
-		}
-	}
-	if seen != 200 || positives != 100 {
-		for k := range wantID {
-			found := false
-			for _, b := range blocks {
-				found = found || fmt.Sprintf("%s:%d", b.Path, b.Line) == k
-			}
-			if !found {
-				t.Logf("not found: %s", k)
-			}
-		}
-		t.Fatalf("found %d planted functions (%d positives), want 200 (100)", seen, positives)
-	}
-	// Every function of requests and click outside the known copies, too.
-	allFalse := 0
-	for _, b := range others {
-		if _, ok := ix.Match(b.Code); ok {
-			allFalse++
-		}
-	}
-	t.Logf("reformatted CoSQA functions matched: %d/%d; other functions matched: %d/%d; all of requests and click outside the known copies matched: %d/%d",
-		caught, positives, falseHits, negatives, allFalse, len(others))
-	if caught < 95 {
-		t.Errorf("%d of 100 contaminated functions matched, want >= 95", caught)
-	}
-	if falseHits > 2 || float64(allFalse) > 0.02*float64(len(others)) {
-		t.Errorf("false matches: %d of 100, %d of %d", falseHits, allFalse, len(others))
+	for b.Loop() {
+		m := measurePackage(b, ix)
+		b.ReportMetric(float64(m.caught), "cosqa-flagged")
+		b.ReportMetric(float64(m.positives), "cosqa-planted")
+		b.ReportMetric(float64(m.falseHits), "others-flagged")
+		b.ReportMetric(float64(m.negatives), "others-planted")
+		b.ReportMetric(float64(m.othersFalse), "all-others-flagged")
+		b.ReportMetric(float64(m.others), "all-others")
+		b.ReportMetric(float64(m.knownCaught), "known-copies-flagged")
+		b.ReportMetric(m.highestOther, "highest-other-containment")
+		b.ReportMetric(m.lowestCopy, "lowest-copy-containment")
 	}
 }
 

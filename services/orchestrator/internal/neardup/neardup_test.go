@@ -204,22 +204,30 @@ func loadRequestsCopies(tb testing.TB) []copyFunc {
 	return out
 }
 
-// TestRequestsCopies is the measurement of docs/BENCHMARKS.md
-// ("Near-duplicates"): of each cross-copy pair at Jaccard >= 0.9 at most one
-// is kept (recall >= 0.95), and no function whose best Jaccard to the other
-// copy is below 0.5 is removed.
-func TestRequestsCopies(t *testing.T) {
-	funcs := loadRequestsCopies(t)
+// copiesMeasure is what TestRequestsCopies checks and
+// BenchmarkClusterRequestsCopies reports.
+type copiesMeasure struct {
+	functions, pairs, caught, removed, falseRemoved int
+}
+
+func (m copiesMeasure) recall() float64 { return float64(m.caught) / float64(m.pairs) }
+
+// measureCopies clusters both copies and compares every Debian function with
+// every pip one by exact Jaccard: a pair at 0.9 or more is caught when one
+// side is removed; a removal is false when the function's best Jaccard to
+// the other copy is below 0.5.
+func measureCopies(tb testing.TB, funcs []copyFunc) copiesMeasure {
+	tb.Helper()
 	items := make([]Item, len(funcs))
 	for i, f := range funcs {
 		items[i] = Item{Key: f.key, Code: f.code}
 	}
 	got, err := Cluster(items, DefaultThreshold)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	m := copiesMeasure{functions: len(funcs)}
 	bestOther := make([]float64, len(funcs))
-	pairs, caught := 0, 0
 	for i := range funcs {
 		for j := range funcs {
 			if funcs[i].side != 0 || funcs[j].side != 1 {
@@ -229,34 +237,43 @@ func TestRequestsCopies(t *testing.T) {
 			bestOther[i] = max(bestOther[i], jac)
 			bestOther[j] = max(bestOther[j], jac)
 			if jac >= 0.9 {
-				pairs++
+				m.pairs++
 				if got[i].Duplicate() || got[j].Duplicate() {
-					caught++
+					m.caught++
 				}
 			}
 		}
 	}
-	removed, falseRemoved := 0, 0
 	for i, as := range got {
 		if as.Duplicate() {
-			removed++
+			m.removed++
 			if bestOther[i] < 0.5 {
-				falseRemoved++
-				t.Errorf("%s removed for %s (J=%.2f) but its best Jaccard to the other copy is %.2f", as.Key, as.Representative, as.Jaccard, bestOther[i])
+				m.falseRemoved++
+				tb.Errorf("%s removed for %s (J=%.2f) but its best Jaccard to the other copy is %.2f", as.Key, as.Representative, as.Jaccard, bestOther[i])
 			}
 		}
 	}
-	recall := float64(caught) / float64(pairs)
+	return m
+}
+
+// TestRequestsCopies is the measurement of docs/BENCHMARKS.md
+// ("Near-duplicates"): of each cross-copy pair at Jaccard >= 0.9 at most one
+// is kept (recall >= 0.95), and no function whose best Jaccard to the other
+// copy is below 0.5 is removed.
+func TestRequestsCopies(t *testing.T) {
+	m := measureCopies(t, loadRequestsCopies(t))
 	t.Logf("functions %d, cross-copy pairs at J>=0.9: %d, with one removed: %d (recall %.4f); removed %d, removed with best cross-copy J<0.5: %d",
-		len(funcs), pairs, caught, recall, removed, falseRemoved)
-	if pairs < 100 {
-		t.Errorf("only %d pairs at J>=0.9: the copies are not what the test expects", pairs)
+		m.functions, m.pairs, m.caught, m.recall(), m.removed, m.falseRemoved)
+	if m.pairs < 100 {
+		t.Errorf("only %d pairs at J>=0.9: the copies are not what the test expects", m.pairs)
 	}
-	if recall < 0.95 {
-		t.Errorf("recall %.4f < 0.95", recall)
+	if m.recall() < 0.95 {
+		t.Errorf("recall %.4f < 0.95", m.recall())
 	}
 }
 
+// BenchmarkClusterRequestsCopies times Cluster over both copies and reports
+// the measurement as metrics, for q4cbench.
 func BenchmarkClusterRequestsCopies(b *testing.B) {
 	funcs := loadRequestsCopies(b)
 	items := make([]Item, len(funcs))
@@ -265,11 +282,19 @@ func BenchmarkClusterRequestsCopies(b *testing.B) {
 		items[i] = Item{Key: f.key, Code: f.code}
 		bytes += len(f.code)
 	}
+	m := measureCopies(b, funcs)
 	b.SetBytes(int64(bytes))
 	b.ReportAllocs()
+	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Cluster(items, DefaultThreshold); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(m.functions), "functions")
+	b.ReportMetric(float64(m.pairs), "pairs-j0.9")
+	b.ReportMetric(float64(m.caught), "pairs-caught")
+	b.ReportMetric(m.recall(), "recall")
+	b.ReportMetric(float64(m.removed), "removed")
+	b.ReportMetric(float64(m.falseRemoved), "false-removed")
 }
