@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -84,11 +85,29 @@ func (r Ratios) Names() []string {
 	return out
 }
 
-// NormalizeRepo is the form of a repository id that is hashed: trimmed,
-// lower-cased, without a trailing "/" or ".git", so the same repository
-// named by its clone URL or its web URL lands in the same split.
+// scpLikeRe matches git's scp-like remote syntax: user@host:path.
+var scpLikeRe = regexp.MustCompile(`^[^/@:]+@([^/:]+):(.+)$`)
+
+// NormalizeRepo is the form of a repository id that is hashed: lower-cased,
+// without scheme, user information (credentials included), a trailing "/"
+// or ".git", so the same repository named by its clone URL, its web URL or
+// its SSH remote lands in the same split:
+// https://github.com/Pallets/Flask.git, git@github.com:pallets/flask and
+// ssh://git@github.com/pallets/flask/ are all github.com/pallets/flask.
+// A directory name (a source without a remote) is kept as it is, lower-cased.
 func NormalizeRepo(repo string) string {
 	r := strings.ToLower(strings.TrimSpace(repo))
+	if m := scpLikeRe.FindStringSubmatch(r); m != nil && !strings.Contains(r, "://") {
+		r = m[1] + "/" + m[2]
+	} else if _, rest, ok := strings.Cut(r, "://"); ok {
+		// By hand rather than url.Parse: user information may hold a
+		// redaction placeholder, whose brackets url.Parse refuses.
+		authority, path, _ := strings.Cut(rest, "/")
+		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+			authority = authority[at+1:]
+		}
+		r = authority + "/" + path
+	}
 	r = strings.TrimSuffix(r, "/")
 	r = strings.TrimSuffix(r, ".git")
 	return strings.TrimSuffix(r, "/")

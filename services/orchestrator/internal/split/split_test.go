@@ -51,6 +51,20 @@ func TestStringRoundTrip(t *testing.T) {
 	}
 }
 
+func TestNormalizeRepo(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://github.com/Pallets/Flask.git": "github.com/pallets/flask",
+		"git@gitlab.com:group/sub/proj.git":    "gitlab.com/group/sub/proj",
+		"ssh://git@host:2222/a/b/":             "host:2222/a/b",
+		"bookshelf":                            "bookshelf",
+		"my-project/":                          "my-project",
+	} {
+		if got := NormalizeRepo(in); got != want {
+			t.Errorf("NormalizeRepo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestNames(t *testing.T) {
 	if got := AllTrain.Names(); !slices.Equal(got, []string{Train}) {
 		t.Errorf("AllTrain.Names() = %v", got)
@@ -62,7 +76,9 @@ func TestNames(t *testing.T) {
 
 func TestAssignIsStableAndNormalised(t *testing.T) {
 	r := Ratios{0.34, 0.33, 0.33}
-	same := []string{"https://github.com/pallets/flask", "https://github.com/pallets/flask.git", "https://github.com/Pallets/Flask/", " https://github.com/pallets/flask.git/ "}
+	same := []string{"https://github.com/pallets/flask", "https://github.com/pallets/flask.git", "https://github.com/Pallets/Flask/",
+		" https://github.com/pallets/flask.git/ ", "git@github.com:pallets/flask.git", "ssh://git@github.com/pallets/flask",
+		"https://user:[REDACTED:url_password]@github.com/pallets/flask", "http://github.com/pallets/flask"}
 	for _, repo := range same {
 		if got, want := r.Assign(repo), r.Assign(same[0]); got != want {
 			t.Errorf("Assign(%q) = %s, Assign(%q) = %s", repo, got, same[0], want)
