@@ -52,15 +52,16 @@ func TestStringRoundTrip(t *testing.T) {
 }
 
 func TestNormalizeRepo(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://github.com/Pallets/Flask.git": "github.com/pallets/flask",
-		"git@gitlab.com:group/sub/proj.git":    "gitlab.com/group/sub/proj",
-		"ssh://git@host:2222/a/b/":             "host:2222/a/b",
-		"bookshelf":                            "bookshelf",
-		"my-project/":                          "my-project",
-	} {
-		if got := NormalizeRepo(in); got != want {
-			t.Errorf("NormalizeRepo(%q) = %q, want %q", in, got, want)
+	cases := [][2]string{
+		{"https://github.com/Pallets/Flask.git", "github.com/pallets/flask"},
+		{"git@gitlab.com:group/sub/proj.git", "gitlab.com/group/sub/proj"},
+		{"ssh://git@host:2222/a/b/", "host:2222/a/b"},
+		{"bookshelf", "bookshelf"},
+		{"my-project/", "my-project"},
+	}
+	for _, c := range cases {
+		if got := NormalizeRepo(c[0]); got != c[1] {
+			t.Errorf("NormalizeRepo(%q) = %q, want %q", c[0], got, c[1])
 		}
 	}
 }
