@@ -76,10 +76,38 @@ func readHead(path string, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, limit))
 }
 
+// commonIDs are the licences most repositories carry. Compiling all of
+// licensecheck's built-in patterns takes seconds, once per process, and
+// would stall the first job's dataset writing; compiling these takes a
+// fraction of that. Texts are scanned with these first, and only a text none
+// of them matches pays for the full set. The price: a variant that contains
+// a common licence's whole text (BSD-3-Clause-Clear, GPL-2.0 with the
+// Classpath exception) is named as that common licence.
+var commonIDs = []string{"AGPL-3.0", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "GPL-2.0", "GPL-3.0", "ISC",
+	"LGPL-2.1", "LGPL-3.0", "MIT", "MPL-2.0", "Unlicense"}
+
+var commonScanner = sync.OnceValues(func() (*licensecheck.Scanner, error) {
+	var common []licensecheck.License
+	for _, l := range licensecheck.BuiltinLicenses() {
+		if slices.Contains(commonIDs, l.ID) {
+			common = append(common, l)
+		}
+	}
+	return licensecheck.NewScanner(common)
+})
+
 // FromText classifies a licence text: the licence whose match covers the
 // most of it, preferring a match of the text itself over a mere URL.
 func FromText(text []byte) (string, bool) {
-	cov := licensecheck.Scan(text)
+	if sc, err := commonScanner(); err == nil {
+		if id, ok := bestMatch(sc.Scan(text)); ok {
+			return id, true
+		}
+	}
+	return bestMatch(licensecheck.Scan(text))
+}
+
+func bestMatch(cov licensecheck.Coverage) (string, bool) {
 	best, bestLen, bestURL := "", -1, true
 	for _, m := range cov.Match {
 		n := m.End - m.Start

@@ -1,6 +1,7 @@
 package license
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -113,5 +114,24 @@ func TestParseAllowListErrors(t *testing.T) {
 		if _, err := ParseAllowList(spec); err == nil || !strings.Contains(err.Error(), wants[i]) {
 			t.Errorf("ParseAllowList(%q) = %v, want an error containing %q", spec, err, wants[i])
 		}
+	}
+}
+
+func TestCommonIDsAreBuiltin(t *testing.T) {
+	for _, id := range commonIDs {
+		if knownIDs()[strings.ToLower(id)] != id {
+			t.Errorf("common licence %q is not a licensecheck id", id)
+		}
+	}
+	sc, err := commonScanner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mit, err := os.ReadFile(filepath.Join("testdata", "mit", "LICENSE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := bestMatch(sc.Scan(mit)); !ok || id != "MIT" {
+		t.Errorf("the common scanner names the MIT text %q", id)
 	}
 }
