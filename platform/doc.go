@@ -18,6 +18,9 @@
 //     round robin, retries on UNAVAILABLE and keepalive.
 //   - grpcerr: helpers for each service's toStatus: FromContext, New,
 //     InvalidArgument, FieldViolation, ErrorInfo, Internal.
+//   - redact: the secret detector (API keys, tokens, private keys, passwords,
+//     connection strings) of the annotator's prompts and the orchestrator's
+//     output: Text(s) -> Result{Text, Count, ByKind}, String(s).
 //
 // # Server
 //

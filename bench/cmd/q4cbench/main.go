@@ -42,7 +42,7 @@ func main() {
 	flag.StringVar(&cfg.charts, "charts", "docs/charts", "folder for the PNG charts, relative to -root")
 	flag.StringVar(&cfg.raw, "raw", "docs/bench-raw", "folder for the raw outputs, relative to -root")
 	flag.BoolVar(&cfg.quick, "quick", false, "smaller inputs and grids (a smoke test, not for the report)")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated section keys to run (parser,parserpaired,callgraph,docs,annotate,judge,search,jobs,cost,memory); empty: all")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated section keys to run (parser,parserpaired,callgraph,docs,annotate,judge,search,jobs,cost,memory,neardup,decontam); empty: all")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg, os.Stderr)
@@ -109,6 +109,8 @@ func run(ctx context.Context, cfg config, log io.Writer) error {
 		{"jobs", "Job wall time against the lower bound", jobWallTime},
 		{"cost", "Tokens and cost per kept pair", costPerPair},
 		{"memory", "Peak memory", peakMemory},
+		{"neardup", "Near-duplicates: Debian's requests against the requests pip vendors", nearDuplicates},
+		{"decontam", "Decontamination: a package holding CoSQA functions", decontamination},
 	}
 	only := map[string]bool{}
 	for _, k := range strings.Split(cfg.only, ",") {

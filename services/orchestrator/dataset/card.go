@@ -3,12 +3,12 @@ package dataset
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+
+	"github.com/query4code/query4code/services/orchestrator/internal/license"
 )
 
 func writeCard(w io.Writer, records []*orchestratorv1.Record, card Card) error {
@@ -125,64 +125,8 @@ func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-// licenseRules map phrases in a licence file to SPDX-style names. Order matters: the first match wins,
-// so the more specific texts come first.
-var licenseRules = []struct {
-	name   string
-	phrase []string
-}{
-	{"AGPL-3.0", []string{"gnu affero general public license"}},
-	{"LGPL-3.0", []string{"gnu lesser general public license", "version 3"}},
-	{"LGPL-2.1", []string{"gnu lesser general public license", "version 2.1"}},
-	{"GPL-3.0", []string{"gnu general public license", "version 3"}},
-	{"GPL-2.0", []string{"gnu general public license", "version 2"}},
-	{"Apache-2.0", []string{"apache license", "version 2.0"}},
-	{"MPL-2.0", []string{"mozilla public license", "2.0"}},
-	{"MIT", []string{"permission is hereby granted, free of charge"}},
-	{"BSD-3-Clause", []string{"redistribution and use in source and binary forms", "neither the name"}},
-	{"BSD-2-Clause", []string{"redistribution and use in source and binary forms"}},
-	{"ISC", []string{"permission to use, copy, modify, and/or distribute this software for any purpose"}},
-	{"Unlicense", []string{"this is free and unencumbered software released into the public domain"}},
-	{"BSL-1.0", []string{"boost software license"}},
-	{"EPL-2.0", []string{"eclipse public license", "2.0"}},
-}
-
-// DetectLicense names the licence of the repository in dir from its LICENSE, LICENCE or COPYING file
-// (with or without an extension), or returns "unknown".
+// DetectLicense names the licence of the repository in dir by its SPDX id: from its LICENSE, LICENCE
+// or COPYING file, else its package metadata, else "unknown" (see package license).
 func DetectLicense(dir string) string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "unknown"
-	}
-	var candidates []string
-	for _, e := range entries {
-		base := strings.ToUpper(strings.TrimSuffix(e.Name(), filepath.Ext(e.Name())))
-		if e.Type().IsRegular() && (base == "LICENSE" || base == "LICENCE" || base == "COPYING" || base == "LICENSE-MIT") {
-			candidates = append(candidates, e.Name())
-		}
-	}
-	slices.Sort(candidates)
-	for _, name := range candidates {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			continue
-		}
-		head := make([]byte, 16<<10)
-		n, _ := io.ReadFull(f, head)
-		_ = f.Close()
-		text := strings.Join(strings.Fields(strings.ToLower(string(head[:n]))), " ")
-		for _, rule := range licenseRules {
-			match := true
-			for _, p := range rule.phrase {
-				if !strings.Contains(text, p) {
-					match = false
-					break
-				}
-			}
-			if match {
-				return rule.name
-			}
-		}
-	}
-	return "unknown"
+	return license.Detect(dir)
 }

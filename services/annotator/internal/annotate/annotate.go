@@ -14,9 +14,9 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/query4code/query4code/platform/redact"
 	"github.com/query4code/query4code/services/annotator/internal/llm"
 	"github.com/query4code/query4code/services/annotator/internal/prompt"
-	"github.com/query4code/query4code/services/annotator/internal/redact"
 )
 
 // DefaultKeepThreshold is the paper's filter: keep pairs scored 2 or more.

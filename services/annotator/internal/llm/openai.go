@@ -17,8 +17,8 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
+	"github.com/query4code/query4code/platform/redact"
 	"github.com/query4code/query4code/services/annotator/internal/prompt"
-	"github.com/query4code/query4code/services/annotator/internal/redact"
 )
 
 // ResponseFormat is how the client asks for JSON answers.
