@@ -223,11 +223,12 @@ type ParseOptions struct {
 	Include []string `protobuf:"bytes,1,rep,name=include,proto3" json:"include,omitempty"`
 	// Glob patterns of files to leave out; applied after include.
 	Exclude []string `protobuf:"bytes,2,rep,name=exclude,proto3" json:"exclude,omitempty"`
-	// Leave out files with a path segment that contains "test" (as the Query4Code paper does).
+	// Leave out tests by convention (the functions Function.is_test marks). They still take part in
+	// call resolution.
 	SkipTests bool `protobuf:"varint,3,opt,name=skip_tests,json=skipTests,proto3" json:"skip_tests,omitempty"`
 	// Leave out dunder methods (__init__, __repr__, ...). They still take part in call resolution.
 	SkipDunder bool `protobuf:"varint,4,opt,name=skip_dunder,json=skipDunder,proto3" json:"skip_dunder,omitempty"`
-	// Leave out functions whose body does nothing (pass, ..., a docstring only, raise NotImplementedError).
+	// Leave out trivial functions (the functions Function.is_trivial marks).
 	SkipTrivial bool `protobuf:"varint,5,opt,name=skip_trivial,json=skipTrivial,proto3" json:"skip_trivial,omitempty"`
 	// Files larger than this many bytes are skipped and counted. 0 means the default, 1 MiB.
 	MaxFileBytes  int64 `protobuf:"varint,6,opt,name=max_file_bytes,json=maxFileBytes,proto3" json:"max_file_bytes,omitempty"`
