@@ -88,31 +88,29 @@ func stripLeadIn(l string) string {
 	}
 }
 
-// stripSignOff removes trailing sign-off sentences from a line.
+// stripSignOff removes a trailing sign-off from a line: from the first
+// sentence that starts one ("... header. I hope this helps!", "`query` Let
+// me know ...") to the end.
 func stripSignOff(l string) string {
-	sentences := splitSentences(l)
-	for len(sentences) > 0 && signOffRe.MatchString(sentences[len(sentences)-1]) {
-		sentences = sentences[:len(sentences)-1]
-	}
-	return strings.TrimSpace(strings.Join(sentences, " "))
-}
-
-// splitSentences splits a line after ".", "!" or "?" followed by a space.
-// Abbreviations split too, which only matters for the last sentence: it is
-// dropped only if it is a whole sign-off.
-func splitSentences(l string) []string {
-	var out []string
-	start := 0
 	for i := 0; i < len(l); i++ {
-		if (l[i] == '.' || l[i] == '!' || l[i] == '?') && i+1 < len(l) && l[i+1] == ' ' {
-			out = append(out, strings.TrimSpace(l[start:i+1]))
-			start = i + 1
+		if i > 0 && !sentenceStart(l, i) {
+			continue
+		}
+		if signOffRe.MatchString(l[i:]) {
+			return strings.TrimSpace(l[:i])
 		}
 	}
-	if rest := strings.TrimSpace(l[start:]); rest != "" {
-		out = append(out, rest)
+	return strings.TrimSpace(l)
+}
+
+// sentenceStart reports whether l[i] starts a sentence: it follows spaces
+// after a full stop, a closing quote or emphasis.
+func sentenceStart(l string, i int) bool {
+	j := i - 1
+	for j >= 0 && l[j] == ' ' {
+		j--
 	}
-	return out
+	return j < i-1 && j >= 0 && strings.IndexByte(".!?`'\")*", l[j]) >= 0
 }
 
 // trimEmphasis removes markdown bold or italics around a whole line.
