@@ -68,6 +68,9 @@ var (
 	parenRe = regexp.MustCompile(`\([^()]*\)`)
 	// selfDescriptionRe is how docstrings introduce themselves: "Utility
 	// method to", "A helper that". Nobody searches for it.
+	// kindSuffixRe is what the offline summary adds to a one-word name
+	// ("Close method of the object."): not what anyone searches for.
+	kindSuffixRe      = regexp.MustCompile(`\s+(?:method of the object|function)\.?$`)
 	selfDescriptionRe = regexp.MustCompile(`^(?:(?:a|an|the|this)\s+)?(?:(?:small|simple|internal|private|convenience|utility|helper|little)\s+)*(?:function|method|helper|utility|wrapper|shortcut|decorator|classmethod)s?\s+(?:to|that|which|for)\s+`)
 )
 
@@ -80,6 +83,7 @@ func taskWords(sentence string) []string {
 	sentence = rstRoleRe.ReplaceAllString(sentence, " ")
 	sentence = parenRe.ReplaceAllString(sentence, " ")
 	sentence = selfDescriptionRe.ReplaceAllString(strings.TrimSpace(sentence), "")
+	sentence = kindSuffixRe.ReplaceAllString(sentence, "")
 	var out []string
 	for _, w := range strings.Fields(sentence) {
 		w = strings.Trim(w, ".,;:!?()[]{}\"'`*~<>=")

@@ -227,6 +227,7 @@ func TestTaskWords(t *testing.T) {
 		{"Called if :meth:`get_json` fails and isn't silenced.", "called if get json fails and isn't silenced"},
 		{"Returns a response object (a WSGI application) that redirects.", "get response object that redirects"},
 		{"Load config given path and strict.", "load config"},
+		{"Close method of the object.", "close"},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(taskWords(tt.in), " "); got != tt.want {
