@@ -309,7 +309,13 @@ func specificWords(fn pythonFunction, task []string) codeWords {
 		add(&out.uses, splitIdentifier(call))
 	}
 	for _, m := range returnRe.FindAllStringSubmatch(fn.Body, -1) {
-		add(&out.uses, words(m[1]))
+		var ws []string
+		for _, w := range words(m[1]) {
+			if !plainCalls[w] {
+				ws = append(ws, w)
+			}
+		}
+		add(&out.uses, ws)
 	}
 	for _, m := range raiseRe.FindAllStringSubmatch(fn.Body, -1) {
 		add(&out.uses, splitIdentifier(m[1]))
