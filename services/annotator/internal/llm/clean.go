@@ -14,13 +14,13 @@ import (
 
 // interjectionRe is an opening word of chat filler, with its punctuation:
 // "Sure!", "Certainly,", "Of course.".
-var interjectionRe = regexp.MustCompile(`(?i)^(?:sure(?:\s+thing)?|certainly|of course|absolutely|okay|ok|alright|all right|great|no problem|gladly|happy to help|yes)\s*[!.,:;—–-]+\s*`)
+var interjectionRe = regexp.MustCompile(`(?i)^(?:sure(?:\s+thing)?|certainly|of course|absolutely|okay|ok|alright|all right|great|no problem|gladly|happy to help|yes)(?:\s*[!.,:;]+|\s+[—–-])\s*`)
 
 // leadInRe is a sentence announcing the answer, up to its colon: "Here is my
 // answer:", "Here's a concise search query for this function:", "Below is
 // the summary:". The announced noun must be a word for an answer, so prose
 // that merely starts with "Here" ("Here documents are parsed ...") stays.
-var leadInRe = regexp.MustCompile(`(?i)^(?:(?:here(?:'s|’s| is| are)|below is|this is|the following is|i(?:'d| would) (?:suggest|propose))\s+(?:[\w'’-]+\s+){0,6}?(?:answer|summary|summaries|query|queries|description|explanation|response|result|suggestion|version|output|json|one)\b[^:\n]{0,60}?:|here you go\s*[:!.]|here it is\s*[:!.])\s*`)
+var leadInRe = regexp.MustCompile(`(?i)^(?:(?:here(?:'s|’s| is| are)|below is|this is|the following is|i(?:'d| would) (?:suggest|propose))\s+(?:[\w'’-]+\s+){0,6}?(?:answer|summary|summaries|query|queries|description|explanation|response|result|suggestion|version|output|json)\b[^:\n]{0,60}?:|here(?:'s|’s| is) one\b[^:\n]{0,40}:|here you go\s*[:!.]|here it is\s*[:!.])\s*`)
 
 // signOffRe is a closing sentence of chat filler.
 var signOffRe = regexp.MustCompile(`(?i)^(?:let me know\b|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|feel free\b|is there anything else\b|if you (?:have|need) (?:any )?(?:more|other|further|additional)\b|happy coding|good luck\b|please let me know\b|i(?:'d| would) be happy to\b|thanks?(?:\s+(?:a lot|again))?[!.]*$|thank you\b|cheers[!.]*$)`)
