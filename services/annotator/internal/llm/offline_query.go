@@ -79,25 +79,37 @@ var (
 // "split"), articles, markup and asides dropped, identifiers read as words.
 func taskWords(sentence string) []string {
 	// "Load config given path": the parameters are not the task.
-	sentence, _, _ = strings.Cut(strings.ToLower(sentence), " given ")
+	sentence, _, _ = strings.Cut(sentence, " given ")
 	sentence = rstRoleRe.ReplaceAllString(sentence, " ")
 	sentence = parenRe.ReplaceAllString(sentence, " ")
-	sentence = selfDescriptionRe.ReplaceAllString(strings.TrimSpace(sentence), "")
+	sentence = strings.TrimSpace(sentence)
+	sentence = selfDescriptionRe.ReplaceAllString(strings.ToLower(sentence[:min(len(sentence), 1)])+sentence[min(len(sentence), 1):], "")
 	sentence = kindSuffixRe.ReplaceAllString(sentence, "")
 	var out []string
-	for _, w := range strings.Fields(sentence) {
+	for i, w := range strings.Fields(sentence) {
 		w = strings.Trim(w, ".,;:!?()[]{}\"'`*~<>=")
-		if w == "" || w == "a" || w == "an" || w == "the" {
+		lower := strings.ToLower(w)
+		if i == 0 && (lower == "a" || lower == "an" || lower == "the") {
+			// A noun phrase, as property docstrings are: "The port of the URL".
+			out = append(out, "get")
+			continue
+		}
+		if w == "" || lower == "a" || lower == "an" || lower == "the" {
 			continue
 		}
 		if strings.ContainsAny(w, "()=<>{}[]") {
 			continue
 		}
-		if strings.ContainsAny(w, "_`") || strings.Contains(strings.Trim(w, "."), ".") {
-			// An identifier: its words, as people type them.
+		if strings.ContainsAny(w, "_`") || strings.Contains(w, ".") || isIdentifierLike(w) {
+			// An identifier: its words, as people type them; of a dotted
+			// path only the last name ("werkzeug.datastructures.Headers").
+			if i := strings.LastIndexByte(w, '.'); i >= 0 && i+1 < len(w) {
+				w = w[i+1:]
+			}
 			out = append(out, splitIdentifier(w)...)
 			continue
 		}
+		w = lower
 		if len(out) == 0 {
 			w = baseVerb(w)
 		}

@@ -228,6 +228,8 @@ func TestTaskWords(t *testing.T) {
 		{"Returns a response object (a WSGI application) that redirects.", "get response object that redirects"},
 		{"Load config given path and strict.", "load config"},
 		{"Close method of the object.", "close"},
+		{"The port of the URL as an integer.", "get port of url as integer"},
+		{"The ``Content-Security-Policy`` header as a :class:`~werkzeug.datastructures.ContentSecurityPolicy` object.", "get content-security-policy header as content security policy object"},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(taskWords(tt.in), " "); got != tt.want {
