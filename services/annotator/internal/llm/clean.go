@@ -31,8 +31,9 @@ var signOffRe = regexp.MustCompile(`(?i)^(?:let me know\b|i hope (?:this|that|it
 var refusalRe = regexp.MustCompile(`(?i)^(?:i['’]?m sorry|i am sorry|sorry[,.!]|my apologies|i apologi[sz]e|as an ai\b|as a (?:large )?language model|i(?: am|['’]m) (?:not able|unable) to (?:help|assist|answer|provide|write|comply|do|fulfil|generate|summari[sz]e)|i (?:can(?:no|['’])t|cannot|won['’]?t) (?:help|assist|answer|provide|write|comply|do that|fulfil|generate|summari[sz]e|create|complete|determine)|unfortunately,? i\b)`)
 
 // labelRe is a markdown or plain label before the answer: "**Query:**",
-// "Summary:", "Search query -".
-var labelRe = regexp.MustCompile(`(?i)^(?:#{1,6}\s*)?(?:\*\*|__)?(?:final\s+|concise\s+|short\s+)?(?:search\s+query|query|summary|answer|description)(?:\*\*|__)?\s*[:—–-]\s*(?:\*\*|__)?\s*`)
+// "Summary:", "Search query - ". A hyphen counts only between spaces:
+// "Query-string parser" is prose.
+var labelRe = regexp.MustCompile(`(?i)^(?:#{1,6}\s*)?(?:\*\*|__)?(?:final\s+|concise\s+|short\s+)?(?:search\s+query|query|summary|answer|description)(?:\*\*|__)?(?:\s*:|\s+[—–-]\s)\s*(?:\*\*|__)?\s*`)
 
 // labelLineRe is a label alone on its line: "### Summary", "**Query:**".
 var labelLineRe = regexp.MustCompile(`(?i)^(?:#{1,6}\s*)?(?:\*\*|__)?(?:final\s+|concise\s+|short\s+)?(?:search\s+query|query|summary|answer|description)\s*:?\s*(?:\*\*|__)?\s*:?$`)

@@ -154,6 +154,8 @@ func TestParseSummary(t *testing.T) {
 		{"this is with a colon", "This is one of the core helpers: it parses arguments and runs the command.", "This is one of the core helpers: it parses arguments and runs the command.", false},
 		{"sure with a hyphen", "Sure-fire check that the lock file is released.", "Sure-fire check that the lock file is released.", false},
 		{"interjection with a dash", "Certainly — here is the summary: Parses a cookie header.", "Parses a cookie header.", false},
+		{"label word with a hyphen", "Query-string parser that keeps blank values.", "Query-string parser that keeps blank values.", false},
+		{"label with a dash", "Summary - Parses a cookie header.", "Parses a cookie header.", false},
 		{"return as a verb", "Return the mean of the values.", "Return the mean of the values.", false},
 		{"sure as a word", "Makes sure the cache directory exists, creating it if needed.", "Makes sure the cache directory exists, creating it if needed.", false},
 		{"thanks inside a sentence", "Sends a thanks email to each new user.", "Sends a thanks email to each new user.", false},
