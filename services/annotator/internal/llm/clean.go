@@ -23,7 +23,7 @@ var interjectionRe = regexp.MustCompile(`(?i)^(?:sure(?:\s+thing)?|certainly|of 
 var leadInRe = regexp.MustCompile(`(?i)^(?:(?:here(?:'s|’s| is| are)|below is|this is|the following is|i(?:'d| would) (?:suggest|propose))\s+(?:[\w'’-]+\s+){0,6}?(?:answer|summary|summaries|query|queries|description|explanation|response|result|suggestion|version|output|json)\b[^:\n]{0,60}?:|here(?:'s|’s| is) one\b[^:\n]{0,40}:|here you go\s*[:!.]|here it is\s*[:!.])\s*`)
 
 // signOffRe is a closing sentence of chat filler.
-var signOffRe = regexp.MustCompile(`(?i)^(?:let me know\b|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|feel free\b|is there anything else\b|if you (?:have|need) (?:any )?(?:more|other|further|additional)\b|happy coding|good luck\b|please let me know\b|i(?:'d| would) be happy to\b|thanks?(?:\s+(?:a lot|again))?[!.]*$|thank you\b|cheers[!.]*$)`)
+var signOffRe = regexp.MustCompile(`(?i)^(?:let me know\b|i hope (?:this|that|it) helps|hope (?:this|that|it) helps|feel free\b|is there anything else\b|if you (?:have|need) (?:any )?(?:more|other|further|additional)\b|happy coding|good luck\b|please let me know\b|i(?:'d| would) be happy to\b|thanks?(?:\s+(?:a lot|again))?[!.]*$|thank you(?:\s+(?:so much|very much|for \w+))?[!.]*$|cheers[!.]*$)`)
 
 // refusalRe is the start of a refusal. A query such as "i can't import
 // module python" is a real search, so "I can't" counts only with the verbs
@@ -38,8 +38,9 @@ var labelRe = regexp.MustCompile(`(?i)^(?:#{1,6}\s*)?(?:\*\*|__)?(?:final\s+|con
 // labelLineRe is a label alone on its line: "### Summary", "**Query:**".
 var labelLineRe = regexp.MustCompile(`(?i)^(?:#{1,6}\s*)?(?:\*\*|__)?(?:final\s+|concise\s+|short\s+)?(?:search\s+query|query|summary|answer|description)\s*:?\s*(?:\*\*|__)?\s*:?$`)
 
-// listMarkerRe is a bullet or number before a one-item answer.
-var listMarkerRe = regexp.MustCompile(`^(?:[-*•]\s+|\d+[.)]\s+|>\s*)`)
+// listMarkerRe is a bullet, a number or a markdown quote before a one-item
+// answer; each needs its space, so ">= operator" stays.
+var listMarkerRe = regexp.MustCompile(`^(?:[-*•]\s+|\d+[.)]\s+|>\s+)`)
 
 // stripChatter removes opening and closing chat filler, labels and wrapping
 // quotes from an answer, line by line and sentence by sentence.

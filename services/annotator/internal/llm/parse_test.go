@@ -81,6 +81,8 @@ func TestParseQuery(t *testing.T) {
 		{"same line preamble", "Certainly, here's the query: strip html tags from string python.", "strip html tags from string python", false},
 		{"sign-off after a quoted query", "Sure. `python parse cookie header` I hope this helps!", "python parse cookie header", false},
 		{"here is one", "Here's one: python wait for subprocess with timeout", "python wait for subprocess with timeout", false},
+		{"thank you as a topic", "thank you email template python", "thank you email template python", false},
+		{"operator, not a quote", ">= operator on sets python", ">= operator on sets python", false},
 		{"first of a list", "Here are some queries:\n1. python send email with attachment\n2. smtp attachment python", "python send email with attachment", false},
 		{"markdown quote", "> python list files in directory recursively", "python list files in directory recursively", false},
 		{"starts with here as a word", "here document syntax in python", "here document syntax in python", false},
@@ -145,6 +147,7 @@ func TestParseSummary(t *testing.T) {
 			"It opens the file, reads it as JSON and returns a dict.", false},
 		{"sign-off sentence on the last line", "Reads a config file into a dict. I hope this helps!", "Reads a config file into a dict.", false},
 		{"sign-off after two spaces", "Reads a config file into a dict.  Let me know if you'd like more detail.", "Reads a config file into a dict.", false},
+		{"thank you sign-off", "Reads a config file into a dict.\nThank you!", "Reads a config file into a dict.", false},
 		{"two sign-offs", "Reads a config file into a dict.\n\nI hope this helps! Let me know if you have any other questions.", "Reads a config file into a dict.", false},
 		{"several paragraphs kept", "Reads a config file.\nIt falls back to defaults when the file is missing.",
 			"Reads a config file.\nIt falls back to defaults when the file is missing.", false},
@@ -183,6 +186,18 @@ func TestParseSummary(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParseQuery(f *testing.F) {
+	f.Add("Sure! Here is a concise query:\n`python parse date`\nLet me know if you need anything else.")
+	f.Add(`{"query": "parse_date"}`)
+	f.Add("> how to x")
+	f.Fuzz(func(t *testing.T, in string) {
+		q, err := ParseQuery(in)
+		if err == nil && (checkQuery(q) != nil || signOffRe.MatchString(q)) {
+			t.Fatalf("accepted %q from %q", q, in)
+		}
+	})
 }
 
 func FuzzParseSummary(f *testing.F) {
