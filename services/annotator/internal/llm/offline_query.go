@@ -11,9 +11,9 @@ import (
 
 // GenerateQuery writes a short query as people type it: a task (the
 // summary's first sentence, else the docstring's, else the name read as a
-// verb phrase) and, when the task alone would not tell this function from
-// others, the words of what it works on: its parameters, the APIs it
-// calls, the attributes it sets. The shape ("how to ... in python",
+// verb phrase) and up to three words the task lacks that tell this
+// function from others whose summaries start alike: its name, parameters,
+// attributes set, calls, returns. The shape ("how to ... in python",
 // "python ...", "... python") is chosen by a hash of the code, so a
 // dataset gets all three. Everything comes from the function's own code
 // and summary, so the query is deterministic and stable in the cache.
