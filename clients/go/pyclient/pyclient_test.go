@@ -107,7 +107,7 @@ func TestPythonExample(t *testing.T) {
 		args      []string
 		wantQuery string
 	}{
-		{name: "sample function", args: []string{script, "--addr", addr}, wantQuery: "query: python split multiline string list excluding blank\n"},
+		{name: "sample function", args: []string{script, "--addr", addr}, wantQuery: "query: how to split multiline string into list excluding blank in python\n"},
 		{name: "function from a file", args: []string{script, "--addr", addr, src, "mean"}, wantQuery: "query: how to get arithmetic mean of list of numbers in python\n"},
 	}
 	for _, tt := range tests {

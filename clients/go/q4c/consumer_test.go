@@ -100,8 +100,8 @@ func TestOutsideConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go run in %s: %v\n%s\ngo.mod:\n%s", dir, err, out, goMod)
 	}
-	want := "annotate: python split multiline string list excluding blank | 3 | true | offline\n" +
-		"batch 0: python get arithmetic mean list numbers\n" +
+	want := "annotate: how to split multiline string into list excluding blank in python | 3 | true | offline\n" +
+		"batch 0: how to get arithmetic mean of list of numbers in python\n" +
 		"batch 1: error InvalidArgument\n"
 	if got := string(out); !strings.HasSuffix(got, want) {
 		t.Errorf("consumer printed\n%s\nwant\n%s", got, want)

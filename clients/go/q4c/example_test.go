@@ -37,7 +37,7 @@ func ExampleClient_Annotate() {
 	fmt.Println("model:", res.Model, "prompt:", res.PromptVersion)
 	fmt.Println("callees used:", res.Context.CalleesUsed)
 	// Output:
-	// query: python split multiline string list excluding blank
+	// query: how to split multiline string into list excluding blank in python
 	// score: 3 kept: true
 	// model: offline prompt: v1
 	// callees used: [textutil.clean.strip_all]
@@ -69,8 +69,8 @@ func ExampleClient_AnnotateBatch() {
 		fmt.Printf("%s: %s\n", reqs[i].Function.Path, r.Result.Query)
 	}
 	// Output:
-	// textutil/lines.py: python split multiline string list excluding blank
-	// mathutil.py: python get arithmetic mean list numbers
+	// textutil/lines.py: how to split multiline string into list excluding blank in python
+	// mathutil.py: how to get arithmetic mean of list of numbers in python
 	// legacy.cbl: error: InvalidArgument
 }
 

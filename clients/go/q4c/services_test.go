@@ -49,7 +49,7 @@ func TestRealServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Query != "python split multiline string list excluding blank" {
+	if res.Query != "how to split multiline string into list excluding blank in python" {
 		t.Errorf("query %q", res.Query)
 	}
 

@@ -210,11 +210,38 @@ func mustJSON(v any) string {
 
 var scoreFieldRe = regexp.MustCompile(`"score":\s*([0-3])`)
 
-// garble turns a clean answer into what sloppy servers send.
-func garble(content string, f Fault) string {
+// proseShapes are how chat models wrap an answer they were asked to give
+// bare, seen in the wild: an opening line, a closing line or both, a
+// markdown label, a fence, the JSON given up for plain text. %[1]s is the
+// answer, %[2]s what the stage calls it.
+var proseShapes = []string{
+	"Sure! Here is my answer:\n%[1]s\nLet me know if you need anything else.",
+	"Certainly, here's the %[2]s:\n\n%[1]s\n\nI hope this helps!",
+	"Here is a concise %[2]s:\n\n%[1]s",
+	"%[1]s\n\nLet me know if you'd like any changes.",
+	"Of course! Here's the %[2]s you asked for:\n```\n%[1]s\n```\nFeel free to ask if you have more questions.",
+	"Sure. %[1]s I hope this helps!",
+	"**%[3]s:** %[1]s",
+}
+
+// garble turns a clean answer into what sloppy servers send. pick chooses
+// among the shapes of a fault, so one run sees them all.
+func garble(content, stage string, f Fault, pick int) string {
 	switch f {
 	case FaultProse:
-		return "Sure! Here is my answer:\n" + content + "\nLet me know if you need anything else."
+		noun := stage
+		if stage == StageValidate {
+			noun = "assessment"
+		}
+		shape := proseShapes[pick%len(proseShapes)]
+		if stage == StageQuery && pick%2 == 1 {
+			// Without JSON mode models often give the query as text.
+			var q struct{ Query string }
+			if json.Unmarshal([]byte(content), &q) == nil && q.Query != "" {
+				content = "`" + q.Query + "`"
+			}
+		}
+		return fmt.Sprintf(shape, content, noun, capitalize(noun))
 	case FaultFenced:
 		return "```json\n" + content + "\n```"
 	case FaultWordScore:
@@ -225,6 +252,15 @@ func garble(content string, f Fault) string {
 		})
 	case FaultGarbage:
 		return "I am not able to answer that in the requested format."
+	case FaultRefusal:
+		return refusals[pick%len(refusals)]
 	}
 	return content
+}
+
+// refusals are how chat models decline.
+var refusals = []string{
+	"I'm sorry, but I can't help with that request.",
+	"As an AI language model, I cannot execute or analyze code from external repositories.",
+	"I apologize, but I am unable to provide a summary of this code.",
 }

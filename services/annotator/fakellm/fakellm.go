@@ -40,10 +40,11 @@ const (
 
 // Answer faults: a 200 whose message content is not the clean JSON asked for.
 const (
-	FaultProse     Fault = "prose"     // JSON wrapped in chatty prose
+	FaultProse     Fault = "prose"     // the answer wrapped in chat: preambles, sign-offs, labels, fences
 	FaultFenced    Fault = "fenced"    // JSON inside a ```json fence
 	FaultWordScore Fault = "wordscore" // score written as a word: "two"
 	FaultGarbage   Fault = "garbage"   // no JSON at all
+	FaultRefusal   Fault = "refusal"   // the model declines ("I'm sorry, but I can't ...")
 )
 
 // TransportFaults are the faults picked from by FaultRate by default.
@@ -54,7 +55,7 @@ func ParseFault(s string) (Fault, error) {
 	f := Fault(strings.TrimSpace(s))
 	switch f {
 	case FaultRateLimit, FaultServerError, FaultHang, FaultMalformedJSON, FaultTruncated,
-		FaultProse, FaultFenced, FaultWordScore, FaultGarbage:
+		FaultProse, FaultFenced, FaultWordScore, FaultGarbage, FaultRefusal:
 		return f, nil
 	}
 	return "", fmt.Errorf("unknown fault %q", s)
@@ -308,7 +309,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	stage := detectStage(req.Messages)
 	rejectFormat := format != "" && format != "text" && s.cfg.RejectResponseFormat
-	fault, delay := s.admit(stage, req, format, rejectFormat)
+	fault, delay, seq := s.admit(stage, req, format, rejectFormat)
 	if rejectFormat {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "response_format is not supported by this server", "response_format")
 		return
@@ -334,7 +335,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	if model == "" {
 		model = s.cfg.Model
 	}
-	content := garble(answer(stage, req.Messages), fault)
+	content := garble(answer(stage, req.Messages), stage, fault, seq)
 	body, err := json.Marshal(completion(model, req.Messages, content))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "server_error", "encode response: "+err.Error(), "")
@@ -352,9 +353,10 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// admit counts and logs the request and decides its fault and latency. A
-// request about to be refused takes no fault from the queue.
-func (s *Server) admit(stage string, req chatRequest, format string, refused bool) (Fault, time.Duration) {
+// admit counts and logs the request and decides its fault and latency; it
+// returns the request's sequence number too. A request about to be refused
+// takes no fault from the queue.
+func (s *Server) admit(stage string, req chatRequest, format string, refused bool) (Fault, time.Duration, int) {
 	s.mu.Lock()
 	fault := FaultNone
 	if refused {
@@ -381,6 +383,7 @@ func (s *Server) admit(stage string, req chatRequest, format string, refused boo
 		s.counts.ByFault[fault]++
 	}
 	s.received = append(s.received, entry)
+	seq := s.seq
 	s.mu.Unlock()
 
 	if s.cfg.Log != nil {
@@ -394,7 +397,7 @@ func (s *Server) admit(stage string, req chatRequest, format string, refused boo
 			s.logMu.Unlock()
 		}
 	}
-	return fault, delay
+	return fault, delay, seq
 }
 
 // wait sleeps d unless the request or the server ends first.

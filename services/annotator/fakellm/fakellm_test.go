@@ -223,7 +223,13 @@ func TestFaults(t *testing.T) {
 			}
 		}},
 		{FaultProse, http.StatusOK, func(t *testing.T, resp reply) {
-			if got, _ := content(t, resp.Body); !strings.HasPrefix(got, "Sure!") {
+			// The first request gets the second shape.
+			if got, _ := content(t, resp.Body); !strings.HasPrefix(got, "Certainly, here's the assessment:\n\n{") || !strings.HasSuffix(got, "}\n\nI hope this helps!") {
+				t.Errorf("answer %q", got)
+			}
+		}},
+		{FaultRefusal, http.StatusOK, func(t *testing.T, resp reply) {
+			if got, _ := content(t, resp.Body); !strings.HasPrefix(got, "As an AI language model") {
 				t.Errorf("answer %q", got)
 			}
 		}},
@@ -268,6 +274,30 @@ func TestHangEndsWhenClientGivesUp(t *testing.T) {
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the client's deadline", err)
+	}
+}
+
+// TestProseShapesVary checks that prose faults come in every shape and
+// always carry the clean answer.
+func TestProseShapesVary(t *testing.T) {
+	s := start(t, Config{FaultRate: 1, FaultKinds: []Fault{FaultProse}})
+	clean := "Split lines: computes its result from its arguments. It relies on pkg.helper."
+	seen := map[string]bool{}
+	for range 2 * len(proseShapes) {
+		got, _ := content(t, post(t, s, summarySystem, userWith("CODE", code), nil).Body)
+		if !strings.Contains(got, clean) || got == clean {
+			t.Fatalf("prose answer %q does not wrap the clean answer", got)
+		}
+		seen[got] = true
+	}
+	if len(seen) != len(proseShapes) {
+		t.Fatalf("%d distinct prose answers, want %d", len(seen), len(proseShapes))
+	}
+	for i := range 2 {
+		got, _ := content(t, post(t, s, querySystem, userWith("SUMMARY", "Splits text.", "CODE", code), nil).Body)
+		if !strings.Contains(got, "how to split lines in python") {
+			t.Fatalf("query prose %d: %q", i, got)
+		}
 	}
 }
 

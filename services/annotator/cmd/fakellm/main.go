@@ -34,7 +34,7 @@ func run(args []string, stderr io.Writer) error {
 	latency := fs.Duration("latency", 0, "delay before each answer")
 	jitter := fs.Duration("jitter", 0, "extra random delay, uniform in [0, jitter)")
 	faultRate := fs.Float64("fault-rate", 0, "probability (0..1) that a request gets a random fault")
-	faults := fs.String("faults", "", "comma-separated fault kinds for --fault-rate: 429, 500, hang, malformed, truncated, prose, fenced, wordscore, garbage (default: the first five)")
+	faults := fs.String("faults", "", "comma-separated fault kinds for --fault-rate: 429, 500, hang, malformed, truncated, prose, fenced, wordscore, garbage, refusal (default: the first five)")
 	retryAfter := fs.Duration("retry-after", time.Second, "wait a 429 asks for (Retry-After)")
 	hangLimit := fs.Duration("hang-limit", 5*time.Minute, "longest a hang lasts when the client never gives up")
 	seed := fs.Uint64("seed", 1, "seed for jitter and fault choice")

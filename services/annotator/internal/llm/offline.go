@@ -3,8 +3,8 @@ package llm
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -59,14 +59,20 @@ func nameSentence(fn pythonFunction, code string) string {
 	if name == "" {
 		return "Code from " + firstLine(code) + "."
 	}
-	ws := splitIdentifier(name)
-	if len(ws) == 0 {
+	phrase := namePhrase(name)
+	if phrase == "" {
 		return "Function " + name + "."
 	}
-	if full, ok := nameVerbs[ws[0]]; ok {
-		ws[0] = full
+	if propertyRe.MatchString(code) {
+		return "Return the " + phrase + " property."
 	}
-	phrase := strings.Join(ws, " ")
+	if len(fn.Params) == 0 && !strings.Contains(phrase, " ") {
+		// One word is a name, not a sentence: say what kind of thing it is.
+		if methodRe.MatchString(code) {
+			return capitalize(phrase) + " method of the object."
+		}
+		return capitalize(phrase) + " function."
+	}
 	if len(fn.Params) > 0 {
 		params := fn.Params
 		if len(params) > 3 {
@@ -81,11 +87,18 @@ func nameSentence(fn pythonFunction, code string) string {
 	return capitalize(phrase) + "."
 }
 
+var (
+	propertyRe = regexp.MustCompile(`(?m)^[ \t]*@(?:[\w.]*\.)?(?:property|cached_property)\b`)
+	methodRe   = regexp.MustCompile(`def[ \t]+\w+[ \t]*\([ \t]*(?:self|cls)\b`)
+)
+
 // nameVerbs spell out the clipped verbs that start function names.
 var nameVerbs = map[string]string{
 	"init": "initialize", "calc": "calculate", "gen": "generate", "del": "delete", "rm": "remove",
 	"mk": "make", "cmp": "compare", "conv": "convert", "eval": "evaluate", "exec": "execute",
 	"fmt": "format", "iter": "iterate", "norm": "normalize", "proc": "process", "upd": "update",
+	"to": "convert to", "as": "convert to", "is": "check if", "has": "check if it has", "can": "check if it can",
+	"should": "decide whether to", "on": "handle",
 }
 
 // dependencySentence names up to two callees with the gist of their
@@ -119,108 +132,6 @@ func dependencySentence(c prompt.Context) string {
 		return fmt.Sprintf("It uses %s.", joinAnd(apis))
 	}
 	return ""
-}
-
-// GenerateQuery writes a short query as people type it: either "how to
-// <task> in python" or "python <keywords>", chosen by a hash of the code so
-// that a dataset gets both shapes.
-func (Offline) GenerateQuery(ctx context.Context, in prompt.Input, summary string) (Query, error) {
-	if err := ctx.Err(); err != nil {
-		return Query{}, err
-	}
-	fn := parsePython(in.Function.Code)
-	task := firstSentence(summary)
-	if task == "" {
-		task = firstSentence(fn.Docstring)
-	}
-	phrase := taskWords(task)
-	if len(phrase) == 0 {
-		phrase = taskWords(strings.Join(splitIdentifier(fn.Name), " "))
-	}
-	if len(phrase) == 0 {
-		phrase = []string{"function"}
-	}
-	h := fnv.New32a()
-	h.Write([]byte(in.Function.Code))
-	var q string
-	if h.Sum32()%2 == 0 {
-		q = "how to " + strings.Join(limitWords(phrase, 7), " ") + " in python"
-	} else {
-		q = "python " + strings.Join(limitWords(keywordsOnly(phrase), 6), " ")
-	}
-	return Query{Text: q, Model: OfflineModel, Usage: Usage{Priced: true}}, nil
-}
-
-// taskWords turns a summary sentence into a lower-case task phrase: the
-// leading verb back to its base form ("Returns" -> "get", "Splits" ->
-// "split"), articles dropped, code punctuation removed.
-func taskWords(sentence string) []string {
-	// "Load config given path": the parameters are not the task.
-	sentence, _, _ = strings.Cut(strings.ToLower(sentence), " given ")
-	var out []string
-	for i, w := range strings.Fields(sentence) {
-		w = strings.Trim(w, ".,;:!?()[]{}\"'`*")
-		if w == "" || w == "a" || w == "an" || w == "the" {
-			continue
-		}
-		if strings.ContainsAny(w, "()=<>") {
-			continue
-		}
-		if i == 0 {
-			w = baseVerb(w)
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-// baseVerb undoes the third person of a docstring's leading verb.
-func baseVerb(w string) string {
-	switch w {
-	case "returns", "return", "gets":
-		return "get"
-	case "does":
-		return "do"
-	case "is", "checks", "tests":
-		return "check"
-	}
-	switch {
-	case strings.HasSuffix(w, "ies") && len(w) > 4:
-		return w[:len(w)-3] + "y"
-	case strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "xes"):
-		return w[:len(w)-2]
-	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && len(w) > 3:
-		return w[:len(w)-1]
-	}
-	return w
-}
-
-// queryStopwords are dropped from keyword queries; verbs such as "get"
-// stay, people type them.
-var queryStopwords = toSet(`a an the of to in on at by for from with into onto as is are be been it its this
-that these those and or if then else which whose when where given using via based all each every any`)
-
-func keywordsOnly(ws []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, w := range ws {
-		if queryStopwords[w] || seen[w] {
-			continue
-		}
-		seen[w] = true
-		out = append(out, w)
-	}
-	if len(out) == 0 {
-		return ws
-	}
-	return out
-}
-
-func limitWords(ws []string, n int) []string {
-	if len(ws) > n {
-		return ws[:n]
-	}
-	return ws
 }
 
 // Validate scores the query against the code by weighted lexical overlap.

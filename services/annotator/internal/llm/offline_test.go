@@ -117,6 +117,10 @@ func TestOfflineSummarize(t *testing.T) {
 			prompt.Input{Function: prompt.Function{Code: "def load_config(path, strict=False):\n    return parse(read(path))\n"}},
 			"Load config given path and strict.",
 		},
+		{"one-word method", prompt.Input{Function: prompt.Function{Code: "def readable(self):\n    return True\n"}}, "Readable method of the object."},
+		{"property", prompt.Input{Function: prompt.Function{Code: "@property\ndef mimetype(self):\n    return self._mimetype\n"}}, "Return the mimetype property."},
+		{"special method", prompt.Input{Function: prompt.Function{Code: "def __init__(self, app, config):\n    self.app = app\n"}}, "Initialize object given app and config."},
+		{"verb prefix", prompt.Input{Function: prompt.Function{Code: "def is_secure(request):\n    return request.scheme == 'https'\n"}}, "Check if secure given request."},
 		{
 			"context",
 			prompt.Input{
@@ -144,41 +148,93 @@ func TestOfflineSummarize(t *testing.T) {
 
 func TestOfflineGenerateQuery(t *testing.T) {
 	off := NewOffline()
+	summary := "Splits a multiline string into a list of lines."
 	codes := []string{
 		"def split_multiline(value):\n    return value.split()\n",
 		"def split_multiline(value):\n    return value.splitlines()\n",
 		"def split_multiline(text):\n    return text.split()\n",
+		"def split_lines(text, keepends=False):\n    return text.splitlines(keepends)\n",
+		"def split_rows(blob):\n    return [r for r in blob.split('\\n') if r]\n",
+		"def lines_of(doc):\n    return doc.splitlines()\n",
 	}
 	shapes := map[string]bool{}
+	seen := map[string]string{}
 	for _, code := range codes {
 		in := prompt.Input{Function: prompt.Function{Code: code}}
-		q, err := off.GenerateQuery(context.Background(), in, "Splits a multiline string into a list of lines.")
+		q, err := off.GenerateQuery(context.Background(), in, summary)
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, _ := off.GenerateQuery(context.Background(), in, "Splits a multiline string into a list of lines.")
+		again, _ := off.GenerateQuery(context.Background(), in, summary)
 		if q.Text != again.Text {
 			t.Fatalf("not deterministic: %q vs %q", q.Text, again.Text)
 		}
-		switch q.Text {
-		case "how to split multiline string into list of lines in python":
+		switch {
+		case strings.HasPrefix(q.Text, "how to split multiline string into list of lines") && strings.HasSuffix(q.Text, " in python"):
 			shapes["how to"] = true
-		case "python split multiline string list lines":
-			shapes["keywords"] = true
+		case strings.HasPrefix(q.Text, "python split multiline string list lines"):
+			shapes["python first"] = true
+		case strings.HasPrefix(q.Text, "split multiline string list lines") && strings.HasSuffix(q.Text, " python"):
+			shapes["python last"] = true
 		default:
-			t.Fatalf("unexpected query %q", q.Text)
+			t.Fatalf("query %q does not start from the summary's task", q.Text)
 		}
-		if n := len(strings.Fields(q.Text)); n > 12 {
+		if n := len(strings.Fields(q.Text)); n > 14 {
 			t.Fatalf("query of %d words is not search-like: %q", n, q.Text)
 		}
+		if err := checkQuery(q.Text); err != nil {
+			t.Fatalf("query %q fails the checks an LLM's query must pass: %v", q.Text, err)
+		}
+		if prev, dup := seen[q.Text]; dup {
+			t.Fatalf("%q for both\n%s\n%s", q.Text, prev, code)
+		}
+		seen[q.Text] = code
 	}
-	if len(shapes) != 2 {
-		t.Fatalf("want both query shapes over %d functions, got %v", len(codes), shapes)
+	if len(shapes) != 3 {
+		t.Fatalf("want all three query shapes over %d functions, got %v", len(codes), shapes)
 	}
-	// Without a summary or docstring the name gives the task.
-	q, err := off.GenerateQuery(context.Background(), prompt.Input{Function: prompt.Function{Code: "def readCsvRows(p):\n    pass\n"}}, "")
-	if err != nil || !strings.Contains(q.Text, "read csv rows") {
-		t.Fatalf("query from name: %q %v", q.Text, err)
+
+	// Without a summary or docstring the name gives the task; special
+	// methods say what they are for, parameters tell them apart.
+	tests := []struct {
+		code      string
+		wantWords []string
+	}{
+		{"def readCsvRows(p):\n    pass\n", []string{"read", "csv", "rows"}},
+		{"def __init__(self, app, config):\n    self.app = app\n    self.config = config\n", []string{"initialize", "app", "config"}},
+		{"def __init__(self, environ, shallow=False):\n    self.environ = environ\n", []string{"initialize", "environ", "shallow"}},
+		{"def __repr__(self):\n    return f'<{type(self).__name__} {self.url!r}>'\n", []string{"repr", "string"}},
+		{"def to_info_dict(self, ctx):\n    return {'name': self.name}\n", []string{"convert", "info", "dict"}},
+	}
+	for _, tt := range tests {
+		q, err := off.GenerateQuery(context.Background(), prompt.Input{Function: prompt.Function{Code: tt.code}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.wantWords {
+			if !slices.Contains(strings.Fields(q.Text), w) {
+				t.Errorf("query %q for %s lacks %q", q.Text, firstLine(tt.code), w)
+			}
+		}
+	}
+}
+
+func TestTaskWords(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Returns True if the host should be bypassed.", "check if host should be bypassed"},
+		{"Returns whether the path exists.", "check whether path exists"},
+		{"Utility method to list all the domains in the jar.", "list all domains in jar"},
+		{"Called if :meth:`get_json` fails and isn't silenced.", "called if get json fails and isn't silenced"},
+		{"Returns a response object (a WSGI application) that redirects.", "get response object that redirects"},
+		{"Load config given path and strict.", "load config"},
+		{"Close method of the object.", "close"},
+		{"The port of the URL as an integer.", "get port of url as integer"},
+		{"The ``Content-Security-Policy`` header as a :class:`~werkzeug.datastructures.ContentSecurityPolicy` object.", "get content-security-policy header as content security policy object"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(taskWords(tt.in), " "); got != tt.want {
+			t.Errorf("taskWords(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // errUnparsable marks an answer the tolerant parsers could not read; it
@@ -104,38 +105,62 @@ func fieldFold(obj map[string]any, key string) (any, bool) {
 	return nil, false
 }
 
-var summaryPrefixRe = regexp.MustCompile(`(?i)^\s*(?:\*\*)?(?:summary|answer)(?:\*\*)?\s*:\s*(?:\*\*)?\s*`)
-
 // ParseSummary reads a summary answer: plain prose, possibly fenced,
-// prefixed with "Summary:", quoted, or wrapped in {"summary": ...}.
+// labelled ("Summary:"), quoted, wrapped in {"summary": ...} or in chat
+// filler. A refusal, an empty answer or one that is only code or
+// identifiers is unparsable: the prompt asks for prose.
 func ParseSummary(content string) (string, error) {
 	s := stripFences(content)
+	text := ""
 	for _, obj := range jsonObjects(s) {
 		if v, ok := fieldFold(obj, "summary"); ok {
 			if str, ok := v.(string); ok && strings.TrimSpace(str) != "" {
-				return strings.TrimSpace(str), nil
+				text = str
+				break
 			}
 		}
 	}
-	s = summaryPrefixRe.ReplaceAllString(s, "")
-	s = strings.TrimSpace(trimQuotes(s))
-	if s == "" {
-		return "", fmt.Errorf("%w: empty summary", errUnparsable)
+	if text == "" {
+		text = s
 	}
-	return s, nil
+	text = stripChatter(text)
+	if err := checkSummary(text); err != nil {
+		return "", err
+	}
+	return text, nil
 }
 
-var queryPrefixRe = regexp.MustCompile(`(?i)^\s*(?:\*\*)?(?:search\s+)?query(?:\*\*)?\s*:\s*(?:\*\*)?\s*`)
+// minSummaryWords is the shortest summary that can say what a function
+// does ("Parses dates.").
+const minSummaryWords = 2
+
+func checkSummary(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("%w: empty summary", errUnparsable)
+	case isRefusal(s):
+		return fmt.Errorf("%w: the model declined: %q", errUnparsable, clip(s, 80))
+	case pythonCodeLineRe.MatchString(s):
+		return fmt.Errorf("%w: the summary is code, not prose: %q", errUnparsable, clip(s, 80))
+	case !hasPlainWord(s) || len(strings.Fields(s)) < minSummaryWords:
+		return fmt.Errorf("%w: the summary is not a sentence: %q", errUnparsable, clip(s, 80))
+	}
+	return nil
+}
+
+var queryLabelRe = regexp.MustCompile(`(?i)^\s*(?:\*\*)?(?:search\s+)?query(?:\*\*)?\s*:`)
 
 // ParseQuery reads a query answer: {"query": ...} anywhere in the text
-// (fenced, after prose), or a single short line of plain text.
+// (fenced, after prose), a single line of plain text, or a labelled line
+// ("Search query: ...") among prose. The query must read as a search: a
+// refusal, code, a bare identifier or a single word is unparsable.
 func ParseQuery(content string) (string, error) {
 	s := stripFences(content)
 	for _, obj := range jsonObjects(s) {
 		if v, ok := fieldFold(obj, "query"); ok {
 			if str, ok := v.(string); ok {
 				if q := cleanQuery(str); q != "" {
-					return q, nil
+					return q, checkQuery(q)
 				}
 			}
 		}
@@ -143,25 +168,85 @@ func ParseQuery(content string) (string, error) {
 	if strings.ContainsAny(s, "{}") {
 		return "", fmt.Errorf("%w: no \"query\" string in JSON answer", errUnparsable)
 	}
+	s = stripChatter(s)
+	if isRefusal(s) {
+		return "", fmt.Errorf("%w: the model declined: %q", errUnparsable, clip(s, 80))
+	}
 	lines := nonEmptyLines(s)
-	if len(lines) == 1 {
-		if q := cleanQuery(queryPrefixRe.ReplaceAllString(lines[0], "")); q != "" && len(strings.Fields(q)) <= 20 {
-			return q, nil
-		}
+	if len(lines) == 1 || (len(lines) > 1 && allListItems(lines[1:])) {
+		// One line, or the first of a list of alternatives.
+		q := cleanQuery(lines[0])
+		return q, checkQuery(q)
 	}
 	for _, l := range lines {
-		if queryPrefixRe.MatchString(l) {
-			if q := cleanQuery(queryPrefixRe.ReplaceAllString(l, "")); q != "" {
-				return q, nil
+		if queryLabelRe.MatchString(l) {
+			if q := cleanQuery(l); q != "" {
+				return q, checkQuery(q)
 			}
 		}
 	}
 	return "", fmt.Errorf("%w: no query found", errUnparsable)
 }
 
+// maxQueryWords bounds a query: longer text is a sentence of prose.
+const maxQueryWords = 20
+
+// queryFillerWords do not make a query out of an identifier:
+// "parse_date function python" is still only a name.
+var queryFillerWords = toSet(`python python3 py how to in the a an of for function method code def class`)
+
+func checkQuery(q string) error {
+	var content []string
+	for _, w := range strings.Fields(q) {
+		if !queryFillerWords[strings.ToLower(w)] {
+			content = append(content, w)
+		}
+	}
+	switch {
+	case q == "":
+		return fmt.Errorf("%w: empty query", errUnparsable)
+	case isRefusal(q):
+		return fmt.Errorf("%w: the model declined: %q", errUnparsable, clip(q, 80))
+	case len(strings.Fields(q)) > maxQueryWords:
+		return fmt.Errorf("%w: %d words is prose, not a search query", errUnparsable, len(strings.Fields(q)))
+	case looksLikeCode(q):
+		return fmt.Errorf("%w: the query is code: %q", errUnparsable, clip(q, 80))
+	case !hasPlainWord(strings.Join(content, " ")):
+		return fmt.Errorf("%w: the query is only an identifier: %q", errUnparsable, q)
+	case len(strings.Fields(q)) < 2:
+		return fmt.Errorf("%w: a single word is not a search query: %q", errUnparsable, q)
+	}
+	return nil
+}
+
+func allListItems(lines []string) bool {
+	for _, l := range lines {
+		if !listMarkerRe.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanQuery strips labels, quotes, emphasis and a final full stop, and
+// collapses white space.
 func cleanQuery(s string) string {
+	s = stripLeadIn(s)
+	s = strings.TrimRight(s, ".")
 	s = strings.TrimSpace(trimQuotes(strings.TrimSpace(s)))
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// clip shortens s for an error message.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 var (
