@@ -590,8 +590,12 @@ func TestBudgetStop(t *testing.T) {
 	e := newEnv(t)
 	e.annotator.CostUSD = 0.01
 	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 1, BudgetUsd: 0.115}), 0))
-	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") {
-		t.Fatalf("budget stop: %v %q", d.GetState(), d.GetError())
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") || !d.GetBudgetReached() {
+		t.Fatalf("budget stop: %v %q budget_reached=%v", d.GetState(), d.GetError(), d.GetBudgetReached())
+	}
+	// 8 functions, 7 distinct summaries: the calls the budget cut off are not done.
+	if p := d.GetProgress(); p.GetCallsTotal() != 24 || p.GetCallsDone() >= p.GetCallsTotal() || p.GetCallsDone() < 12 {
+		t.Fatalf("calls %d of %d after a budget stop at 12 calls", p.GetCallsDone(), p.GetCallsTotal())
 	}
 	// Seven distinct summaries come first (critical path), then queries and validations until 12 calls.
 	if n := len(e.annotator.Calls()); n != 12 {
@@ -644,6 +648,10 @@ func TestFailuresAndDocsDown(t *testing.T) {
 	}
 	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 6 || p.GetPairsRejected() != 1 {
 		t.Fatalf("progress %v", p)
+	}
+	// A failed function's later stages count as done, so a finished job's bar reaches its end.
+	if p := d.GetProgress(); p.GetCallsTotal() != 24 || p.GetCallsDone() != 24 {
+		t.Fatalf("calls %d of %d, want 24 of 24", p.GetCallsDone(), p.GetCallsTotal())
 	}
 	// The caller of the failed function goes on with the context that exists.
 	if got := calleeContext(summarizeCall(t, e.annotator, "shop.core.mid")); fmt.Sprint(got) != "map[shop.util.leaf1:summary]" {

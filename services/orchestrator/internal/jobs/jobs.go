@@ -465,7 +465,7 @@ func (m *Manager) Cancel(id string) (*orchestratorv1.Job, error) {
 		return m.waitTerminal(id)
 	}
 	// Not running in this process (e.g. closing): finish it here.
-	return m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil)
+	return m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil, false)
 }
 
 // waitTerminal waits briefly for the run to record its end, so CancelJob returns the cancelled job.
@@ -598,7 +598,7 @@ func (m *Manager) start(id string) {
 // cancellation marks it cancelled.
 func (m *Manager) ended(ctx context.Context, id string, err error) {
 	if errors.Is(context.Cause(ctx), errUserCancelled) {
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil, false); ferr != nil {
 			m.log.Error("record cancellation", "job", id, "error", ferr)
 		}
 		return
@@ -630,7 +630,7 @@ func (m *Manager) run(ctx context.Context, id string) {
 	}, sink)
 	switch {
 	case err == nil:
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress, res.BudgetReached); ferr != nil {
 			log.Error("record success", "error", ferr)
 		}
 		log.Info("job succeeded", "note", res.Note)
@@ -644,7 +644,7 @@ func (m *Manager) run(ctx context.Context, id string) {
 		if _, emitErr := m.store.AppendEvent(id, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{Message: err.Error(), Fatal: true}}}); emitErr != nil {
 			log.Error("record fatal error", "error", emitErr)
 		}
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), nil); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), nil, false); ferr != nil {
 			log.Error("record failure", "error", ferr)
 		}
 	}
@@ -677,7 +677,7 @@ func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (contex
 }
 
 // finish sets a terminal state and appends the done event in one transaction.
-func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, progress *orchestratorv1.Progress) (*orchestratorv1.Job, error) {
+func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, progress *orchestratorv1.Progress, budgetReached bool) (*orchestratorv1.Job, error) {
 	doneEvent := &orchestratorv1.JobEvent{}
 	job, _, err := m.store.FinishJob(id, func(j *orchestratorv1.Job) error {
 		if terminal(j.GetState()) {
@@ -689,7 +689,9 @@ func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, 
 			j.Progress = progress
 		}
 		// The done event carries the job's final values; FinishJob appends it after this change.
-		doneEvent.Kind = &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{State: state, OutputDir: j.GetOutputDir(), Progress: j.GetProgress(), Error: note}}
+		doneEvent.Kind = &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{
+			State: state, OutputDir: j.GetOutputDir(), Progress: j.GetProgress(), Error: note, BudgetReached: budgetReached,
+		}}
 		return nil
 	}, doneEvent)
 	if err != nil {
