@@ -3,6 +3,7 @@ module github.com/query4code/query4code/cmd/q4c
 go 1.26.0
 
 require (
+	github.com/query4code/query4code/clients/go v0.0.0
 	github.com/query4code/query4code/platform v0.0.0
 	github.com/query4code/query4code/proto/gen/go v0.0.0
 	github.com/query4code/query4code/services/parser v0.0.0
@@ -108,3 +109,5 @@ replace github.com/query4code/query4code/services/docs => ../../services/docs
 replace github.com/query4code/query4code/services/annotator => ../../services/annotator
 
 replace github.com/query4code/query4code/services/orchestrator => ../../services/orchestrator
+
+replace github.com/query4code/query4code/clients/go => ../../clients/go

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 
+	"github.com/query4code/query4code/clients/go/q4c"
 	"github.com/query4code/query4code/platform/client"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 )
@@ -87,19 +88,16 @@ func newWatchCmd() *cobra.Command {
 	var after uint64
 	cmd := &cobra.Command{
 		Use:   "watch JOB_ID",
-		Short: "Follow a job's progress until it finishes",
+		Short: "Follow a job's progress until it finishes (exit codes as q4c annotate's)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orch, conn, err := r.dial()
+			_, conn, err := r.dial()
 			if err != nil {
 				return err
 			}
 			defer func() { _ = conn.Close() }()
-			stream, err := orch.WatchJob(cmd.Context(), &orchestratorv1.WatchJobRequest{JobId: args[0], AfterSequence: after})
-			if err != nil {
-				return err
-			}
-			done, err := watchEvents(cmd.Context(), stream, newProgressView(cmd.ErrOrStderr()))
+			watcher := q4c.NewFromConn(conn, q4c.Options{WatchReconnects: watchReconnects})
+			done, err := watchEvents(watcher.WatchJob(cmd.Context(), args[0], after), newProgressView(cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}

@@ -644,7 +644,7 @@ func (m *Manager) run(ctx context.Context, id string) {
 		if _, emitErr := m.store.AppendEvent(id, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{Message: err.Error(), Fatal: true}}}); emitErr != nil {
 			log.Error("record fatal error", "error", emitErr)
 		}
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), nil, false); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), res.Progress, false); ferr != nil {
 			log.Error("record failure", "error", ferr)
 		}
 	}

@@ -117,8 +117,9 @@ type Sink interface {
 	Record(rec *orchestratorv1.Record) error
 }
 
-// Result is how a run ended, when it wrote its dataset.
+// Result is how a run ended.
 type Result struct {
+	// Progress is the final count, also when Run returns an error.
 	Progress *orchestratorv1.Progress
 	// Note explains an early stop (the cost budget); empty when every function was annotated.
 	Note string
@@ -256,6 +257,10 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 	close(tickerStop)
 	<-tickerDone
 	<-watchDone
+	if err != nil {
+		// What a failed run spent, for its one-line report; the last progress event may be older.
+		res.Progress = r.snapshot()
+	}
 	return res, err
 }
 
