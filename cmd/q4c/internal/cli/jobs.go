@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
@@ -99,6 +100,9 @@ func newWatchCmd() *cobra.Command {
 			watcher := q4c.NewFromConn(conn, q4c.Options{WatchReconnects: watchReconnects})
 			done, err := watchEvents(watcher.WatchJob(cmd.Context(), args[0], after), newProgressView(cmd.ErrOrStderr()))
 			if err != nil {
+				if cmd.Context().Err() != nil {
+					return &exitError{code: exitInterrupted, err: errors.New("interrupted: the job goes on; watch it again with the same command")}
+				}
 				return err
 			}
 			return reportDone(cmd.OutOrStdout(), done)

@@ -77,17 +77,32 @@ func llmArgs(llm *fakellm.Server) []string {
 // the LLM requests it took.
 func referenceRun(t *testing.T, latency time.Duration) ([]byte, int) {
 	t.Helper()
-	llm, err := fakellm.Start(fakellm.Config{Latency: latency}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = llm.Close() })
+	llm := startFakeLLM(t, fakellm.Config{Latency: latency})
 	out := filepath.Join(t.TempDir(), "ref")
 	run := startCLI(t, append([]string{"annotate", "--state-dir", t.TempDir(), "--out", out, "--concurrency", "4"}, append(llmArgs(llm), example)...)...)
 	if code := run.wait(t); code != 0 {
 		t.Fatalf("reference run: exit %d\n%s", code, run.stderr.String())
 	}
 	return readFile(t, filepath.Join(out, "pairs.jsonl")), llm.Counts().Requests
+}
+
+// checkContinued waits for a re-run of an interrupted command: it must say it continues the job,
+// succeed, write the uninterrupted run's pairs.jsonl, and bring the LLM requests to at most the
+// uninterrupted run's plus those in flight at two interruptions.
+func checkContinued(t *testing.T, run *cliRun, out string, refPairs []byte, llm *fakellm.Server, total int) {
+	t.Helper()
+	if code := run.wait(t); code != 0 {
+		t.Fatalf("the same command again: exit %d\n%s", code, run.stderr.String())
+	}
+	if !strings.Contains(run.stderr.String(), "continuing job") {
+		t.Errorf("the re-run did not continue the interrupted job:\n%s", run.stderr.String())
+	}
+	if got := readFile(t, filepath.Join(out, "pairs.jsonl")); !bytes.Equal(got, refPairs) {
+		t.Error("pairs.jsonl differs from the uninterrupted run's")
+	}
+	if got := llm.Counts().Requests; got > total+2*concurrency {
+		t.Errorf("the interrupted run and its continuation sent %d LLM requests, the uninterrupted run %d", got, total)
+	}
 }
 
 // jobsIn lists the jobs of an orchestrator store by serving it (no job left to run) and asking.
@@ -113,11 +128,7 @@ func TestAnnotateSIGKILLThenSameCommand(t *testing.T) {
 	const latency = 40 * time.Millisecond
 	refPairs, total := referenceRun(t, latency)
 
-	llm, err := fakellm.Start(fakellm.Config{Latency: latency}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = llm.Close() })
+	llm := startFakeLLM(t, fakellm.Config{Latency: latency})
 	state, out := t.TempDir(), filepath.Join(t.TempDir(), "dataset")
 	args := append([]string{"annotate", "--state-dir", state, "--out", out, "--concurrency", "4"}, append(llmArgs(llm), example)...)
 	first := startCLI(t, args...)
@@ -125,19 +136,7 @@ func TestAnnotateSIGKILLThenSameCommand(t *testing.T) {
 	first.signal(t, syscall.SIGKILL)
 	first.wait(t)
 
-	second := startCLI(t, args...)
-	if code := second.wait(t); code != 0 {
-		t.Fatalf("the same command again: exit %d\n%s", code, second.stderr.String())
-	}
-	if !strings.Contains(second.stderr.String(), "continuing job") {
-		t.Errorf("the second run did not continue the interrupted job:\n%s", second.stderr.String())
-	}
-	if got := readFile(t, filepath.Join(out, "pairs.jsonl")); !bytes.Equal(got, refPairs) {
-		t.Error("pairs.jsonl differs from the uninterrupted run's")
-	}
-	if got := llm.Counts().Requests; got > total+2*concurrency {
-		t.Errorf("the interrupted run and its continuation sent %d LLM requests, the uninterrupted run %d", got, total)
-	}
+	checkContinued(t, startCLI(t, args...), out, refPairs, llm, total)
 	if jobs := jobsIn(t, filepath.Join(state, "orchestrator.db"), filepath.Dir(out)); len(jobs) != 1 || jobs[0].GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
 		t.Errorf("the store holds %d jobs, want the one continued job: %v", len(jobs), jobs)
 	}
@@ -171,18 +170,7 @@ func TestAnnotateRemoteCtrlCAndRestart(t *testing.T) {
 	orch.Kill()
 	orch = processtest.Start(t, "orchestrator", "--addr", addr, "--parser-addr", s.parser.Addr, "--docs-addr", s.docs.Addr,
 		"--annotator-addr", s.annotator.Addr, "--store", s.storePath, "--output-root", s.outRoot, "--progress-interval", "50ms")
-	if code := second.wait(t); code != 0 {
-		t.Fatalf("the same command across an orchestrator restart: exit %d\n%s", code, second.stderr.String())
-	}
-	if !strings.Contains(second.stderr.String(), "continuing job") {
-		t.Errorf("the second run did not continue the first one's job:\n%s", second.stderr.String())
-	}
-	if got := readFile(t, filepath.Join(out, "pairs.jsonl")); !bytes.Equal(got, refPairs) {
-		t.Error("pairs.jsonl differs from the uninterrupted run's")
-	}
-	if got := s.llm.Counts().Requests; got > total+2*concurrency {
-		t.Errorf("%d LLM requests, the uninterrupted run %d", got, total)
-	}
+	checkContinued(t, second, out, refPairs, s.llm, total)
 	list, err := dialOrchestrator(t, orch.Addr).ListJobs(context.Background(), &orchestratorv1.ListJobsRequest{})
 	if err != nil || len(list.GetJobs()) != 1 {
 		t.Fatalf("jobs %v %v, want the one job", list.GetJobs(), err)
