@@ -68,8 +68,9 @@ func (v *barView) update(p *orchestratorv1.Progress) {
 			progressbar.OptionSetItsString(unit),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
+			// A fixed width: full width leaves no room for the bar (drawn "||") once the counts
+			// beside it fill a narrow terminal.
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionFullWidth(),
 		)
 	}
 	v.bar.ChangeMax64(total)
