@@ -5,7 +5,8 @@
 // same records give byte-identical files. The files are written and fsynced into a staging directory
 // beside the output directory (same filesystem), which then takes the output directory's place whole
 // (see swapIn): a failed write (a full disk, a read-only directory) leaves the previous dataset, or
-// nothing, and no half-written set.
+// nothing, and no half-written set. An output directory that is a mount point cannot be swapped:
+// the dataset is staged inside it and its files renamed into place one by one.
 package dataset
 
 import (
@@ -140,7 +141,11 @@ func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
 	}
 	parent := filepath.Dir(dir)
-	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".staging-*")
+	stagingParent, place := parent, swapIn
+	if mountPoint(dir) {
+		stagingParent, place = dir, moveInto
+	}
+	staging, err := os.MkdirTemp(stagingParent, "."+filepath.Base(dir)+".staging-*")
 	if err != nil {
 		return fmt.Errorf("create staging directory: %w", err)
 	}
@@ -156,7 +161,7 @@ func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any
 	if err := syncDir(staging); err != nil {
 		return fmt.Errorf("sync staging directory: %w", err)
 	}
-	if err := swapIn(staging, dir); err != nil {
+	if err := place(staging, dir); err != nil {
 		return fmt.Errorf("move the dataset into %s: %w", dir, err)
 	}
 	if err := syncDir(parent); err != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -387,5 +388,31 @@ func TestCheckOutputDir(t *testing.T) {
 		if err := CheckOutputDir(ro); err == nil || !strings.Contains(err.Error(), "not writable") {
 			t.Fatalf("read-only directory: %v", err)
 		}
+	}
+}
+
+// A volume mounted as the output directory cannot be swapped; the dataset is staged inside it.
+func TestWriteToMountPoint(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=4m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	if err := CheckOutputDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		if err := Write(dir, sampleRecords(), sampleCard, map[string]int{"run": run}); err != nil {
+			t.Fatalf("write %d: %v", run, err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	// The dataset's five files and no staging directory.
+	if fmt.Sprint(names) != fmt.Sprint([]string{CardFile, ParquetFile, ManifestFile, PairsFile, RejectedFile}) {
+		t.Fatalf("mount point holds %v", names)
 	}
 }

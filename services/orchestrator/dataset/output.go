@@ -25,6 +25,9 @@ func CheckOutputDir(dir string) error {
 		if err := probeWrite(dir); err != nil {
 			return fmt.Errorf("output directory %s is not writable: %w", dir, err)
 		}
+		if mountPoint(dir) {
+			return nil // staged inside it (see Write)
+		}
 		if err := probeWrite(filepath.Dir(dir)); err != nil {
 			return fmt.Errorf("cannot write beside output directory %s, where the dataset is staged: %w", dir, err)
 		}
@@ -53,6 +56,35 @@ func CheckOutputDir(dir string) error {
 	}
 	if err := probeWrite(ancestor); err != nil {
 		return fmt.Errorf("cannot create output directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// mountPoint says dir is the root of a filesystem (a volume mounted as the output directory):
+// nothing can be renamed across its boundary, so the dataset is staged inside it instead.
+func mountPoint(dir string) bool {
+	a, errA := os.Stat(dir)
+	b, errB := os.Stat(filepath.Dir(dir))
+	if errA != nil || errB != nil {
+		return false
+	}
+	sa, okA := a.Sys().(*syscall.Stat_t)
+	sb, okB := b.Sys().(*syscall.Stat_t)
+	return okA && okB && sa.Dev != sb.Dev
+}
+
+// moveInto renames each staged file into dir: the way in when dir is a mount point, which cannot
+// be swapped whole. Every file is written before the first rename, so only a failing rename (not
+// a full disk or a write error) can leave a mix of old and new files.
+func moveInto(staging, dir string) error {
+	entries, err := os.ReadDir(staging)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
 	}
 	return nil
 }
