@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
 	"github.com/query4code/query4code/clients/go/q4c"
 	"github.com/query4code/query4code/cmd/q4c/internal/local"
@@ -193,7 +195,26 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 		}
 		conn = suite.Orchestrator
 	}
-	return runJob(cmd.Context(), conn, req, cmd.OutOrStdout(), stderr)
+	err = runJob(cmd.Context(), conn, req, cmd.OutOrStdout(), stderr)
+	if f.orchestrator == "" && errorReason(err) == "OUTPUT_DIR_BUSY" {
+		// The job holding the directory lives in this state directory, not in a running orchestrator.
+		return fmt.Errorf("%s (q4c cancel --state-dir %s JOB_ID cancels it)", describe(err), f.stateDir)
+	}
+	return err
+}
+
+// errorReason is the ErrorInfo reason of a gRPC status error, or "".
+func errorReason(err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
 }
 
 // watchReconnects is how many reconnects in a row the CLI makes to an orchestrator that went away

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/query4code/query4code/services/annotator/fakellm"
 )
@@ -302,5 +303,44 @@ func TestBudgetStopExitCode(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
 		t.Fatalf("a budget stop wrote no dataset: %v", err)
+	}
+}
+
+// An interrupted in-process job holds its output directory: another command there is refused,
+// naming the job, until q4c cancel --state-dir releases it.
+func TestBusyOutputAndLocalCancel(t *testing.T) {
+	llm, repo := startLLMAndRepo(t, fakellm.Config{Latency: 50 * time.Millisecond})
+	state, out := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	args := func(threshold string) []string {
+		return append([]string{"annotate", "--state-dir", state, "--out", out, "--concurrency", "1", "--keep-threshold", threshold}, append(
+			[]string{"--llm", "openai", "--llm-base-url", llm.URL(), "--llm-model", "fake-llm"}, repo)...)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for llm.Counts().Requests < 3 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	var stdout, stderr bytes.Buffer
+	if code := Execute(ctx, args("2"), &stdout, &stderr); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit %d\n%s", code, stderr.String())
+	}
+
+	_, refusal, code := runQ4C(t, args("3")...)
+	held := regexp.MustCompile(`held by job ([0-9a-f]+) `).FindStringSubmatch(refusal)
+	if code != 1 || held == nil || !strings.Contains(refusal, "q4c cancel --state-dir "+state) {
+		t.Fatalf("another command on the held output: exit %d, stderr %q", code, refusal)
+	}
+	listed, _, code := runQ4C(t, "jobs", "--state-dir", state)
+	if code != 0 || !strings.Contains(listed, held[1]) {
+		t.Fatalf("q4c jobs --state-dir: exit %d\n%s", code, listed)
+	}
+	cancelled, stderrText, code := runQ4C(t, "cancel", "--state-dir", state, held[1])
+	if code != 0 || strings.TrimSpace(cancelled) != held[1]+" cancelled" {
+		t.Fatalf("q4c cancel --state-dir: exit %d, %q %q", code, cancelled, stderrText)
+	}
+	if stdoutText, stderrText, code := runQ4C(t, args("3")...); code != 0 {
+		t.Fatalf("the other command after the cancellation: exit %d\n%s%s", code, stdoutText, stderrText)
 	}
 }
