@@ -195,7 +195,11 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 		}
 		conn = suite.Orchestrator
 	}
-	err = runJob(cmd.Context(), conn, req, cmd.OutOrStdout(), stderr)
+	interrupted := "interrupted: run the same command again to continue the job without repeating finished work"
+	if f.orchestrator != "" {
+		interrupted = "interrupted: the job goes on in the orchestrator; run the same command again to watch it"
+	}
+	err = runJob(cmd.Context(), conn, req, interrupted, cmd.OutOrStdout(), stderr)
 	if f.orchestrator == "" && errorReason(err) == "OUTPUT_DIR_BUSY" {
 		// The job holding the directory lives in this state directory, not in a running orchestrator.
 		return fmt.Errorf("%s (q4c cancel --state-dir %s JOB_ID cancels it)", describe(err), f.stateDir)
@@ -223,7 +227,8 @@ const watchReconnects = 30
 
 // runJob submits the job (or finds the unfinished one the same command started) and follows it to
 // its end, across orchestrator restarts.
-func runJob(ctx context.Context, conn *grpc.ClientConn, req *orchestratorv1.SubmitJobRequest, stdout, stderr io.Writer) error {
+// An interruption exits exitInterrupted with the message interrupted.
+func runJob(ctx context.Context, conn *grpc.ClientConn, req *orchestratorv1.SubmitJobRequest, interrupted string, stdout, stderr io.Writer) error {
 	resp, err := orchestratorv1.NewOrchestratorServiceClient(conn).SubmitJob(ctx, req)
 	if err != nil {
 		return err
@@ -235,7 +240,7 @@ func runJob(ctx context.Context, conn *grpc.ClientConn, req *orchestratorv1.Subm
 	done, err := watchEvents(watcher.WatchJob(ctx, resp.GetJobId(), 0), newProgressView(stderr))
 	if err != nil {
 		if ctx.Err() != nil {
-			return &exitError{code: exitInterrupted, err: errors.New("interrupted: run the same command again to continue the job without repeating finished work")}
+			return &exitError{code: exitInterrupted, err: errors.New(interrupted)}
 		}
 		return err
 	}

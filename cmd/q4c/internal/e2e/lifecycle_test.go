@@ -160,7 +160,7 @@ func TestAnnotateRemoteCtrlCAndRestart(t *testing.T) {
 	first := startCLI(t, args()...)
 	waitForRequests(t, s.llm, total/4)
 	first.signal(t, syscall.SIGINT)
-	if code := first.wait(t); code != 130 || !strings.Contains(first.stderr.String(), "run the same command again") {
+	if code := first.wait(t); code != 130 || !strings.Contains(first.stderr.String(), "the job goes on in the orchestrator") {
 		t.Fatalf("Ctrl-C: exit %d, want 130 and how to continue\n%s", code, first.stderr.String())
 	}
 
