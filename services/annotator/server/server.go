@@ -24,6 +24,7 @@ type Server struct {
 
 	svc     *annotate.Service
 	backend string
+	priced  bool
 	logger  *slog.Logger
 	close   func()
 }
@@ -41,6 +42,9 @@ func New(cfg Config) (*Server, error) {
 	var gen llm.Generator
 	closeFn := func() {}
 	backend := cfg.LLM
+	// priced says whether cost_usd is known: the offline back-end costs nothing; a model outside
+	// the price table reports 0, so a cost budget on it could never stop a job.
+	priced := true
 	switch cfg.LLM {
 	case "", BackendOffline:
 		gen, backend = llm.NewOffline(), BackendOffline
@@ -74,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("openai back-end: %w", err)
 		}
-		if _, priced := prices.Lookup(cfg.Model); !priced {
+		if _, priced = prices.Lookup(cfg.Model); !priced {
 			logger.Warn("model has no price in the price table; cost is reported as 0 (set --llm-prices)", "model", cfg.Model)
 		}
 		gen = client
@@ -90,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{svc: svc, backend: backend, logger: logger, close: closeFn}, nil
+	return &Server{svc: svc, backend: backend, priced: priced, logger: logger, close: closeFn}, nil
 }
 
 // Register adds the service to a gRPC server.
@@ -104,7 +108,7 @@ func (s *Server) Model() string { return s.svc.Model() }
 
 // Info says which back-end, model and prompt version answers carry.
 func (s *Server) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
-	return &annotatorv1.InfoResponse{Backend: s.backend, Model: s.svc.Model(), PromptVersion: s.svc.PromptVersion()}, nil
+	return &annotatorv1.InfoResponse{Backend: s.backend, Model: s.svc.Model(), PromptVersion: s.svc.PromptVersion(), Priced: s.priced}, nil
 }
 
 // Close releases the back-end's idle connections.

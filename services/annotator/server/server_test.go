@@ -410,12 +410,16 @@ func TestInfoMatchesAnswers(t *testing.T) {
 	fake, _ := startFake(t, fakellm.Config{})
 	openai := openAIConfig(fake)
 	openai.Model = "gpt-4.1-nano"
+	unpriced := openai
+	unpriced.Model = "fake-llm"
 	for _, tc := range []struct {
 		name, backend string
 		cfg           Config
+		priced        bool
 	}{
-		{"offline", BackendOffline, DefaultConfig()},
-		{"openai", BackendOpenAI, openai},
+		{"offline", BackendOffline, DefaultConfig(), true},
+		{"openai", BackendOpenAI, openai, true},
+		{"openai without a price", BackendOpenAI, unpriced, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := startServer(t, tc.cfg)
@@ -427,7 +431,7 @@ func TestInfoMatchesAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if info.GetBackend() != tc.backend || info.GetModel() != resp.GetModel() || info.GetPromptVersion() != resp.GetPromptVersion() {
+			if info.GetBackend() != tc.backend || info.GetModel() != resp.GetModel() || info.GetPromptVersion() != resp.GetPromptVersion() || info.GetPriced() != tc.priced {
 				t.Errorf("info %v, answer model %q prompt version %q", info, resp.GetModel(), resp.GetPromptVersion())
 			}
 		})

@@ -38,6 +38,9 @@ type Config struct {
 	OutputRoot string
 	// AllowedRoots, when set, restrict local sources to these directories (the parser checks too).
 	AllowedRoots []string
+	// ResumeOnSubmit leaves unfinished jobs of an earlier process stopped until the same job is
+	// submitted again (the in-process CLI, which runs one job); false resumes them all at start.
+	ResumeOnSubmit bool
 	// DefaultConcurrency is the annotation calls in flight for a job that asks for 0. 0 means 8.
 	DefaultConcurrency int
 	// MaxRunningJobs bounds jobs running at once. 0 means 2.
@@ -86,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 			IsTransient: IsTransient, Attempts: cfg.RetryAttempts, BackoffBase: cfg.RetryBackoff,
 			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
 		},
-		OutputRoot: cfg.OutputRoot, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
+		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
 		MaxRunningJobs: cfg.MaxRunningJobs, DrainTimeout: cfg.ShutdownDrain, Logger: cfg.Logger, TracerProvider: cfg.TracerProvider,
 	})
 	if err != nil {
@@ -116,9 +119,9 @@ func IsTransient(err error) bool {
 	return false
 }
 
-// SubmitJob starts a job.
+// SubmitJob starts a job, or continues the unfinished job with the same identity (existing=true).
 func (s *Server) SubmitJob(ctx context.Context, req *orchestratorv1.SubmitJobRequest) (*orchestratorv1.SubmitJobResponse, error) {
-	job, existing, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, existing, err := s.manager.Submit(ctx, jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
 	if err != nil {
 		return nil, s.statusOf(err)
 	}
@@ -172,7 +175,7 @@ func (s *Server) CancelJob(ctx context.Context, req *orchestratorv1.CancelJobReq
 // AnnotateRepository submits a job and streams its events; the first message carries only the job id.
 // Closing the stream stops watching, not the job.
 func (s *Server) AnnotateRepository(req *orchestratorv1.AnnotateRepositoryRequest, stream grpc.ServerStreamingServer[orchestratorv1.AnnotateRepositoryResponse]) error {
-	job, _, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, _, err := s.manager.Submit(stream.Context(), jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
 	if err != nil {
 		return s.statusOf(err)
 	}
@@ -204,7 +207,10 @@ func toStatus(err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	var invalid *jobs.InvalidArgumentError
+	var (
+		invalid *jobs.InvalidArgumentError
+		busy    *jobs.OutputBusyError
+	)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
@@ -222,6 +228,12 @@ func toStatus(err error) error {
 		return withInfo(codes.PermissionDenied, err.Error(), "SOURCE_NOT_ALLOWED")
 	case errors.Is(err, jobs.ErrFinished):
 		return withInfo(codes.FailedPrecondition, err.Error(), "JOB_FINISHED")
+	case errors.As(err, &busy):
+		return withInfo(codes.FailedPrecondition, busy.Error(), "OUTPUT_DIR_BUSY")
+	case errors.Is(err, jobs.ErrOutputUnwritable):
+		return withInfo(codes.FailedPrecondition, err.Error(), "OUTPUT_DIR_UNWRITABLE")
+	case errors.Is(err, jobs.ErrBudgetUnpriced):
+		return withInfo(codes.FailedPrecondition, err.Error(), "BUDGET_UNPRICED")
 	case errors.Is(err, jobs.ErrClosed):
 		return status.Error(codes.Unavailable, "orchestrator is shutting down")
 	default:

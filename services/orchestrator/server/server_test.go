@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -27,6 +28,7 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
+	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -62,8 +64,10 @@ type env struct {
 	outRoot   string
 	spans     *tracetest.InMemoryExporter
 	drain     time.Duration
-	server    *Server
-	client    orchestratorv1.OrchestratorServiceClient
+	// resumeOnSubmit starts the orchestrator as the in-process CLI does.
+	resumeOnSubmit bool
+	server         *Server
+	client         orchestratorv1.OrchestratorServiceClient
 }
 
 func newEnv(t *testing.T) *env {
@@ -88,7 +92,7 @@ func (e *env) start() {
 		Parser: parserv1.NewParserServiceClient(e.conns.parser), Docs: docsv1.NewDocsServiceClient(e.conns.docs),
 		Annotator: annotatorv1.NewAnnotatorServiceClient(e.conns.annotator), StorePath: e.storePath, OutputRoot: e.outRoot,
 		DefaultConcurrency: 4, RetryBackoff: time.Millisecond, ProgressInterval: 10 * time.Millisecond, TracerProvider: tp,
-		ShutdownDrain: e.drain,
+		ShutdownDrain: e.drain, ResumeOnSubmit: e.resumeOnSubmit,
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -586,8 +590,12 @@ func TestBudgetStop(t *testing.T) {
 	e := newEnv(t)
 	e.annotator.CostUSD = 0.01
 	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 1, BudgetUsd: 0.115}), 0))
-	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") {
-		t.Fatalf("budget stop: %v %q", d.GetState(), d.GetError())
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") || !d.GetBudgetReached() {
+		t.Fatalf("budget stop: %v %q budget_reached=%v", d.GetState(), d.GetError(), d.GetBudgetReached())
+	}
+	// 8 functions, 7 distinct summaries: the calls the budget cut off are not done.
+	if p := d.GetProgress(); p.GetCallsTotal() != 24 || p.GetCallsDone() >= p.GetCallsTotal() || p.GetCallsDone() < 12 {
+		t.Fatalf("calls %d of %d after a budget stop at 12 calls", p.GetCallsDone(), p.GetCallsTotal())
 	}
 	// Seven distinct summaries come first (critical path), then queries and validations until 12 calls.
 	if n := len(e.annotator.Calls()); n != 12 {
@@ -641,6 +649,10 @@ func TestFailuresAndDocsDown(t *testing.T) {
 	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 6 || p.GetPairsRejected() != 1 {
 		t.Fatalf("progress %v", p)
 	}
+	// A failed function's later stages count as done, so a finished job's bar reaches its end.
+	if p := d.GetProgress(); p.GetCallsTotal() != 24 || p.GetCallsDone() != 24 {
+		t.Fatalf("calls %d of %d, want 24 of 24", p.GetCallsDone(), p.GetCallsTotal())
+	}
 	// The caller of the failed function goes on with the context that exists.
 	if got := calleeContext(summarizeCall(t, e.annotator, "shop.core.mid")); fmt.Sprint(got) != "map[shop.util.leaf1:summary]" {
 		t.Fatalf("mid context %v", got)
@@ -669,9 +681,15 @@ func TestErrorsAndUnwritableOutput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(e.outRoot, "blocker"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: "blocker/out"}), 0))
-	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "write dataset") {
-		t.Fatalf("unwritable output: %v %q", d.GetState(), d.GetError())
+	// An output directory that cannot be created is refused at submission, before any call.
+	_, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{
+		Sources: []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}, Options: &orchestratorv1.JobOptions{OutputDir: "blocker/out"},
+	})
+	if status.Code(err) != codes.FailedPrecondition || reason(err) != "OUTPUT_DIR_UNWRITABLE" || !strings.Contains(err.Error(), "blocker is not a directory") {
+		t.Fatalf("unwritable output: %v", err)
+	}
+	if n := len(e.annotator.Calls()); n != 0 {
+		t.Fatalf("%d annotator calls for a refused job", n)
 	}
 	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}
 	tests := []struct {
@@ -717,9 +735,156 @@ func TestErrorsAndUnwritableOutput(t *testing.T) {
 	}
 	// A parser failure of the only source fails the job.
 	e.parser.Fail("/repos/broken", status.Error(codes.NotFound, "no such dir"))
-	d = done(t, e.watch(e.submit(nil, "/repos/broken"), 0))
+	d := done(t, e.watch(e.submit(nil, "/repos/broken"), 0))
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED {
 		t.Fatalf("broken source: %v", d.GetState())
+	}
+}
+
+// reason is the ErrorInfo reason of a status error, or "".
+func reason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// One job per sources, options and output: the same command continues the unfinished job (even one
+// that was cancelled), another command on its output is refused while it runs, and a re-run after
+// success is a new job that makes no call and rewrites the same dataset.
+func TestOneJobPerIdentity(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.annotator.Latency = 5 * time.Millisecond
+	var funcs []*parserv1.Function
+	for i := range 20 {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("slow.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): return %d", i, i), nil))
+	}
+	e.parser.SetRepo("/repos/slow", funcs)
+	submit := func(concurrency, threshold int32) (*orchestratorv1.SubmitJobResponse, error) {
+		return e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{
+			Sources: []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/repos/slow"}}},
+			Options: &orchestratorv1.JobOptions{OutputDir: "slow", Concurrency: concurrency, KeepThreshold: &threshold},
+		})
+	}
+	first, err := submit(1, 2)
+	if err != nil || first.GetExisting() {
+		t.Fatalf("first submission: %v %v", first, err)
+	}
+	// Concurrency is a run-time knob, not part of the job.
+	again, err := submit(4, 2)
+	if err != nil || !again.GetExisting() || again.GetJobId() != first.GetJobId() {
+		t.Fatalf("same command again: %v %v, want job %s", again, err, first.GetJobId())
+	}
+	_, err = submit(1, 3)
+	if status.Code(err) != codes.FailedPrecondition || reason(err) != "OUTPUT_DIR_BUSY" || !strings.Contains(err.Error(), first.GetJobId()) {
+		t.Fatalf("another command on a busy output: %v", err)
+	}
+	if _, err := e.client.CancelJob(ctx, &orchestratorv1.CancelJobRequest{JobId: first.GetJobId()}); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := submit(1, 2)
+	if err != nil || !resumed.GetExisting() || resumed.GetJobId() != first.GetJobId() {
+		t.Fatalf("same command after cancelling: %v %v, want job %s", resumed, err, first.GetJobId())
+	}
+	events := e.watch(first.GetJobId(), 0)
+	d := done(t, events)
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || d.GetProgress().GetPairsKept()+d.GetProgress().GetPairsRejected() != 20 {
+		t.Fatalf("continued job: %v %s %v", d.GetState(), d.GetError(), d.GetProgress())
+	}
+	for _, ev := range events[:len(events)-1] {
+		if ev.GetDone() != nil || ev.GetError().GetFatal() {
+			t.Fatalf("a watcher of the continued job saw the earlier run's end: %v", ev)
+		}
+	}
+	for _, method := range []string{"Summarize", "GenerateQuery", "Validate"} {
+		counts := e.annotator.Count(method)
+		for fn, n := range counts {
+			if n != 1 {
+				t.Fatalf("%s for %s completed %d times", method, fn, n)
+			}
+		}
+		if len(counts) != 20 {
+			t.Fatalf("%s completed for %d functions, want 20", method, len(counts))
+		}
+	}
+	pairs, err := os.ReadFile(filepath.Join(d.GetOutputDir(), dataset.PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.annotator.Reset()
+	rerun, err := submit(1, 2)
+	if err != nil || rerun.GetExisting() || rerun.GetJobId() == first.GetJobId() {
+		t.Fatalf("re-run after success: %v %v, want a new job", rerun, err)
+	}
+	d2 := done(t, e.watch(rerun.GetJobId(), 0))
+	again2, _ := os.ReadFile(filepath.Join(d2.GetOutputDir(), dataset.PairsFile))
+	if d2.GetOutputDir() != d.GetOutputDir() || string(again2) != string(pairs) || len(e.annotator.Calls()) != 0 {
+		t.Fatalf("re-run after success: %s, %d calls; the dataset must be rewritten unchanged from the store", d2.GetOutputDir(), len(e.annotator.Calls()))
+	}
+	// Once nothing runs there, another command may take the output directory.
+	if other, err := submit(1, 3); err != nil || other.GetExisting() {
+		t.Fatalf("another command on a finished output: %v %v", other, err)
+	}
+}
+
+func TestBudgetOnUnpricedModelRefused(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.Unpriced = true
+	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}
+	_, err := e.client.SubmitJob(context.Background(), &orchestratorv1.SubmitJobRequest{Sources: src, Options: &orchestratorv1.JobOptions{BudgetUsd: 1}})
+	if status.Code(err) != codes.FailedPrecondition || reason(err) != "BUDGET_UNPRICED" || !strings.Contains(err.Error(), "--llm-prices fake-model=") {
+		t.Fatalf("budget on an unpriced model: %v", err)
+	}
+	if n := len(e.annotator.Calls()); n != 0 {
+		t.Fatalf("%d annotator calls for a refused job", n)
+	}
+	// Without a budget the price does not matter.
+	if d := done(t, e.watch(e.submit(nil), 0)); d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("job without a budget: %v %s", d.GetState(), d.GetError())
+	}
+}
+
+// The in-process CLI's orchestrator leaves an interrupted job alone until the same job is submitted
+// again, which continues it instead of starting a second one.
+func TestResumeOnSubmit(t *testing.T) {
+	e := newEnv(t)
+	e.resumeOnSubmit = true
+	e.server.Close()
+	e.start()
+	var funcs []*parserv1.Function
+	for i := range 30 {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("slow.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): return %d", i, i), nil))
+	}
+	e.parser.SetRepo("/repos/slow", funcs)
+	e.annotator.Latency = 5 * time.Millisecond
+	opts := &orchestratorv1.JobOptions{OutputDir: "slow", Concurrency: 1}
+	id := e.submit(opts, "/repos/slow")
+	for deadline := time.Now().Add(10 * time.Second); len(e.annotator.Calls()) < 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the job made no progress")
+		}
+	}
+	if err := e.server.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	before := len(e.annotator.Calls())
+	time.Sleep(100 * time.Millisecond)
+	if n := len(e.annotator.Calls()); n != before {
+		t.Fatalf("the interrupted job resumed before it was submitted again (%d calls after the restart)", n-before)
+	}
+	if again := e.submit(opts, "/repos/slow"); again != id {
+		t.Fatalf("submitting again started job %s, want the interrupted %s", again, id)
+	}
+	if d := done(t, e.watch(id, 0)); d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || d.GetProgress().GetPairsKept()+d.GetProgress().GetPairsRejected() != 30 {
+		t.Fatalf("continued job: %v %s", d.GetState(), d.GetError())
+	}
+	list, err := e.client.ListJobs(context.Background(), &orchestratorv1.ListJobsRequest{})
+	if err != nil || len(list.GetJobs()) != 1 {
+		t.Fatalf("jobs: %v %v, want one", list, err)
 	}
 }
 
@@ -769,6 +934,9 @@ func TestToStatus(t *testing.T) {
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{errors.New("disk on fire"), codes.Internal},
 		{status.Error(codes.Aborted, "as is"), codes.Aborted},
+		{fmt.Errorf("submit job: %w", &jobs.OutputBusyError{Dir: "/o", JobID: "j"}), codes.FailedPrecondition},
+		{fmt.Errorf("%w: x", jobs.ErrOutputUnwritable), codes.FailedPrecondition},
+		{fmt.Errorf("%w: x", jobs.ErrBudgetUnpriced), codes.FailedPrecondition},
 	}
 	for _, tc := range tests {
 		got := toStatus(tc.err)

@@ -193,6 +193,8 @@ type Annotator struct {
 	CostUSD float64
 	// Model and PromptVersion answered.
 	Model, PromptVersion string
+	// Unpriced makes Info say the model has no price (a cost budget cannot be enforced).
+	Unpriced bool
 
 	mu        sync.Mutex
 	calls     []Call
@@ -319,7 +321,13 @@ func (a *Annotator) SetModel(model string) {
 // Info says the model and prompt version the answers carry.
 func (a *Annotator) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
 	model, version := a.identity()
-	return &annotatorv1.InfoResponse{Backend: "fake", Model: model, PromptVersion: version}, nil
+	return &annotatorv1.InfoResponse{Backend: "fake", Model: model, PromptVersion: version, Priced: a.priced()}, nil
+}
+
+func (a *Annotator) priced() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !a.Unpriced
 }
 
 func (a *Annotator) identity() (model, promptVersion string) {

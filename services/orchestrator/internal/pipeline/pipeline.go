@@ -54,6 +54,9 @@ const (
 	StageValidate      = "validate"
 )
 
+// stagesPerFunction is the annotation calls a function needs: summary, query and validation.
+const stagesPerFunction = 3
+
 // Size limits of the annotator API, kept so that oversized context is trimmed, not refused.
 const (
 	maxCallees        = 256
@@ -114,11 +117,14 @@ type Sink interface {
 	Record(rec *orchestratorv1.Record) error
 }
 
-// Result is how a run ended, when it wrote its dataset.
+// Result is how a run ended.
 type Result struct {
+	// Progress is the final count, also when Run returns an error.
 	Progress *orchestratorv1.Progress
 	// Note explains an early stop (the cost budget); empty when every function was annotated.
 	Note string
+	// BudgetReached is true when the cost budget stopped the job early.
+	BudgetReached bool
 }
 
 type repoState struct {
@@ -251,6 +257,10 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 	close(tickerStop)
 	<-tickerDone
 	<-watchDone
+	if err != nil {
+		// What a failed run spent, for its one-line report; the last progress event may be older.
+		res.Progress = r.snapshot()
+	}
 	return res, err
 }
 
@@ -317,7 +327,7 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 	if err := r.writeDataset(ctx, note); err != nil {
 		return Result{}, err
 	}
-	return Result{Progress: r.snapshot(), Note: note}, nil
+	return Result{Progress: r.snapshot(), Note: note, BudgetReached: note != ""}, nil
 }
 
 // identityTimeout bounds the annotator's Info call at the start of a job.
@@ -534,6 +544,7 @@ func (r *run) buildGraph() []schedule.Node {
 	}
 	r.mu.Lock()
 	r.progress.FunctionsTotal = int64(len(nodes))
+	r.progress.CallsTotal = stagesPerFunction * int64(len(nodes))
 	r.changed = true
 	r.mu.Unlock()
 	return nodes

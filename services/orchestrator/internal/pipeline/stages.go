@@ -46,6 +46,7 @@ func (r *run) summarize(ctx context.Context, key string) error {
 	}
 	r.mu.Lock()
 	f.summary = res
+	r.progress.CallsDone++
 	r.mu.Unlock()
 	return nil
 }
@@ -74,6 +75,7 @@ func (r *run) generateQuery(ctx context.Context, key string) error {
 	}
 	r.mu.Lock()
 	f.query = res
+	r.progress.CallsDone++
 	r.mu.Unlock()
 	return nil
 }
@@ -106,6 +108,7 @@ func (r *run) validate(ctx context.Context, key string) error {
 	}
 	r.mu.Lock()
 	r.progress.FunctionsDone++
+	r.progress.CallsDone++
 	if rec.GetKept() {
 		r.progress.PairsKept++
 	} else {
@@ -141,6 +144,8 @@ func (r *run) stageFailed(ctx context.Context, f *fnState, stage string, err err
 	f.failed = true
 	r.progress.FunctionsFailed++
 	r.progress.FunctionsDone++
+	r.progress.CallsDone += callsFrom(stage) // the function's later stages will not be called
+
 	r.lastFailure = err
 	r.changed = true
 	r.mu.Unlock()
@@ -150,6 +155,18 @@ func (r *run) stageFailed(ctx context.Context, f *fnState, stage string, err err
 	}}})
 	r.finishFunction(f, err)
 	return nil
+}
+
+// callsFrom is how many of a function's stage calls remain from stage on, stage included.
+func callsFrom(stage string) int64 {
+	switch stage {
+	case StageSummarize:
+		return stagesPerFunction
+	case StageGenerateQuery:
+		return stagesPerFunction - 1
+	default:
+		return 1
+	}
 }
 
 func (r *run) finishFunction(f *fnState, err error) {

@@ -453,3 +453,49 @@ func TestFlushReportsAsyncFailure(t *testing.T) {
 		t.Fatalf("flush: %v", err)
 	}
 }
+
+func TestSubmitJobByIdentity(t *testing.T) {
+	s, _ := openTemp(t)
+	job := func(id, out string) *orchestratorv1.Job {
+		return &orchestratorv1.Job{JobId: id, OutputDir: out, State: orchestratorv1.JobState_JOB_STATE_QUEUED}
+	}
+	first, err := s.SubmitJob(job("a", "/out"), "identity-1")
+	if err != nil || first.Existing {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err := s.SubmitJob(job("b", "/out"), "identity-1")
+	if err != nil || !again.Existing || again.Reopened || again.Job.GetJobId() != "a" {
+		t.Fatalf("same identity while queued: %+v %v", again, err)
+	}
+	var busy *OutputBusyError
+	if _, err := s.SubmitJob(job("c", "/out"), "identity-2"); !errors.As(err, &busy) || busy.JobID != "a" {
+		t.Fatalf("another identity on a queued job's output: %v", err)
+	}
+	// A failed job is queued again; its log so far is an earlier run's.
+	if _, err := s.AppendEvent("a", &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Progress{Progress: &orchestratorv1.Progress{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.FinishJob("a", func(j *orchestratorv1.Job) error {
+		j.State = orchestratorv1.JobState_JOB_STATE_FAILED
+		return nil
+	}, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{}}}); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := s.SubmitJob(job("d", "/out"), "identity-1")
+	if err != nil || !reopened.Existing || !reopened.Reopened || reopened.Job.GetState() != orchestratorv1.JobState_JOB_STATE_QUEUED {
+		t.Fatalf("same identity after a failure: %+v %v", reopened, err)
+	}
+	if end, err := s.EarlierRunsEnd("a"); err != nil || end != 2 {
+		t.Fatalf("earlier runs end at %d (%v), want 2", end, err)
+	}
+	// After success the same identity makes a new job.
+	if _, _, err := s.FinishJob("a", func(j *orchestratorv1.Job) error {
+		j.State = orchestratorv1.JobState_JOB_STATE_SUCCEEDED
+		return nil
+	}, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if rerun, err := s.SubmitJob(job("e", "/out"), "identity-1"); err != nil || rerun.Existing || rerun.Job.GetJobId() != "e" {
+		t.Fatalf("same identity after success: %+v %v", rerun, err)
+	}
+}
