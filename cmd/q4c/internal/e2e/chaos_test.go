@@ -55,6 +55,19 @@ func startOrchestrator(t *testing.T, parser, docs, annotator, outRoot string, ex
 	return processtest.Start(t, "orchestrator", args...)
 }
 
+// startLLMSuite starts a parser, a docs service, an annotator on llm with the
+// given retries and an orchestrator over them, and returns the orchestrator
+// process, a client of it and its output root.
+func startLLMSuite(t *testing.T, repo string, llm *fakellm.Server, retries int, orchestratorFlags ...string) (*processtest.Process, orchestratorv1.OrchestratorServiceClient, string) {
+	t.Helper()
+	parser := processtest.Start(t, "parser", "--allowed-roots", repo)
+	docs := processtest.Start(t, "docs", "--no-installed")
+	annotator := processtest.Start(t, "annotator", annotatorFlags(llm, retries)...)
+	outRoot := t.TempDir()
+	orchProc := startOrchestrator(t, parser.Addr, docs.Addr, annotator.Addr, outRoot, orchestratorFlags...)
+	return orchProc, dialOrchestrator(t, orchProc.Addr), outRoot
+}
+
 // deadAddr returns a loopback address nothing listens on.
 func deadAddr(t *testing.T) string {
 	t.Helper()
@@ -81,12 +94,7 @@ func TestChaosFaultMix(t *testing.T) {
 		Latency: time.Millisecond, FaultRate: 0.3, Seed: 7, RetryAfter: 50 * time.Millisecond,
 		FaultKinds: []fakellm.Fault{fakellm.FaultRateLimit, fakellm.FaultServerError, fakellm.FaultHang, fakellm.FaultMalformedJSON},
 	})
-	parser := processtest.Start(t, "parser", "--allowed-roots", repo)
-	docs := processtest.Start(t, "docs", "--no-installed")
-	annotator := processtest.Start(t, "annotator", annotatorFlags(llm, 2)...)
-	outRoot := t.TempDir()
-	orchProc := startOrchestrator(t, parser.Addr, docs.Addr, annotator.Addr, outRoot, "--llm-pause", "20ms")
-	orch := dialOrchestrator(t, orchProc.Addr)
+	orchProc, orch, outRoot := startLLMSuite(t, repo, llm, 2, "--llm-pause", "20ms")
 
 	out := filepath.Join(outRoot, "faults")
 	var (
@@ -275,12 +283,7 @@ func TestChaosCancelledJobWatched(t *testing.T) {
 	}
 	repo, _ := syntheticRepo(t, t.TempDir(), 100)
 	llm := startFakeLLM(t, fakellm.Config{Latency: 20 * time.Millisecond})
-	parser := processtest.Start(t, "parser", "--allowed-roots", repo)
-	docs := processtest.Start(t, "docs", "--no-installed")
-	annotator := processtest.Start(t, "annotator", annotatorFlags(llm, 4)...)
-	outRoot := t.TempDir()
-	orchProc := startOrchestrator(t, parser.Addr, docs.Addr, annotator.Addr, outRoot)
-	orch := dialOrchestrator(t, orchProc.Addr)
+	_, orch, outRoot := startLLMSuite(t, repo, llm, 4)
 
 	id := submitJob(t, orch, repo, filepath.Join(outRoot, "cancelled"), 2)
 	waitForRequests(t, llm, 10)
@@ -319,12 +322,7 @@ func TestChaosFailuresCounted(t *testing.T) {
 	}
 	repo, ids := syntheticRepo(t, t.TempDir(), 20)
 	llm := startFakeLLM(t, fakellm.Config{FaultRate: 0.6, Seed: 3, FaultKinds: []fakellm.Fault{fakellm.FaultGarbage}})
-	parser := processtest.Start(t, "parser", "--allowed-roots", repo)
-	docs := processtest.Start(t, "docs", "--no-installed")
-	annotator := processtest.Start(t, "annotator", annotatorFlags(llm, 0)...)
-	outRoot := t.TempDir()
-	orchProc := startOrchestrator(t, parser.Addr, docs.Addr, annotator.Addr, outRoot)
-	orch := dialOrchestrator(t, orchProc.Addr)
+	_, orch, outRoot := startLLMSuite(t, repo, llm, 0)
 
 	out := filepath.Join(outRoot, "failures")
 	events := watchAll(t, orch, submitJob(t, orch, repo, out, chaosConcurrency))

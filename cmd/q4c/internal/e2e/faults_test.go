@@ -131,12 +131,7 @@ func TestFaultSuiteRequestsWithinContract(t *testing.T) {
 func TestGarbageAnswersCountedOnce(t *testing.T) {
 	repo, ids := syntheticRepo(t, t.TempDir(), 3)
 	llm := startFakeLLM(t, fakellm.Config{FaultRate: 1, FaultKinds: []fakellm.Fault{fakellm.FaultGarbage}})
-	parser := processtest.Start(t, "parser", "--allowed-roots", repo)
-	docs := processtest.Start(t, "docs", "--no-installed")
-	annotator := processtest.Start(t, "annotator", annotatorFlags(llm, 4)...)
-	outRoot := t.TempDir()
-	orchProc := startOrchestrator(t, parser.Addr, docs.Addr, annotator.Addr, outRoot)
-	orch := dialOrchestrator(t, orchProc.Addr)
+	_, orch, outRoot := startLLMSuite(t, repo, llm, 4)
 	out := filepath.Join(outRoot, "garbage")
 	done := doneOf(watchAll(t, orch, submitJob(t, orch, repo, out, 4)))
 	if done.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || done.GetProgress().GetFunctionsFailed() != int64(len(ids)) {
