@@ -3,9 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +91,7 @@ func TestFaultSuiteRequestsWithinContract(t *testing.T) {
 		t.Run(string(kind), func(t *testing.T) {
 			llm := startFakeLLM(t, fakellm.Config{FaultRate: 0.5, FaultKinds: []fakellm.Fault{kind}, Seed: uint64(11 + i),
 				RetryAfter: 20 * time.Millisecond})
-			annotator := processtest.Start(t, "annotator", annotatorFlags(llm, faultSuiteRetries)...)
+			annotator := processtest.Start(t, "annotator", append(annotatorFlags(llm, faultSuiteRetries), "--metrics-addr", "127.0.0.1:0")...)
 			outRoot := t.TempDir()
 			orchProc := startOrchestrator(t, parser.Addr, docs.Addr, annotator.Addr, outRoot, "--llm-pause", "20ms")
 			orch := dialOrchestrator(t, orchProc.Addr)
@@ -116,8 +119,21 @@ func TestFaultSuiteRequestsWithinContract(t *testing.T) {
 					t.Errorf("%s %s: the server saw %d requests, the contract allows %d", call[0], call[1], n, limit)
 				}
 			}
-			if got := runReported(t, out, done); got != int64(counts.Requests) {
-				t.Errorf("the run reports %d LLM requests, the server saw %d", got, counts.Requests)
+			reported := runReported(t, out, done)
+			if reported != int64(counts.Requests) {
+				t.Errorf("the run reports %d LLM requests, the server saw %d", reported, counts.Requests)
+			}
+			// The annotator's counters agree with both.
+			byOutcome := llmRequestsByOutcome(t, annotator)
+			total := 0.0
+			for _, n := range byOutcome {
+				total += n
+			}
+			if total != float64(reported) {
+				t.Errorf("q4c_llm_requests_total sums to %v (%v), the run reports %d", total, byOutcome, reported)
+			}
+			if kind == fakellm.FaultRateLimit && byOutcome["rate_limited"] != float64(counts.ByFault[kind]) {
+				t.Errorf("q4c_llm_requests_total{outcome=\"rate_limited\"} = %v, fakellm sent %d 429s", byOutcome["rate_limited"], counts.ByFault[kind])
 			}
 			t.Logf("%s: %v, %d requests, faults %v, %s", kind, done.GetState(), counts.Requests, counts.ByFault, done.GetError())
 		})
@@ -151,4 +167,44 @@ func TestGarbageAnswersCountedOnce(t *testing.T) {
 		t.Errorf("the run reports %d LLM requests, the server saw %d", got, saw)
 	}
 	t.Logf("requests per function %v, total %d, reported %d", perFunction, llm.Counts().Requests, done.GetProgress().GetLlmCalls())
+}
+
+// llmRequestsByOutcome scrapes the process's /metrics (its --metrics-addr, from the "serving" log line)
+// for q4c_llm_requests_total, summed by outcome.
+func llmRequestsByOutcome(t *testing.T, p *processtest.Process) map[string]float64 {
+	t.Helper()
+	addr := ""
+	for _, line := range strings.Split(p.Logs(), "\n") {
+		var entry struct {
+			Msg         string `json:"msg"`
+			MetricsAddr string `json:"metrics_addr"`
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "serving" && entry.MetricsAddr != "" {
+			addr = entry.MetricsAddr
+		}
+	}
+	if addr == "" {
+		t.Fatalf("%s logged no metrics address", p.Name)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome := regexp.MustCompile(`^q4c_llm_requests_total\{.*outcome="(\w+)".*\} (\S+)$`)
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if m := outcome.FindStringSubmatch(line); m != nil {
+			v, err := strconv.ParseFloat(m[2], 64)
+			if err != nil {
+				t.Fatalf("metrics line %q: %v", line, err)
+			}
+			out[m[1]] += v
+		}
+	}
+	return out
 }
