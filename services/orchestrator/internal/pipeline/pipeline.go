@@ -127,7 +127,8 @@ type Job struct {
 	Options   *orchestratorv1.JobOptions
 	OutputDir string
 	// Prior is the progress stored by an earlier, interrupted run of the same job: its spend (calls,
-	// tokens, cost) carries over so the budget covers the whole job.
+	// tokens, cost) carries over so the budget covers the whole job. The spend the store records with
+	// each call wins when there is one (it does not lag behind the last progress event).
 	Prior *orchestratorv1.Progress
 	// Shutdown, when closed, stops the job gracefully: no new call starts, the calls in flight finish and
 	// are stored, and Run returns ErrInterrupted. Cancelling ctx instead abandons the calls in flight.
@@ -255,7 +256,14 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 		breaker:  newBreaker(cfg.BreakerPause, max(cfg.BreakerPause, defaultBreakerMaxPause), cfg.BreakerTrips, cfg.breakerClock),
 	}
 	r.askIdentity(ctx)
-	if p := job.Prior; p != nil {
+	// The spend recorded with each call is exact across crashes; the stored progress (Prior) may lag
+	// by the calls since its last event, and is only the fallback.
+	if spend, ok, err := cfg.Store.JobSpend(job.ID); err != nil {
+		return Result{}, err
+	} else if ok {
+		r.progress.LlmCalls, r.progress.PromptTokens = spend.LLMCalls, spend.PromptTokens
+		r.progress.CompletionTokens, r.progress.CostUsd = spend.CompletionTokens, spend.CostUSD
+	} else if p := job.Prior; p != nil {
 		r.progress.LlmCalls, r.progress.PromptTokens = p.GetLlmCalls(), p.GetPromptTokens()
 		r.progress.CompletionTokens, r.progress.CostUsd = p.GetCompletionTokens(), p.GetCostUsd()
 	}

@@ -345,9 +345,11 @@ func (r *run) callAnnotator(ctx context.Context, span trace.Span, in store.Resul
 		// The answer's own identity keys it, so a changed model or prompt version never serves it for
 		// another.
 		in.Model, in.PromptVersion = res.Model, res.PromptVersion
-		// Durable before the stage counts as finished, so a crash never repeats a paid call that
-		// completed. Concurrent stages share one group commit, so this costs about one fsync.
-		if err := r.cfg.Store.PutResult(store.ResultKey(in), res); err != nil {
+		// Durable, with its cost, before the stage counts as finished, so a crash never repeats a paid
+		// call that completed nor loses its count. Concurrent stages share one group commit, so this
+		// costs about one fsync.
+		spend := store.Spend{LLMCalls: int64(res.LLMCalls), PromptTokens: res.PromptTokens, CompletionTokens: res.CompletionTokens, CostUSD: res.CostUSD}
+		if err := r.cfg.Store.AddSpend(r.job.ID, spend, store.ResultKey(in), res); err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -358,7 +360,11 @@ func (r *run) callAnnotator(ctx context.Context, span trace.Span, in store.Resul
 	failure := r.cfg.Classify(err)
 	if u := failure.Usage; u != nil {
 		span.SetAttributes(attribute.Int("q4c.llm_calls", int(u.GetLlmCalls())))
-		r.addSpend(int64(u.GetLlmCalls()), u.GetPromptTokens(), u.GetCompletionTokens(), u.GetCostUsd())
+		spend := store.Spend{LLMCalls: int64(u.GetLlmCalls()), PromptTokens: u.GetPromptTokens(), CompletionTokens: u.GetCompletionTokens(), CostUSD: u.GetCostUsd()}
+		r.addSpend(spend.LLMCalls, spend.PromptTokens, spend.CompletionTokens, spend.CostUSD)
+		if err := r.cfg.Store.AddSpend(r.job.ID, spend, "", nil); err != nil {
+			return nil, err
+		}
 	}
 	if !failure.Outage {
 		// The annotator answered: the LLM is reachable, this function is the problem.
