@@ -111,8 +111,6 @@ type Config struct {
 	BreakerPause time.Duration
 	// BreakerTrips is how many trips in a row, with no answer between them, stop the job; 0 means 5.
 	BreakerTrips int
-	// breakerClock replaces the wall clock of the breaker's pauses in tests.
-	breakerClock breakerClock
 	// ProgressInterval is the most often progress events are sent; 0 means 500 ms.
 	ProgressInterval time.Duration
 	// DetectLicense names the licence of a local source directory; nil means "unknown".
@@ -234,9 +232,6 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 	if cfg.BreakerTrips <= 0 {
 		cfg.BreakerTrips = defaultBreakerTrips
 	}
-	if cfg.breakerClock == nil {
-		cfg.breakerClock = realClock{}
-	}
 	if cfg.ProgressInterval <= 0 {
 		cfg.ProgressInterval = defaultProgressIv
 	}
@@ -253,7 +248,7 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 		flights:  map[string]*flight{},
 		memo:     map[string]*store.StageResult{},
 		stop:     make(chan struct{}),
-		breaker:  newBreaker(cfg.BreakerPause, max(cfg.BreakerPause, defaultBreakerMaxPause), cfg.BreakerTrips, cfg.breakerClock),
+		breaker:  newBreaker(cfg.BreakerPause, max(cfg.BreakerPause, defaultBreakerMaxPause), cfg.BreakerTrips, realClock{}),
 	}
 	r.askIdentity(ctx)
 	// The spend recorded with each call is exact across crashes; the stored progress (Prior) may lag
