@@ -94,6 +94,8 @@ type Card struct {
 	KeepThreshold   int32
 	Sources         []Source
 	FunctionsFailed int64
+	// LLMRequests is every request sent to the LLM for the dataset (see Manifest.LLMRequests).
+	LLMRequests int64
 	// Note explains an early stop (a cost budget reached); empty for a complete run.
 	Note string
 }

@@ -46,6 +46,7 @@ func sampleRecords() []*orchestratorv1.Record {
 var sampleCard = Card{
 	KeepThreshold:   2,
 	FunctionsFailed: 1,
+	LLMRequests:     14,
 	Sources: []Source{
 		{Repo: "repo-a", Commit: "c1", License: "MIT", Functions: 4},
 		{Repo: "repo-b", Commit: "", License: "", Functions: 1},

@@ -149,12 +149,13 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 			if !haveBase {
 				base, haveBase = d, true
 				merged = m
-				merged.Sources, merged.FunctionsFailed, merged.Note = nil, 0, ""
+				merged.Sources, merged.FunctionsFailed, merged.LLMRequests, merged.Note = nil, 0, 0, ""
 			} else if diff := parameterDiff(&base.Manifest, &m); diff != "" {
 				return MergeResult{}, fmt.Errorf("merge: %w: %s and %s differ in %s", ErrIncompatible, base.Dir, dir, diff)
 			}
 		}
 		merged.FunctionsFailed += m.FunctionsFailed
+		merged.LLMRequests += m.LLMRequests
 		if m.Note != "" && !slices.Contains(notes, m.Note) {
 			notes = append(notes, m.Note)
 		}

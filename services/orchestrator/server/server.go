@@ -45,9 +45,11 @@ type Config struct {
 	DefaultConcurrency int
 	// MaxRunningJobs bounds jobs running at once. 0 means 2.
 	MaxRunningJobs int
-	// RetryAttempts and RetryBackoff tune retries of transient annotator failures (0: 4 and 200 ms).
-	RetryAttempts int
-	RetryBackoff  time.Duration
+	// LLMPause is a job's first pause after an LLM outage (its circuit breaker), doubled at each outage in
+	// a row up to a minute, and never shorter than the annotator's RetryInfo; 0 means 1 s.
+	LLMPause time.Duration
+	// LLMOutageTrips is how many outages in a row, with no answer between them, stop a job; 0 means 5.
+	LLMOutageTrips int
 	// ProgressInterval is the most often progress events are sent. 0 means 500 ms.
 	ProgressInterval time.Duration
 	// ShutdownDrain is how long Close lets annotation calls in flight finish and be stored before
@@ -86,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 		Store: st,
 		Pipeline: pipeline.Config{
 			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
-			IsTransient: IsTransient, Attempts: cfg.RetryAttempts, BackoffBase: cfg.RetryBackoff,
+			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips,
 			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
 		},
 		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
@@ -109,14 +111,36 @@ func (s *Server) Close() error {
 	return err
 }
 
-// IsTransient says whether a failed call is worth retrying: Unavailable, DeadlineExceeded (of the call,
-// not of the job) and ResourceExhausted.
-func IsTransient(err error) bool {
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
-		return true
+// annotatorDomain is the annotator's ErrorInfo domain.
+const annotatorDomain = "annotator.query4code"
+
+// ClassifyFailure reads a failed annotator call by the annotator's retry contract (docs/api.md): an outage
+// is ABORTED (LLM_UNAVAILABLE), RESOURCE_EXHAUSTED (LLM_RATE_LIMITED, or a server's own limit),
+// DEADLINE_EXCEEDED (LLM_TIMEOUT, or the call's deadline) or UNAVAILABLE left after the channel's transport
+// retries (no replica reachable); the job pauses and leaves the function for a later run. Anything else
+// (FAILED_PRECONDITION with LLM_BAD_OUTPUT or LLM_REJECTED, INVALID_ARGUMENT, INTERNAL, ...) fails the
+// function. The Usage detail, on every LLM failure, is what the call spent; RetryInfo the pause asked for.
+func ClassifyFailure(err error) pipeline.CallFailure {
+	st := status.Convert(err)
+	var f pipeline.CallFailure
+	switch st.Code() {
+	case codes.Aborted, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Unavailable:
+		f.Outage = true
 	}
-	return false
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *annotatorv1.Usage:
+			f.Usage = d
+		case *errdetails.RetryInfo:
+			f.RetryAfter = d.GetRetryDelay().AsDuration()
+		case *errdetails.ErrorInfo:
+			// By reason first: an older annotator answered LLM_BAD_OUTPUT with UNAVAILABLE.
+			if d.GetDomain() == annotatorDomain && (d.GetReason() == "LLM_BAD_OUTPUT" || d.GetReason() == "LLM_REJECTED") {
+				f.Outage = false
+			}
+		}
+	}
+	return f
 }
 
 // SubmitJob starts a job, or continues the unfinished job with the same identity (existing=true).

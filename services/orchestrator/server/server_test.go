@@ -21,6 +21,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
@@ -91,7 +93,7 @@ func (e *env) start() {
 	srv, err := New(Config{
 		Parser: parserv1.NewParserServiceClient(e.conns.parser), Docs: docsv1.NewDocsServiceClient(e.conns.docs),
 		Annotator: annotatorv1.NewAnnotatorServiceClient(e.conns.annotator), StorePath: e.storePath, OutputRoot: e.outRoot,
-		DefaultConcurrency: 4, RetryBackoff: time.Millisecond, ProgressInterval: 10 * time.Millisecond, TracerProvider: tp,
+		DefaultConcurrency: 4, LLMPause: time.Millisecond, ProgressInterval: 10 * time.Millisecond, TracerProvider: tp,
 		ShutdownDrain: e.drain, ResumeOnSubmit: e.resumeOnSubmit,
 	})
 	if err != nil {
@@ -333,12 +335,13 @@ func TestRerunAndIncrementalEdit(t *testing.T) {
 	if n := len(e.annotator.Calls()); n != 0 {
 		t.Fatalf("unchanged rerun made %d annotator calls", n)
 	}
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
-		a, _ := os.ReadFile(filepath.Join(first.GetOutputDir(), name))
-		b, _ := os.ReadFile(filepath.Join(second.GetOutputDir(), name))
-		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
-			t.Fatalf("%s differs between identical runs", name)
-		}
+	sameDataset(t, first.GetOutputDir(), second.GetOutputDir())
+	// The rerun sent nothing: every answer came from the cache.
+	if got := manifestOf(t, second.GetOutputDir()).LLMRequests; got != 0 {
+		t.Fatalf("unchanged rerun reports %d LLM requests", got)
+	}
+	if got := manifestOf(t, first.GetOutputDir()).LLMRequests; got != first.GetProgress().GetLlmCalls() || got == 0 {
+		t.Fatalf("first run's manifest reports %d LLM requests, its progress %d", got, first.GetProgress().GetLlmCalls())
 	}
 
 	e.parser.SetRepo(repoPath, shopRepo("def leaf1():\n    return tinylib.frob(numpy.mean([2]))"))
@@ -526,13 +529,48 @@ func testResume(t *testing.T, drain time.Duration, maxCompletions int) {
 	if len(seen) != 24 {
 		t.Fatalf("%d pairs, want 24", len(seen))
 	}
+	sameDataset(t, refDone.GetOutputDir(), d.GetOutputDir())
+	// Every request of both runs is counted, but for calls the stop cancelled after the annotator
+	// answered (at most the concurrency, 4).
+	if got, sent := manifestOf(t, d.GetOutputDir()).LLMRequests, int64(len(e.annotator.Calls())); got > sent || got < sent-4 {
+		t.Fatalf("resumed job reports %d LLM requests; the annotator answered %d", got, sent)
+	}
+}
+
+// sameDataset fails unless the datasets in a and b are the same but for the LLM requests each run sent.
+func sameDataset(t *testing.T, a, b string) {
+	t.Helper()
 	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
-		a, _ := os.ReadFile(filepath.Join(refDone.GetOutputDir(), name))
-		b, _ := os.ReadFile(filepath.Join(d.GetOutputDir(), name))
-		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
-			t.Fatalf("%s of the resumed job differs from an uninterrupted run", name)
+		x, _ := os.ReadFile(filepath.Join(a, name))
+		y, _ := os.ReadFile(filepath.Join(b, name))
+		if (name == dataset.PairsFile && len(x) == 0) || withoutRequests(x) != withoutRequests(y) {
+			t.Fatalf("%s differs between %s and %s", name, a, b)
 		}
 	}
+}
+
+// withoutRequests drops the lines of a card or manifest that count LLM requests.
+func withoutRequests(data []byte) string {
+	var kept []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, "llm_requests") && !strings.Contains(line, "LLM requests sent") {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept, "\n")
+}
+
+func manifestOf(t *testing.T, dir string) dataset.Manifest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, dataset.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m dataset.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func TestCancelIdempotencyAndLateWatcher(t *testing.T) {
@@ -619,7 +657,6 @@ func TestBudgetStop(t *testing.T) {
 func TestFailuresAndDocsDown(t *testing.T) {
 	e := newEnv(t)
 	e.annotator.FailAlways("shop.util.leaf2", codes.Internal)
-	e.annotator.FailTransiently("shop.util.leaf1", 2)
 	e.annotator.Score("shop.core.top", 1)
 	e.docs.SetDown(true)
 	events := e.watch(e.submit(nil), 0)
@@ -652,6 +689,13 @@ func TestFailuresAndDocsDown(t *testing.T) {
 	// A failed function's later stages count as done, so a finished job's bar reaches its end.
 	if p := d.GetProgress(); p.GetCallsTotal() != 24 || p.GetCallsDone() != 24 {
 		t.Fatalf("calls %d of %d, want 24 of 24", p.GetCallsDone(), p.GetCallsTotal())
+	}
+	// The failed function's call was sent once, never again, and its request is counted.
+	if e.annotator.Failed() != 1 || d.GetProgress().GetLlmCalls() != int64(len(e.annotator.Calls())+1) {
+		t.Fatalf("%d failed calls, %d answered; progress counts %d LLM calls", e.annotator.Failed(), len(e.annotator.Calls()), d.GetProgress().GetLlmCalls())
+	}
+	if got := manifestOf(t, d.GetOutputDir()).LLMRequests; got != d.GetProgress().GetLlmCalls() {
+		t.Fatalf("manifest reports %d LLM requests, progress %d", got, d.GetProgress().GetLlmCalls())
 	}
 	// The caller of the failed function goes on with the context that exists.
 	if got := calleeContext(summarizeCall(t, e.annotator, "shop.core.mid")); fmt.Sprint(got) != "map[shop.util.leaf1:summary]" {
@@ -947,8 +991,115 @@ func TestToStatus(t *testing.T) {
 			t.Fatal("internal error leaks its message")
 		}
 	}
-	if !IsTransient(status.Error(codes.Unavailable, "")) || IsTransient(status.Error(codes.InvalidArgument, "")) {
-		t.Fatal("IsTransient")
+}
+
+// TestClassifyFailure is the orchestrator's side of the retry contract: which annotator statuses are
+// outages (pause, leave the function for a later run) and which fail the function.
+func TestClassifyFailure(t *testing.T) {
+	usage := &annotatorv1.Usage{LlmCalls: 2, PromptTokens: 7}
+	info := func(reason string) *errdetails.ErrorInfo {
+		return &errdetails.ErrorInfo{Domain: annotatorDomain, Reason: reason}
+	}
+	retry := &errdetails.RetryInfo{RetryDelay: durationpb.New(3 * time.Second)}
+	with := func(code codes.Code, details ...protoadapt.MessageV1) error {
+		st, err := status.New(code, "x").WithDetails(details...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Err()
+	}
+	tests := []struct {
+		name       string
+		err        error
+		outage     bool
+		retryAfter time.Duration
+		calls      int32
+	}{
+		{"bad output", with(codes.FailedPrecondition, info("LLM_BAD_OUTPUT"), usage), false, 0, 2},
+		{"rejected", with(codes.FailedPrecondition, info("LLM_REJECTED"), usage), false, 0, 2},
+		{"older annotator's bad output", with(codes.Unavailable, info("LLM_BAD_OUTPUT"), usage), false, 0, 2},
+		{"llm unavailable", with(codes.Aborted, info("LLM_UNAVAILABLE"), usage, retry), true, 3 * time.Second, 2},
+		{"rate limited", with(codes.ResourceExhausted, info("LLM_RATE_LIMITED"), usage, retry), true, 3 * time.Second, 2},
+		{"timeout", with(codes.DeadlineExceeded, info("LLM_TIMEOUT"), usage, retry), true, 3 * time.Second, 2},
+		{"no replica", status.Error(codes.Unavailable, "connection refused"), true, 0, 0},
+		{"invalid input", status.Error(codes.InvalidArgument, "code too long"), false, 0, 0},
+		{"internal", status.Error(codes.Internal, "internal error"), false, 0, 0},
+		{"not a status", errors.New("boom"), false, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := ClassifyFailure(tc.err)
+			if f.Outage != tc.outage || f.RetryAfter != tc.retryAfter || f.Usage.GetLlmCalls() != tc.calls {
+				t.Errorf("got %+v, want outage %v retry after %v and %d calls", f, tc.outage, tc.retryAfter, tc.calls)
+			}
+		})
+	}
+}
+
+// An outage fails no function and resends nothing: the function whose call failed and its callers are left
+// for a later run, the job fails saying so and writes no dataset, and the next run of the same command
+// annotates exactly what was left, from the cache for the rest.
+func TestLLMOutageLeavesFunctionsForNextRun(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.FailOutage("shop.util.leaf1", 1)
+	out := filepath.Join(e.outRoot, "outage")
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: out}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "LLM unavailable") ||
+		!strings.Contains(d.GetError(), "run the same command again") {
+		t.Fatalf("state %v error %q, want FAILED saying the LLM is unavailable", d.GetState(), d.GetError())
+	}
+	// leaf1, its callers mid and pong, and top above mid; ping calls only pong, inside its own cycle.
+	if !strings.Contains(d.GetError(), "4 functions not annotated") {
+		t.Errorf("error %q, want 4 functions not annotated (leaf1, mid, pong and top)", d.GetError())
+	}
+	if d.GetProgress().GetFunctionsFailed() != 0 {
+		t.Errorf("%d functions failed; an outage fails none", d.GetProgress().GetFunctionsFailed())
+	}
+	if _, err := os.Stat(filepath.Join(out, dataset.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a dataset was written after an outage: %v", err)
+	}
+	if got := e.annotator.Count("Summarize")["shop.util.leaf1"]; got != 0 || e.annotator.Failed() != 1 {
+		t.Fatalf("leaf1 summarised %d times after its outage, %d failed calls; want 0 and 1 (no resend)", got, e.annotator.Failed())
+	}
+	firstCalls := d.GetProgress().GetLlmCalls()
+	if firstCalls != int64(len(e.annotator.Calls())+1) {
+		t.Errorf("progress counts %d LLM calls; %d answered and 1 failed", firstCalls, len(e.annotator.Calls()))
+	}
+
+	before := len(e.annotator.Calls())
+	d = done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: out}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("second run: %v %s", d.GetState(), d.GetError())
+	}
+	again := map[string]int{}
+	for _, c := range e.annotator.Calls()[before:] {
+		again[c.Function]++
+	}
+	for fn := range again {
+		if !slices.Contains([]string{"shop.util.leaf1", "shop.core.mid", "shop.cycle.pong", "shop.cycle.ping", "shop.core.top"}, fn) {
+			t.Errorf("second run called the annotator for %s, finished in the first run", fn)
+		}
+	}
+	if again["shop.util.leaf1"] != 3 {
+		t.Errorf("second run made %d calls for leaf1, want its three stages", again["shop.util.leaf1"])
+	}
+}
+
+// A lasting outage stops the job after LLMOutageTrips trips in a row; the half-open breaker lets one probe
+// through per trip, so the calls sent stay near the concurrency plus the trips.
+func TestLLMOutageStopsJob(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.FailOutageAll(1000)
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 4}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "LLM unavailable: 8 functions not annotated") {
+		t.Fatalf("state %v error %q", d.GetState(), d.GetError())
+	}
+	// Four calls in flight at the first trip, then one probe for each of the 4 further trips.
+	if got := e.annotator.Failed(); got > 4+4 {
+		t.Errorf("%d calls sent during the outage, want at most 8", got)
+	}
+	if got := d.GetProgress().GetLlmCalls(); got != int64(e.annotator.Failed()) {
+		t.Errorf("progress counts %d LLM calls, the annotator failed %d", got, e.annotator.Failed())
 	}
 }
 

@@ -43,6 +43,7 @@ var (
 	// bucketReopened holds, per job run again after it failed or was cancelled, the last sequence of
 	// its earlier runs: their done and fatal error events no longer end it.
 	bucketReopened = []byte("reopened")
+	bucketSpend    = []byte("spend")
 
 	keyIdentity = []byte("annotator_identity")
 )
@@ -82,7 +83,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketJobs, bucketIdem, bucketEvents, bucketRecords, bucketResults, bucketMeta, bucketTraces, bucketIdentities, bucketOutputs, bucketReopened} {
+		for _, name := range [][]byte{bucketJobs, bucketIdem, bucketEvents, bucketRecords, bucketResults, bucketMeta, bucketTraces, bucketIdentities, bucketOutputs, bucketReopened, bucketSpend} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -729,18 +730,6 @@ func (s *Store) GetResult(key string) (*StageResult, bool, error) {
 	return res, true, nil
 }
 
-// PutResult stores a stage result under key and waits for the commit.
-func (s *Store) PutResult(key string, res *StageResult) error {
-	data, err := json.Marshal(res)
-	if err != nil {
-		return fmt.Errorf("encode result: %w", err)
-	}
-	if err := s.update(putResult(key, data)); err != nil {
-		return fmt.Errorf("put result %s: %w", key, err)
-	}
-	return nil
-}
-
 func putResult(key string, data []byte) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketResults).Put([]byte(key), data)
@@ -859,4 +848,70 @@ func seqKey(seq uint64) []byte {
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
 	return k[:]
+}
+
+// Spend is what a job's LLM requests cost, across all its runs.
+type Spend struct {
+	LLMCalls         int64   `json:"llm_calls"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+}
+
+// AddSpend adds what one call spent to the job's spend and, when res is not nil, stores the call's
+// result under key in the same transaction: a result is never durable without its cost, so a job
+// resumed after a crash serves it from the store and still counts what it cost.
+func (s *Store) AddSpend(jobID string, spent Spend, key string, res *StageResult) error {
+	var data []byte
+	if res != nil {
+		var err error
+		if data, err = json.Marshal(res); err != nil {
+			return fmt.Errorf("encode result: %w", err)
+		}
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSpend)
+		var total Spend
+		if v := b.Get([]byte(jobID)); v != nil {
+			if err := json.Unmarshal(v, &total); err != nil {
+				return fmt.Errorf("decode spend: %w", err)
+			}
+		}
+		total.LLMCalls += spent.LLMCalls
+		total.PromptTokens += spent.PromptTokens
+		total.CompletionTokens += spent.CompletionTokens
+		total.CostUSD += spent.CostUSD
+		v, err := json.Marshal(total)
+		if err != nil {
+			return fmt.Errorf("encode spend: %w", err)
+		}
+		if err := b.Put([]byte(jobID), v); err != nil {
+			return err
+		}
+		if res != nil {
+			return putResult(key, data)(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record spend of job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// JobSpend returns a job's spend; ok is false when none was recorded (a job from before spend was
+// recorded, or one that sent nothing).
+func (s *Store) JobSpend(jobID string) (spend Spend, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSpend).Get([]byte(jobID))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &spend)
+	})
+	if err != nil {
+		return Spend{}, false, fmt.Errorf("spend of job %s: %w", jobID, err)
+	}
+	return spend, ok, nil
 }
