@@ -15,7 +15,6 @@ const maxFallbackRounds = 8
 // Resolve builds the call graph of the given files.
 func Resolve(ctx context.Context, files []File) (*Graph, error) {
 	s := newSolver(ctx, files)
-	defer s.mem.release()
 	if err := s.setup(); err != nil {
 		return nil, fmt.Errorf("call graph setup: %w", err)
 	}
