@@ -83,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 		Store: st,
 		Pipeline: pipeline.Config{
 			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
-			IsTransient: IsTransient, Attempts: cfg.RetryAttempts, BackoffBase: cfg.RetryBackoff,
+			IsTransient: IsTransient, ParseRetryDelay: RetryDelay, Attempts: cfg.RetryAttempts, BackoffBase: cfg.RetryBackoff,
 			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
 		},
 		OutputRoot: cfg.OutputRoot, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
@@ -114,6 +114,21 @@ func IsTransient(err error) bool {
 		return true
 	}
 	return false
+}
+
+// RetryDelay returns the delay a ResourceExhausted error asks for in its RetryInfo detail (the
+// parser's answer when its analysis budget is full).
+func RetryDelay(err error) (time.Duration, bool) {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return 0, false
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.RetryInfo); ok && info.GetRetryDelay() != nil {
+			return info.GetRetryDelay().AsDuration(), true
+		}
+	}
+	return 0, false
 }
 
 // SubmitJob starts a job.

@@ -17,9 +17,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
@@ -720,6 +722,42 @@ func TestErrorsAndUnwritableOutput(t *testing.T) {
 	d = done(t, e.watch(e.submit(nil, "/repos/broken"), 0))
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED {
 		t.Fatalf("broken source: %v", d.GetState())
+	}
+}
+
+// A parser whose analysis budget is full refuses with a retry delay; the job parses again after it.
+func TestBusyParserIsAskedAgainAfterItsDelay(t *testing.T) {
+	e := newEnv(t)
+	e.parser.BusyFor(repoPath, 2, 5*time.Millisecond)
+	d := done(t, e.watch(e.submit(nil), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
+	}
+	if got := e.parser.Calls(); got != 3 {
+		t.Errorf("parser calls = %d, want 3 (two refusals, then the parse)", got)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	busy, err := status.New(codes.ResourceExhausted, "busy").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(3 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		err   error
+		delay time.Duration
+		retry bool
+	}{
+		{"ResourceExhausted with RetryInfo", busy.Err(), 3 * time.Second, true},
+		{"ResourceExhausted without RetryInfo", status.Error(codes.ResourceExhausted, "quota"), 0, false},
+		{"another code", status.Error(codes.NotFound, "no"), 0, false},
+		{"not a status", errors.New("plain"), 0, false},
+	}
+	for _, tt := range tests {
+		if delay, retry := RetryDelay(tt.err); delay != tt.delay || retry != tt.retry {
+			t.Errorf("%s: RetryDelay = %s, %v; want %s, %v", tt.name, delay, retry, tt.delay, tt.retry)
+		}
 	}
 }
 

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/query4code/query4code/platform/servertest"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
@@ -54,12 +56,15 @@ type Parser struct {
 	mu    sync.Mutex
 	repos map[string][]*parserv1.Function
 	fail  map[string]error
+	busy  map[string]int // parses left to refuse as busy
 	calls int
+	// busyDelay is the retry delay busy refusals name.
+	busyDelay time.Duration
 }
 
 // NewParser returns an empty parser.
 func NewParser() *Parser {
-	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}}
+	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}, busy: map[string]int{}}
 }
 
 // SetRepo sets the functions of a repository, in callee-first order.
@@ -74,6 +79,15 @@ func (p *Parser) Fail(path string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fail[path] = err
+}
+
+// BusyFor makes the next n parses of path fail as a parser whose analysis budget is full does:
+// ResourceExhausted with a RetryInfo of retryDelay.
+func (p *Parser) BusyFor(path string, n int, retryDelay time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.busy[path] = n
+	p.busyDelay = retryDelay
 }
 
 // Calls is how many ParseRepository calls were received.
@@ -93,9 +107,21 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	p.calls++
 	funcs, ok := p.repos[key]
 	err := p.fail[key]
+	busy := p.busy[key] > 0
+	if busy {
+		p.busy[key]--
+	}
 	p.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if busy {
+		st, derr := status.New(codes.ResourceExhausted, "analysis budget full").
+			WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(p.busyDelay)})
+		if derr != nil {
+			return derr
+		}
+		return st.Err()
 	}
 	if !ok {
 		return status.Errorf(codes.NotFound, "no repository %s", key)

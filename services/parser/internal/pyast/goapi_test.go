@@ -14,6 +14,8 @@ import (
 
 	sitter "github.com/smacker/go-tree-sitter"
 	"github.com/smacker/go-tree-sitter/python"
+
+	"github.com/query4code/query4code/services/parser/internal/stdlibdir"
 )
 
 // flatten.h declares tree-sitter's types and functions by hand; compiled
@@ -172,14 +174,7 @@ func TestFlattenMatchesGoAPI(t *testing.T) {
 // stdlibSample returns every step-th .py file of the CPython standard
 // library, or skips the benchmark when there is none.
 func stdlibSample(b *testing.B, step int) [][]byte {
-	root := os.Getenv("Q4C_STDLIB")
-	if root == "" {
-		out, err := exec.Command("python3", "-c", `import sysconfig;print(sysconfig.get_paths()["stdlib"])`).Output()
-		if err != nil {
-			b.Skipf("python3 not available to locate the standard library (set Q4C_STDLIB): %v", err)
-		}
-		root = strings.TrimSpace(string(out))
-	}
+	root := stdlibdir.Find(b)
 	var srcs [][]byte
 	n := 0
 	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
