@@ -1,6 +1,6 @@
 // Package admission bounds the analyses a parser runs at once by the source
 // bytes they parse. An analysis' memory grows with its input (the peak is
-// 20 to 40 bytes per source byte: docs/BENCHMARKS.md), so a budget of bytes
+// 25 to 41 bytes per source byte: docs/BENCHMARKS.md), so a budget of bytes
 // in flight bounds the process' memory where a count of requests would not:
 // one large repository and ten small ones cost alike.
 //
