@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,11 @@ type Config struct {
 // DefaultAdmissionWait is how long a request waits for the analysis budget
 // by default: long enough for a typical repository's analysis to finish.
 const DefaultAdmissionWait = 15 * time.Second
+
+// WaitForBudget as AdmissionWait makes a request beyond the budget wait as
+// long as it takes, never refused: for a parser embedded in a process that
+// is its only client (q4c), where a refusal would only fail the command.
+const WaitForBudget = time.Duration(math.MaxInt64)
 
 // DefaultConfig allows the current directory and the big public git hosts.
 func DefaultConfig() Config {
