@@ -109,7 +109,7 @@ func (b *bench) peakPerSourceByte(ctx context.Context, sec *report.Section, root
 			sec.Notes = append(sec.Notes, fmt.Sprintf("Peak per source byte of %s not measured: see docs/bench-raw/%s.txt", input.name, input.raw))
 			continue
 		}
-		sec.Notes = append(sec.Notes, fmt.Sprintf("One analysis of %s in one process (`q4c callgraph`): %.1f MB of source, "+
+		sec.Notes = append(sec.Notes, fmt.Sprintf("One analysis in one process (`q4c callgraph`) of %s: %.1f MB of source, "+
 			"peak RSS %.0f MiB, %.0f bytes per source byte, wall time %s.", input.name, float64(graph.Stats.Bytes)/1e6,
 			float64(kib)/1024, float64(kib*1024)/float64(graph.Stats.Bytes), wallTimeFromTimeV(stderr)))
 	}
