@@ -164,7 +164,8 @@ func TestDefaultBudget(t *testing.T) {
 		{Limit{2 << 30, "GOMEMLIMIT"}, (2 << 30) / limitShare / PeakBytesPerSourceByte},
 		{Limit{2 << 30, "cgroup"}, (2 << 30) / limitShare / PeakBytesPerSourceByte},
 		{Limit{24 << 30, "physical memory"}, (24 << 30) / physicalShare / PeakBytesPerSourceByte},
-		{Limit{1 << 20, "cgroup"}, 1 << 20}, // never below a megabyte
+		{Limit{256 << 30, "physical memory"}, maxUnlimitedMemory / PeakBytesPerSourceByte}, // capped on a large machine
+		{Limit{1 << 20, "cgroup"}, 1 << 20},                                                // never below a megabyte
 	}
 	for _, tt := range tests {
 		if got := DefaultBudget(tt.limit); got != tt.want {

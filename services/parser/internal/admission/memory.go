@@ -20,10 +20,13 @@ const PeakBytesPerSourceByte = 48
 // the process (GOMEMLIMIT, a container's cgroup) is its own: half goes to
 // analyses, the rest to results being streamed, buffers and the runtime.
 // Without one, the machine is shared with whatever else runs there, so
-// analyses take a thirty-second of physical memory (768 MiB of 24 GiB).
+// analyses take a thirty-second of physical memory (768 MiB of 24 GiB), at
+// most maxUnlimitedMemory: on a large machine, an operator who wants more
+// says so with GOMEMLIMIT or the budget flag.
 const (
-	limitShare    = 2
-	physicalShare = 32
+	limitShare         = 2
+	physicalShare      = 32
+	maxUnlimitedMemory = 1 << 30
 )
 
 // fallbackMemory is assumed when no limit and no physical memory size can
@@ -55,11 +58,11 @@ func MemoryLimit() Limit {
 // DefaultBudget returns the source bytes analyses may have in flight
 // given the memory limit l.
 func DefaultBudget(l Limit) int64 {
-	share := int64(limitShare)
+	memory := l.Bytes / limitShare
 	if l.Source == "physical memory" || l.Source == "assumed" {
-		share = physicalShare
+		memory = min(l.Bytes/physicalShare, maxUnlimitedMemory)
 	}
-	return max(l.Bytes/share/PeakBytesPerSourceByte, 1<<20)
+	return max(memory/PeakBytesPerSourceByte, 1<<20)
 }
 
 // goMemLimit is the runtime's soft memory limit, 0 when unset.
