@@ -46,7 +46,8 @@ type Config struct {
 	// at once (0: admission.DefaultBudget of the process' memory limit).
 	AnalysisBudgetBytes int64
 	// AdmissionWait is how long a request beyond the budget waits before
-	// it is refused with ResourceExhausted and a retry delay.
+	// it is refused with ResourceExhausted and a retry delay (0: refused
+	// at once; DefaultConfig sets DefaultAdmissionWait).
 	AdmissionWait time.Duration
 	// Metrics, when set, receives the parser's own metrics (bytes and
 	// analyses in flight, waiting, refused, the budget).
