@@ -88,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 		Store: st,
 		Pipeline: pipeline.Config{
 			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
-			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips,
+			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips, ParseRetryDelay: RetryDelay,
 			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
 		},
 		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
@@ -141,6 +141,21 @@ func ClassifyFailure(err error) pipeline.CallFailure {
 		}
 	}
 	return f
+}
+
+// RetryDelay returns the delay a ResourceExhausted error asks for in its RetryInfo detail (the
+// parser's answer when its analysis budget is full).
+func RetryDelay(err error) (time.Duration, bool) {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return 0, false
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.RetryInfo); ok && info.GetRetryDelay() != nil {
+			return info.GetRetryDelay().AsDuration(), true
+		}
+	}
+	return 0, false
 }
 
 // SubmitJob starts a job, or continues the unfinished job with the same identity (existing=true).

@@ -932,6 +932,42 @@ func TestResumeOnSubmit(t *testing.T) {
 	}
 }
 
+// A parser whose analysis budget is full refuses with a retry delay; the job parses again after it.
+func TestBusyParserIsAskedAgainAfterItsDelay(t *testing.T) {
+	e := newEnv(t)
+	e.parser.BusyFor(repoPath, 2, 5*time.Millisecond)
+	d := done(t, e.watch(e.submit(nil), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
+	}
+	if got := e.parser.Calls(); got != 3 {
+		t.Errorf("parser calls = %d, want 3 (two refusals, then the parse)", got)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	busy, err := status.New(codes.ResourceExhausted, "busy").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(3 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		err   error
+		delay time.Duration
+		retry bool
+	}{
+		{"ResourceExhausted with RetryInfo", busy.Err(), 3 * time.Second, true},
+		{"ResourceExhausted without RetryInfo", status.Error(codes.ResourceExhausted, "quota"), 0, false},
+		{"another code", status.Error(codes.NotFound, "no"), 0, false},
+		{"not a status", errors.New("plain"), 0, false},
+	}
+	for _, tt := range tests {
+		if delay, retry := RetryDelay(tt.err); delay != tt.delay || retry != tt.retry {
+			t.Errorf("%s: RetryDelay = %s, %v; want %s, %v", tt.name, delay, retry, tt.delay, tt.retry)
+		}
+	}
+}
+
 func TestAnnotateRepositoryStream(t *testing.T) {
 	e := newEnv(t)
 	stream, err := e.client.AnnotateRepository(context.Background(), &orchestratorv1.AnnotateRepositoryRequest{

@@ -290,6 +290,7 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	cfg.Parser.AllowedRoots = nil
+	cfg.Parser.AdmissionWait = parserserver.WaitForBudget
 	for _, s := range sources {
 		if p := s.GetLocalPath(); p != "" {
 			cfg.Parser.AllowedRoots = append(cfg.Parser.AllowedRoots, p)

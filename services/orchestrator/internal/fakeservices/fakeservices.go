@@ -57,12 +57,15 @@ type Parser struct {
 	mu    sync.Mutex
 	repos map[string][]*parserv1.Function
 	fail  map[string]error
+	busy  map[string]int // parses left to refuse as busy
 	calls int
+	// busyDelay is the retry delay busy refusals name.
+	busyDelay time.Duration
 }
 
 // NewParser returns an empty parser.
 func NewParser() *Parser {
-	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}}
+	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}, busy: map[string]int{}}
 }
 
 // SetRepo sets the functions of a repository, in callee-first order.
@@ -77,6 +80,15 @@ func (p *Parser) Fail(path string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fail[path] = err
+}
+
+// BusyFor makes the next n parses of path fail as a parser whose analysis budget is full does:
+// ResourceExhausted with a RetryInfo of retryDelay.
+func (p *Parser) BusyFor(path string, n int, retryDelay time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.busy[path] = n
+	p.busyDelay = retryDelay
 }
 
 // Calls is how many ParseRepository calls were received.
@@ -96,9 +108,21 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	p.calls++
 	funcs, ok := p.repos[key]
 	err := p.fail[key]
+	busy := p.busy[key] > 0
+	if busy {
+		p.busy[key]--
+	}
 	p.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if busy {
+		st, derr := status.New(codes.ResourceExhausted, "analysis budget full").
+			WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(p.busyDelay)})
+		if derr != nil {
+			return derr
+		}
+		return st.Err()
 	}
 	if !ok {
 		return status.Errorf(codes.NotFound, "no repository %s", key)

@@ -114,6 +114,10 @@ type Config struct {
 	BreakerPause time.Duration
 	// BreakerTrips is how many trips in a row, with no answer between them, stop the job; 0 means 5.
 	BreakerTrips int
+	// ParseRetryDelay says whether a failed parse asks to be retried after a delay (a parser whose
+	// analysis budget is full answers so) and how long; nil means never. Like Classify, it carries
+	// the server package's knowledge of gRPC status details.
+	ParseRetryDelay func(error) (time.Duration, bool)
 	// ProgressInterval is the most often progress events are sent; 0 means 500 ms.
 	ProgressInterval time.Duration
 	// DetectLicense names the licence of a local source directory; nil means "unknown".
@@ -436,12 +440,22 @@ func (r *run) parseAll(ctx context.Context) error {
 	return fmt.Errorf("%w: %d sources; %q: %w", ErrNoSource, len(r.repos), r.repos[0].name, r.repos[0].parseErr)
 }
 
+// parseAttempts bounds the parses of one repository (the first included) when the parser asks for
+// a retry later; maxParseRetryDelay bounds each wait, whatever the parser suggests.
+const (
+	parseAttempts      = 4
+	maxParseRetryDelay = 2 * time.Minute
+)
+
+// parseOne parses one repository; a parser too busy to take it is asked again after the delay it
+// names, a bounded number of times.
 func (r *run) parseOne(ctx context.Context, repo *repoState) {
 	repoCtx, span := r.cfg.Tracer.Start(ctx, "repository", trace.WithAttributes(attribute.String("q4c.repository", repo.name)))
 	repo.span, repo.ctx = span, repoCtx
 	pctx, pspan := r.cfg.Tracer.Start(repoCtx, "parse")
 	defer pspan.End()
-	err := func() error {
+	parse := func() error {
+		repo.funcs = nil
 		stream, err := r.cfg.Parser.ParseRepository(pctx, &parserv1.ParseRepositoryRequest{Source: repo.source, Options: r.job.Options.GetParse()})
 		if err != nil {
 			return err
@@ -462,7 +476,23 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 				return nil
 			}
 		}
-	}()
+	}
+	err := parse()
+	for attempt := 1; err != nil && attempt < parseAttempts && r.cfg.ParseRetryDelay != nil; attempt++ {
+		delay, retry := r.cfg.ParseRetryDelay(err)
+		if !retry {
+			break
+		}
+		r.log.Info("parser busy; retrying the parse", "repository", repo.name, "delay", delay, "attempt", attempt+1, "error", err)
+		timer := time.NewTimer(min(delay, maxParseRetryDelay))
+		select {
+		case <-timer.C:
+			err = parse()
+		case <-pctx.Done():
+			timer.Stop()
+			err = pctx.Err()
+		}
+	}
 	if err != nil {
 		repo.funcs, repo.parseErr = nil, err
 		pspan.RecordError(err)
