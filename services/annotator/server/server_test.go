@@ -601,12 +601,14 @@ func TestLLMMetrics(t *testing.T) {
 	if got := sums["q4c_llm_requests_total"]; got != float64(fake.Counts().Requests) {
 		t.Errorf("q4c_llm_requests_total = %v, fakellm saw %d", got, fake.Counts().Requests)
 	}
-	want := map[string]float64{"rate_limited": 1, "ok": 1, "bad_output": 2}
+	// The summary: a 429 (retried), garbage (repaired: a summary must be prose), then an answer; the
+	// validation: garbage and its repair, both bad.
+	want := map[string]float64{"rate_limited": 1, "ok": 1, "bad_output": 3}
 	if !maps.Equal(byOutcome, want) {
 		t.Errorf("requests by outcome %v, want %v", byOutcome, want)
 	}
-	if sums["q4c_llm_retries_total"] != 1 || sums["q4c_llm_repairs_total"] != 1 {
-		t.Errorf("retries %v repairs %v, want 1 and 1", sums["q4c_llm_retries_total"], sums["q4c_llm_repairs_total"])
+	if sums["q4c_llm_retries_total"] != 1 || sums["q4c_llm_repairs_total"] != 2 {
+		t.Errorf("retries %v repairs %v, want 1 and 2", sums["q4c_llm_retries_total"], sums["q4c_llm_repairs_total"])
 	}
 	if sums["q4c_llm_tokens_total"] < float64(resp.GetUsage().GetPromptTokens()+resp.GetUsage().GetCompletionTokens()) || sums["q4c_llm_cost_usd_total"] <= resp.GetUsage().GetCostUsd() {
 		t.Errorf("tokens %v cost %v; the summary alone used %v", sums["q4c_llm_tokens_total"], sums["q4c_llm_cost_usd_total"], resp.GetUsage())

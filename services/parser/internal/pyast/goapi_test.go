@@ -94,6 +94,9 @@ func flattenGoAPI(parser *sitter.Parser, src []byte) ([]Node, bool, error) {
 				if sym == 0xFFFF {
 					flags |= FlagError
 				}
+				if nd.HasError() {
+					flags |= FlagHasError
+				}
 				out = append(out, Node{
 					Kind: symbolKind[sym], Field: fieldByName[c.CurrentFieldName()], Flags: flags,
 					Start: nd.StartByte(), End: nd.EndByte(), StartRow: nd.StartPoint().Row, EndRow: nd.EndPoint().Row,
