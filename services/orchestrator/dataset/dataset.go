@@ -1,9 +1,10 @@
 // Package dataset writes a job's output directory: pairs.jsonl (kept pairs), rejected.jsonl,
-// dataset.parquet (kept pairs), README.md (the dataset card) and manifest.json (the run's parameters).
+// excluded.jsonl (functions left out of the dataset, with why), dataset.parquet (kept pairs), README.md
+// (the dataset card) and manifest.json (the run's parameters).
 //
 // Records are sorted by repository, path and start line, and nothing time-dependent is written, so the
 // same records give byte-identical files. Every file is staged as a temporary file in the output
-// directory and fsynced; only when all five are staged are they renamed into place, so a failed write
+// directory and fsynced; only when all six are staged are they renamed into place, so a failed write
 // (a full disk, a read-only directory) leaves no half-written file behind.
 package dataset
 
@@ -27,6 +28,7 @@ import (
 const (
 	PairsFile    = "pairs.jsonl"
 	RejectedFile = "rejected.jsonl"
+	ExcludedFile = "excluded.jsonl"
 	ParquetFile  = "dataset.parquet"
 	CardFile     = "README.md"
 	ManifestFile = "manifest.json"
@@ -83,8 +85,10 @@ type Source struct {
 	Repo    string
 	Commit  string
 	License string
-	// Functions the parser reported for it.
+	// Functions found in it (those with a syntax error included).
 	Functions int
+	// Files of it that were not parsed (too large, binary, undecodable, ...).
+	SkippedFiles int
 }
 
 // Card is what the dataset card says beyond what the records show.
@@ -112,12 +116,13 @@ func SortRecords(records []*orchestratorv1.Record) {
 	})
 }
 
-// Write writes the five files into dir (created if missing). records are sorted in place.
-func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any) error {
+// Write writes the six files into dir (created if missing). records and excluded are sorted in place.
+func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, card Card, manifest any) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	SortRecords(records)
+	SortExcluded(excluded)
 	var kept, rejected []Row
 	for _, r := range records {
 		if r.GetKept() {
@@ -132,8 +137,9 @@ func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any
 	}{
 		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept) }},
 		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected) }},
+		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded) }},
 		{ParquetFile, func(w io.Writer) error { return writeParquet(w, kept) }},
-		{CardFile, func(w io.Writer) error { return writeCard(w, records, card) }},
+		{CardFile, func(w io.Writer) error { return writeCard(w, records, excluded, card) }},
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
 	}
 	var staged []string
@@ -206,12 +212,12 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func writeJSONL(w io.Writer, rows []Row) error {
+func writeJSONL[T any](w io.Writer, rows []T) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := range rows {
 		if err := enc.Encode(&rows[i]); err != nil {
-			return fmt.Errorf("encode record %s: %w", rows[i].ID, err)
+			return fmt.Errorf("encode line %d: %w", i+1, err)
 		}
 	}
 	return nil

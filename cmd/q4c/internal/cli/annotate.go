@@ -193,7 +193,7 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 		Sources: []dataset.ManifestSource{}, KeepThreshold: threshold, Concurrency: int32(f.concurrency),
 		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()),
 	}
-	if err := dataset.Write(out, nil, man.Card(), &man); err != nil {
+	if err := dataset.Write(out, nil, nil, man.Card(), &man); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "shard %s holds no source of the corpus: wrote an empty dataset to %s\n", shard, out)

@@ -1,0 +1,204 @@
+package dataset
+
+import (
+	"bufio"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+)
+
+// Provenance says where a source's code lives in terms that hold on any machine: the repository
+// (its git remote URL in https form, or a directory name) and the source's directory inside it.
+// Records name their repo, path and id through it, so no output field holds a local path.
+type Provenance struct {
+	// Repo is the https URL of the repository's remote, or, without a usable one, the name of the
+	// repository's directory (the git work tree's root, or the source directory itself).
+	Repo string
+	// Subdir is the source's directory relative to the repository root, slash-separated; empty when
+	// the source is the repository root.
+	Subdir string
+}
+
+// Name names the source: Repo, followed by "/Subdir" for a source inside a repository. Two sources
+// of one job have different names unless they are the same directory of the same repository.
+func (p Provenance) Name() string {
+	if p.Subdir == "" {
+		return p.Repo
+	}
+	return p.Repo + "/" + p.Subdir
+}
+
+// Path turns a path relative to the source directory into one relative to the repository root.
+func (p Provenance) Path(rel string) string {
+	if p.Subdir == "" {
+		return rel
+	}
+	return path.Join(p.Subdir, rel)
+}
+
+// ID is the record id of a function of the source: "<Name>:<function id>".
+func (p Provenance) ID(function string) string {
+	return p.Name() + ":" + function
+}
+
+// SourceProvenance describes a source. A git source is its URL (credentials and ".git" dropped). A
+// local directory inside a git work tree is the work tree's remote ("origin" first) with the
+// directory relative to the work tree's root; a work tree without a usable remote (none, or one that
+// is a local path) goes by its root directory's name; a directory outside any work tree goes by its
+// own name. The directory is read on this machine: one this process cannot see goes by its name.
+func SourceProvenance(src *parserv1.Source) Provenance {
+	switch k := src.GetKind().(type) {
+	case *parserv1.Source_Git:
+		if repo := PortableRemote(k.Git.GetUrl()); repo != "" {
+			return Provenance{Repo: repo}
+		}
+		return Provenance{Repo: strings.TrimSuffix(path.Base(k.Git.GetUrl()), ".git")}
+	case *parserv1.Source_LocalPath:
+		return localProvenance(k.LocalPath)
+	}
+	return Provenance{}
+}
+
+func localProvenance(dir string) Provenance {
+	dir = filepath.Clean(dir)
+	if resolved, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = resolved
+	}
+	root, gitDir := findWorkTree(dir)
+	if root == "" {
+		return Provenance{Repo: filepath.Base(dir)}
+	}
+	p := Provenance{Repo: filepath.Base(root)}
+	if rel, err := filepath.Rel(root, dir); err == nil && rel != "." {
+		p.Subdir = filepath.ToSlash(rel)
+	}
+	if remote := PortableRemote(remoteURL(gitDir)); remote != "" {
+		p.Repo = remote
+	}
+	return p
+}
+
+// findWorkTree returns the root of the git work tree holding dir and its git directory, or "".
+func findWorkTree(dir string) (root, gitDir string) {
+	for cur := dir; ; {
+		dotGit := filepath.Join(cur, ".git")
+		if info, err := os.Stat(dotGit); err == nil {
+			if info.IsDir() {
+				return cur, dotGit
+			}
+			// A linked work tree or a submodule: ".git" is a file saying "gitdir: <dir>".
+			if data, err := os.ReadFile(dotGit); err == nil {
+				if target, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir:"); ok {
+					target = strings.TrimSpace(target)
+					if !filepath.IsAbs(target) {
+						target = filepath.Join(cur, target)
+					}
+					return cur, target
+				}
+			}
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return "", ""
+		}
+		cur = parent
+	}
+}
+
+// remoteURL reads the URL of the "origin" remote, or of the first remote by name, from a git
+// directory's config (the common directory's, for a linked work tree). "" when there is none.
+func remoteURL(gitDir string) string {
+	configDir := gitDir
+	if data, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		common := strings.TrimSpace(string(data))
+		if !filepath.IsAbs(common) {
+			common = filepath.Join(gitDir, common)
+		}
+		configDir = common
+	}
+	f, err := os.Open(filepath.Join(configDir, "config"))
+	if err != nil {
+		return ""
+	}
+	defer func() { _ = f.Close() }()
+	remotes := map[string]string{}
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+		case line[0] == '[':
+			section = strings.TrimSuffix(strings.TrimPrefix(line, "["), "]")
+		default:
+			name, ok := strings.CutPrefix(section, "remote ")
+			key, value, found := strings.Cut(line, "=")
+			if !ok || !found || !strings.EqualFold(strings.TrimSpace(key), "url") {
+				continue
+			}
+			name = strings.Trim(strings.TrimSpace(name), `"`)
+			if _, seen := remotes[name]; !seen {
+				remotes[name] = strings.Trim(strings.TrimSpace(value), `"`)
+			}
+		}
+	}
+	if u, ok := remotes["origin"]; ok {
+		return u
+	}
+	names := make([]string, 0, len(remotes))
+	for name := range remotes {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return remotes[names[0]]
+}
+
+// PortableRemote turns a git remote URL into the https form records carry: scp-like
+// "git@host:owner/repo.git" and ssh://, git:// URLs become "https://host/owner/repo"; credentials,
+// ports of ssh URLs, a trailing ".git" and "/" are dropped. A remote that is a local path or a file://
+// URL has no portable form: "".
+func PortableRemote(remote string) string {
+	remote = strings.TrimSpace(remote)
+	if remote == "" {
+		return ""
+	}
+	if !strings.Contains(remote, "://") {
+		// scp-like syntax: [user@]host:path, where host has no slash before the colon.
+		host, p, ok := strings.Cut(remote, ":")
+		if !ok || strings.Contains(host, "/") || strings.HasPrefix(p, "//") || len(host) < 2 {
+			return "" // a local path (a one-letter "host" is a Windows drive)
+		}
+		if at := strings.LastIndex(host, "@"); at >= 0 {
+			host = host[at+1:]
+		}
+		return trimRepoPath("https://" + host + "/" + strings.TrimPrefix(p, "/"))
+	}
+	u, err := url.Parse(remote)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	switch u.Scheme {
+	case "https", "http":
+	case "ssh", "git", "git+ssh", "ssh+git":
+		u.Scheme = "https"
+		u.Host = u.Hostname()
+	default:
+		return ""
+	}
+	u.User = nil
+	u.RawQuery, u.Fragment = "", ""
+	return trimRepoPath(u.String())
+}
+
+func trimRepoPath(s string) string {
+	s = strings.TrimRight(s, "/")
+	return strings.TrimRight(strings.TrimSuffix(s, ".git"), "/")
+}
