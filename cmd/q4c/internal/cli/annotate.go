@@ -35,6 +35,8 @@ type annotateFlags struct {
 	concurrency    int
 	budgetUSD      float64
 	parse          parseFlags
+	filters        filterFlags
+	omitLocalPaths bool
 	shard          string
 	shardEnv       string
 	popularity     []string
@@ -58,7 +60,12 @@ the job there; with --orchestrator it submits the job to a running
 orchestrator and watches it.
 
 The output directory receives pairs.jsonl (kept pairs), rejected.jsonl,
-dataset.parquet, README.md (the dataset card) and manifest.json. Finished
+excluded.jsonl (functions left out, with the reason), dataset.parquet,
+README.md (the dataset card) and manifest.json. By default tests, dunder
+methods, trivial functions and copies of identical code are left out;
+--keep-tests, --keep-dunder, --keep-trivial and --keep-duplicates keep them.
+A function left out is still parsed, and summarised when a kept caller needs
+its summary. Finished
 stages are kept in a store (--state-dir), so an interrupted run resumes where
 it stopped and a re-run on unchanged code makes no LLM calls.
 
@@ -79,6 +86,9 @@ the dataset one run over the corpus would have written.`,
 	fl.IntVar(&f.concurrency, "concurrency", 0, "annotation calls in flight (0: the orchestrator's default)")
 	fl.Float64Var(&f.budgetUSD, "budget-usd", 0, "stop cleanly once the LLM cost reaches this many dollars (0: no budget)")
 	f.parse.register(fl)
+	f.filters.register(fl)
+	fl.BoolVar(&f.omitLocalPaths, "manifest-omit-local-paths", false,
+		"leave the sources' local paths out of manifest.json, so no output file holds a path of this machine (in-process services only; a running orchestrator has its own flag)")
 	fl.StringVar(&f.shard, "shard", "", "annotate only shard I of N of the sources (I/N, or auto/N to read I from --shard-index-env, as in an Indexed Job)")
 	fl.StringVar(&f.shardEnv, "shard-index-env", jobCompletionIndexEnv, "variable holding I for --shard auto/N")
 	fl.StringSliceVar(&f.popularity, "popularity", nil, "popularity file(s) from q4c popularity: seed the in-process docs service with the whole corpus's API usage before the job (repeatable)")
@@ -132,6 +142,7 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 			Concurrency:   int32(f.concurrency),
 			BudgetUsd:     f.budgetUSD,
 			Parse:         f.parse.options(),
+			Filters:       f.filters.options(),
 		},
 		IdempotencyKey: f.idempotencyKey,
 	}
@@ -142,6 +153,9 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 	}
 	var conn *grpc.ClientConn
 	if f.orchestrator != "" {
+		if f.omitLocalPaths {
+			return errors.New("--manifest-omit-local-paths configures the in-process orchestrator: with --orchestrator, start the orchestrator with --manifest-omit-local-paths")
+		}
 		req.Options.OutputDir = f.out
 		conn, err = client.Dial(f.orchestrator, f.remote)
 		if err != nil {
@@ -191,7 +205,7 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 	}
 	man := dataset.Manifest{
 		Sources: []dataset.ManifestSource{}, KeepThreshold: threshold, Concurrency: int32(f.concurrency),
-		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()),
+		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()), Filters: f.filters.manifest(),
 	}
 	if err := dataset.Write(out, nil, nil, man.Card(), &man); err != nil {
 		return err
@@ -214,9 +228,10 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 		Docs:      docsserver.DefaultConfig(),
 		Annotator: f.annotator,
 		Orchestrator: orchestratorserver.Config{
-			StorePath:          filepath.Join(f.stateDir, "orchestrator.db"),
-			OutputRoot:         out,
-			DefaultConcurrency: 8,
+			StorePath:              filepath.Join(f.stateDir, "orchestrator.db"),
+			OutputRoot:             out,
+			DefaultConcurrency:     8,
+			ManifestOmitLocalPaths: f.omitLocalPaths,
 		},
 		Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}

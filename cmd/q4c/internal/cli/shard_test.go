@@ -243,7 +243,9 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 	const shards = 3
 	sourcesFile, pythonPath := corpus(t, 9)
 	work := t.TempDir()
-	common := []string{"--sources-file", sourcesFile, "--python-path", pythonPath, "--llm", "offline"}
+	// Every repository holds the same clamp: one run keeps the first repository's copy only, while each
+	// shard keeps its own (merge does not deduplicate across shards), so keep every copy here.
+	common := []string{"--sources-file", sourcesFile, "--python-path", pythonPath, "--llm", "offline", "--keep-duplicates"}
 
 	single := filepath.Join(work, "single")
 	mustQ4C(t, append([]string{"annotate", "--state-dir", filepath.Join(work, "state-single"), "--out", single}, common...)...)
@@ -287,7 +289,7 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 		t.Errorf("merge says %q", stdout)
 	}
 
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.CardFile, dataset.ManifestFile, dataset.ParquetFile} {
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ExcludedFile, dataset.CardFile, dataset.ManifestFile, dataset.ParquetFile} {
 		got, want := readFile(t, filepath.Join(merged, name)), readFile(t, filepath.Join(single, name))
 		if !bytes.Equal(got, want) {
 			t.Errorf("merged %s differs from one run's:\n%s\nwant:\n%s", name, got, want)
@@ -336,7 +338,7 @@ func TestShardFlagsRefuseMisuse(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"other parse options", []string{"annotate", "--skip-dunder", "--popularity", popularity, "--sources-file", sourcesFile}, "other parse options"},
+		{"other parse options", []string{"annotate", "--exclude", "**/vendor/**", "--popularity", popularity, "--sources-file", sourcesFile}, "other parse options"},
 		{"popularity with a remote orchestrator", []string{"annotate", "--orchestrator", "127.0.0.1:1", "--popularity", popularity, "--sources-file", sourcesFile}, "q4c popularity --docs"},
 		{"missing popularity file", []string{"annotate", "--popularity", filepath.Join(work, "none.json"), "--sources-file", sourcesFile}, "no such file"},
 		{"bad shard", []string{"annotate", "--shard", "5/3", "--sources-file", sourcesFile}, "not in 0..2"},

@@ -52,6 +52,8 @@ func run(args []string) error {
 	config.EnvIntVar(fs, &cfg.DefaultConcurrency, "concurrency", env("concurrency"), 8, "annotation calls in flight per job when a job asks for 0")
 	config.EnvIntVar(fs, &cfg.MaxRunningJobs, "max-running-jobs", env("max-running-jobs"), 2, "jobs running at once")
 	config.EnvDurationVar(fs, &cfg.ProgressInterval, "progress-interval", env("progress-interval"), 500*time.Millisecond, "most often progress events are sent")
+	config.EnvBoolVar(fs, &cfg.ManifestOmitLocalPaths, "manifest-omit-local-paths", env("manifest-omit-local-paths"), false,
+		"leave the sources' local paths out of manifest.json, so no output file holds a path of this machine")
 	if err := config.Parse(fs, args); err != nil {
 		return err
 	}
