@@ -133,8 +133,14 @@ func writeChainRepo(t *testing.T, dir, leafBody string) {
 			"def other(x):\n    \"\"\"Triple.\"\"\"\n    return x * 3\n\n\n" +
 			"def uses_other(x):\n    \"\"\"Use other.\"\"\"\n    return other(x) + 1\n",
 	}
+	writeTree(t, dir, files)
+}
+
+// writeTree writes files (slash paths relative to dir, and their contents) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -82,15 +82,7 @@ func TestAnnotateFiltersAndProvenance(t *testing.T) {
 	tmp := t.TempDir()
 	work := filepath.Join(tmp, "checkout")
 	src := filepath.Join(work, "libs", "shelfkit")
-	for name, text := range shelfkitFiles {
-		path := filepath.Join(src, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, src, shelfkitFiles)
 	gitRun(t, work, "init", "-q")
 	gitRun(t, work, "remote", "add", "origin", "git@github.com:acme/monorepo.git")
 	gitRun(t, work, "add", ".")
@@ -176,12 +168,7 @@ func TestAnnotateFiltersAndProvenance(t *testing.T) {
 // TestAnnotateWithoutPython: a directory without Python fails the run with a message saying so.
 func TestAnnotateWithoutPython(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "notes")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("# notes\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeTree(t, dir, map[string]string{"README.md": "# notes\n", "data/table.csv": "a,b\n"})
 	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", filepath.Join(t.TempDir(), "out"), dir)
 	if code == 0 || !strings.Contains(stderr, "no Python file in notes") {
 		t.Fatalf("exit %d, want non-zero with a message naming the source\nstdout: %s\nstderr: %s", code, stdout, stderr)
