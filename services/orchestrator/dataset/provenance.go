@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"fmt"
 	"net/url"
 	"os"
 	"path"
@@ -201,4 +202,18 @@ func PortableRemote(remote string) string {
 func trimRepoPath(s string) string {
 	s = strings.TrimRight(s, "/")
 	return strings.TrimRight(strings.TrimSuffix(s, ".git"), "/")
+}
+
+// Distinguish renames, in place, the sources of one job that would share a name (two directories
+// called src outside git, one repository at two revisions): the second gets "#2" after its Repo,
+// the third "#3", in job order, so record ids stay unique and the same on every machine.
+func Distinguish(provs []Provenance) {
+	seen := map[string]int{}
+	for i := range provs {
+		name := provs[i].Name()
+		seen[name]++
+		if n := seen[name]; n > 1 {
+			provs[i].Repo = fmt.Sprintf("%s#%d", provs[i].Repo, n)
+		}
+	}
 }

@@ -97,3 +97,15 @@ func TestSourceProvenance(t *testing.T) {
 		t.Fatalf("path %q", p)
 	}
 }
+
+func TestDistinguish(t *testing.T) {
+	provs := []Provenance{{Repo: "src"}, {Repo: "https://github.com/a/b"}, {Repo: "src"}, {Repo: "https://github.com/a/b", Subdir: "x"},
+		{Repo: "https://github.com/a/b"}, {Repo: "src"}}
+	Distinguish(provs)
+	want := []string{"src", "https://github.com/a/b", "src#2", "https://github.com/a/b/x", "https://github.com/a/b#2", "src#3"}
+	for i, p := range provs {
+		if p.Name() != want[i] {
+			t.Errorf("source %d named %q, want %q", i, p.Name(), want[i])
+		}
+	}
+}

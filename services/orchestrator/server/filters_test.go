@@ -185,3 +185,24 @@ func TestSourceWithoutPython(t *testing.T) {
 		})
 	}
 }
+
+// TestSourcesSharingAName: two directories with one name get distinct names, so neither source's
+// records replace the other's.
+func TestSourcesSharingAName(t *testing.T) {
+	e := newEnv(t)
+	e.parser.SetRepo("/other/shop", shopRepo(leaf1V1))
+	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true}}
+	d := done(t, e.watch(e.submit(keep, repoPath, "/other/shop"), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
+	}
+	ids := map[string]bool{}
+	repos := map[string]int{}
+	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
+		ids[r.ID] = true
+		repos[r.Repo]++
+	}
+	if len(ids) != 16 || repos["shop"] != 8 || repos["shop#2"] != 8 {
+		t.Fatalf("%d distinct ids, records per repository %v; want 8 for shop and 8 for shop#2", len(ids), repos)
+	}
+}

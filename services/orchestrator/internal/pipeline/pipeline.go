@@ -375,6 +375,14 @@ func (r *run) parseAll(ctx context.Context) error {
 		repo.name, repo.local, repo.prov = dataset.RepoName(src), src.GetLocalPath(), dataset.SourceProvenance(src)
 		r.repos[i] = repo
 	}
+	provs := make([]dataset.Provenance, len(r.repos))
+	for i, repo := range r.repos {
+		provs[i] = repo.prov
+	}
+	dataset.Distinguish(provs)
+	for i, repo := range r.repos {
+		repo.prov = provs[i]
+	}
 	sem := make(chan struct{}, parseParallelism)
 	var wg sync.WaitGroup
 	for _, repo := range r.repos {
