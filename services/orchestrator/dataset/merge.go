@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,8 +124,9 @@ type MergeResult struct {
 }
 
 // Merge combines shard outputs into one dataset in out, as one run over all their sources would have
-// written it: records sorted and deduplicated by id, the functions every shard left out (an entry
-// found in two shards written once), the manifest's sources of every shard, the card
+// written it: records sorted and deduplicated by id, identical code across shards kept once (unless
+// the shards kept duplicates), the functions every shard left out (an entry found in two shards
+// written once), the manifest's sources of every shard, the card
 // recomputed over all records. Shards must agree on the parameters that shape records (model, prompt
 // version, keep threshold, context budget, parse options, cost budget); a shard without sources (an
 // empty shard of an Indexed Job) only contributes nothing. The concurrency recorded is the first
@@ -204,6 +206,9 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 	if merged.Sources == nil {
 		merged.Sources = []ManifestSource{}
 	}
+	if !merged.Filters.KeepDuplicates {
+		records, excluded = dropCrossShardDuplicates(records, excluded, merged.Sources)
+	}
 	if err := Write(out, records, excluded, merged.Card(), &merged); err != nil {
 		return MergeResult{}, fmt.Errorf("merge: %w", err)
 	}
@@ -277,4 +282,57 @@ func orderSources(sources map[string]ManifestSource, order []string) []ManifestS
 		out = append(out, sources[key])
 	}
 	return out
+}
+
+// dropCrossShardDuplicates applies the duplicate filter across shards, as one run applies it across
+// its sources: of records with identical code (NormalizeCode), the first by source order, path,
+// start line and id stays; the others move to excluded as its duplicates, and entries that named a
+// moved record as their original name the one that stays.
+func dropCrossShardDuplicates(records []*orchestratorv1.Record, excluded []Excluded, sources []ManifestSource) ([]*orchestratorv1.Record, []Excluded) {
+	rank := make(map[string]int, len(sources))
+	for i, s := range sources {
+		rank[s.Name()] = i
+	}
+	ordered := slices.Clone(records)
+	slices.SortStableFunc(ordered, func(a, b *orchestratorv1.Record) int {
+		if c := cmp.Compare(rank[sourceOfID(a.GetId())], rank[sourceOfID(b.GetId())]); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.GetPath(), b.GetPath()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.GetStartLine(), b.GetStartLine()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.GetId(), b.GetId())
+	})
+	first := map[string]*orchestratorv1.Record{}
+	movedTo := map[string]string{}
+	for _, r := range ordered {
+		code := NormalizeCode(r.GetCode())
+		if kept, ok := first[code]; ok {
+			movedTo[r.GetId()] = kept.GetId()
+			continue
+		}
+		first[code] = r
+	}
+	if len(movedTo) == 0 {
+		return records, excluded
+	}
+	for i, e := range excluded {
+		if target, ok := strings.CutPrefix(e.Detail, duplicateOf); ok && e.Reason == ReasonDuplicate && movedTo[target] != "" {
+			excluded[i].Detail = duplicateOf + movedTo[target]
+		}
+	}
+	var kept []*orchestratorv1.Record
+	for _, r := range records {
+		target, moved := movedTo[r.GetId()]
+		if !moved {
+			kept = append(kept, r)
+			continue
+		}
+		excluded = append(excluded, Excluded{ID: r.GetId(), Repo: r.GetRepo(), Path: r.GetPath(), Function: r.GetFunction(),
+			Reason: ReasonDuplicate, Detail: duplicateOf + target})
+	}
+	return kept, excluded
 }

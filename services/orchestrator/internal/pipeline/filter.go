@@ -62,7 +62,7 @@ func (fs filterSet) traitExclusion(fn *parserv1.Function) (exclusion, bool) {
 // normalizedCodeHash hashes code with every run of whitespace made one space, so reindented or
 // rewrapped copies of a function count as identical.
 func normalizedCodeHash(code string) string {
-	return store.HashText("normalized-code", strings.Join(strings.Fields(code), " "))
+	return store.HashText("normalized-code", dataset.NormalizeCode(code))
 }
 
 // decideExclusions marks the functions the job leaves out: by their traits first, then, among the
@@ -97,7 +97,7 @@ func decideExclusions(funcs []*fnState, fs filterSet) {
 			first[h] = f
 			continue
 		}
-		f.exclusion = &exclusion{reason: dataset.ReasonDuplicate, detail: "duplicate of " + kept.recordID()}
+		f.exclusion = &exclusion{reason: dataset.ReasonDuplicate, detail: dataset.DuplicateDetail(kept.recordID())}
 	}
 }
 
