@@ -135,9 +135,9 @@ func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, ca
 		name  string
 		write func(io.Writer) error
 	}{
-		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept) }},
-		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected) }},
-		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded) }},
+		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept, rowID) }},
+		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected, rowID) }},
+		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded, excludedID) }},
 		{ParquetFile, func(w io.Writer) error { return writeParquet(w, kept) }},
 		{CardFile, func(w io.Writer) error { return writeCard(w, records, excluded, card) }},
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
@@ -212,16 +212,19 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func writeJSONL[T any](w io.Writer, rows []T) error {
+func writeJSONL[T any](w io.Writer, rows []T, id func(*T) string) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := range rows {
 		if err := enc.Encode(&rows[i]); err != nil {
-			return fmt.Errorf("encode line %d: %w", i+1, err)
+			return fmt.Errorf("encode record %s: %w", id(&rows[i]), err)
 		}
 	}
 	return nil
 }
+
+func rowID(r *Row) string           { return r.ID }
+func excludedID(e *Excluded) string { return e.ID }
 
 func writeParquet(w io.Writer, rows []Row) error {
 	pw := parquet.NewGenericWriter[Row](w, parquet.Compression(&parquet.Zstd))

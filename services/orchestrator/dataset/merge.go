@@ -63,7 +63,7 @@ func Read(dir string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: decode %s: %w", dir, ManifestFile, err)
 	}
 	for _, name := range []string{PairsFile, RejectedFile} {
-		rows, err := readLines(filepath.Join(dir, name), func(r Row) string { return r.ID })
+		rows, err := readLines(filepath.Join(dir, name), rowID)
 		if err != nil {
 			return nil, readError(dir, name, err)
 		}
@@ -71,7 +71,7 @@ func Read(dir string) (*Dataset, error) {
 			d.Records = append(d.Records, RecordOf(row))
 		}
 	}
-	if d.Excluded, err = readLines(filepath.Join(dir, ExcludedFile), func(e Excluded) string { return e.ID }); err != nil {
+	if d.Excluded, err = readLines(filepath.Join(dir, ExcludedFile), excludedID); err != nil {
 		return nil, readError(dir, ExcludedFile, err)
 	}
 	return d, nil
@@ -85,7 +85,7 @@ func readError(dir, name string, err error) error {
 }
 
 // readLines reads a JSON Lines file of T, each line with a non-empty id.
-func readLines[T any](path string, id func(T) string) ([]T, error) {
+func readLines[T any](path string, id func(*T) string) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func readLines[T any](path string, id func(T) string) ([]T, error) {
 			}
 			return nil, fmt.Errorf("%s: line %d: %w", filepath.Base(path), n, err)
 		}
-		if id(row) == "" {
+		if id(&row) == "" {
 			return nil, fmt.Errorf("%s: line %d has no id", filepath.Base(path), n)
 		}
 		rows = append(rows, row)
