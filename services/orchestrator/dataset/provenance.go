@@ -23,6 +23,9 @@ type Provenance struct {
 	// Subdir is the source's directory relative to the repository root, slash-separated; empty when
 	// the source is the repository root.
 	Subdir string
+	// Commit is the HEAD commit of the local git work tree holding the source, read from its git
+	// directory (linked work trees included); empty for git sources and outside git.
+	Commit string
 }
 
 // Name names the source: Repo, followed by "/Subdir" for a source inside a repository. Two sources
@@ -78,10 +81,69 @@ func localProvenance(dir string) Provenance {
 	if rel, err := filepath.Rel(root, dir); err == nil && rel != "." {
 		p.Subdir = filepath.ToSlash(rel)
 	}
-	if remote := PortableRemote(remoteURL(gitDir)); remote != "" {
+	commonDir := commonGitDir(gitDir)
+	if remote := PortableRemote(remoteURL(commonDir)); remote != "" {
 		p.Repo = remote
 	}
+	p.Commit = headCommit(gitDir, commonDir)
 	return p
+}
+
+// commonGitDir is the directory holding a git directory's config, refs and objects: the git
+// directory itself, or for a linked work tree the one its "commondir" file names.
+func commonGitDir(gitDir string) string {
+	data, err := os.ReadFile(filepath.Join(gitDir, "commondir"))
+	if err != nil {
+		return gitDir
+	}
+	common := strings.TrimSpace(string(data))
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(gitDir, common)
+	}
+	return common
+}
+
+// headCommit resolves HEAD of a git directory to a commit id through loose and packed refs; "" when
+// it cannot (no commit yet, or an unreadable directory).
+func headCommit(gitDir, commonDir string) string {
+	data, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	if err != nil {
+		return ""
+	}
+	head := strings.TrimSpace(string(data))
+	ref, symbolic := strings.CutPrefix(head, "ref: ")
+	if !symbolic {
+		return commitID(head)
+	}
+	ref = strings.TrimSpace(ref)
+	for _, dir := range []string{gitDir, commonDir} {
+		if data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ref))); err == nil {
+			return commitID(strings.TrimSpace(string(data)))
+		}
+	}
+	packed, err := os.ReadFile(filepath.Join(commonDir, "packed-refs"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(packed), "\n") {
+		if id, name, ok := strings.Cut(strings.TrimSpace(line), " "); ok && name == ref {
+			return commitID(id)
+		}
+	}
+	return ""
+}
+
+// commitID returns s when it is a hex object id (SHA-1 or SHA-256), else "".
+func commitID(s string) string {
+	if len(s) != 40 && len(s) != 64 {
+		return ""
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return ""
+		}
+	}
+	return s
 }
 
 // findWorkTree returns the root of the git work tree holding dir and its git directory, or "".
@@ -111,18 +173,10 @@ func findWorkTree(dir string) (root, gitDir string) {
 	}
 }
 
-// remoteURL reads the URL of the "origin" remote, or of the first remote by name, from a git
-// directory's config (the common directory's, for a linked work tree). "" when there is none.
-func remoteURL(gitDir string) string {
-	configDir := gitDir
-	if data, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
-		common := strings.TrimSpace(string(data))
-		if !filepath.IsAbs(common) {
-			common = filepath.Join(gitDir, common)
-		}
-		configDir = common
-	}
-	f, err := os.Open(filepath.Join(configDir, "config"))
+// remoteURL reads the URL of the "origin" remote, or of the first remote by name, from the config
+// of a (common) git directory. "" when there is none.
+func remoteURL(commonDir string) string {
+	f, err := os.Open(filepath.Join(commonDir, "config"))
 	if err != nil {
 		return ""
 	}

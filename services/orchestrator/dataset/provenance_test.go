@@ -50,12 +50,19 @@ func TestSourceProvenance(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "mono", "examples", "shop"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// A linked work tree of mono: .git is a file, the config is in the common directory.
+	const monoHead, wtHead, plainHead = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222", "3333333333333333333333333333333333333333"
+	writeFile(t, filepath.Join(root, "mono", ".git", "HEAD"), "ref: refs/heads/main\n")
+	writeFile(t, filepath.Join(root, "mono", ".git", "refs", "heads", "main"), monoHead+"\n")
+	// A linked work tree of mono: .git is a file, the config and its branch (packed) are in the
+	// common directory.
 	writeFile(t, filepath.Join(root, "mono", ".git", "worktrees", "wt", "commondir"), "../..\n")
+	writeFile(t, filepath.Join(root, "mono", ".git", "worktrees", "wt", "HEAD"), "ref: refs/heads/wt\n")
+	writeFile(t, filepath.Join(root, "mono", ".git", "packed-refs"), "# pack-refs with: peeled\n"+wtHead+" refs/heads/wt\n")
 	writeFile(t, filepath.Join(root, "wt", ".git"), "gitdir: "+filepath.Join(root, "mono", ".git", "worktrees", "wt")+"\n")
 	// A work tree whose only remote is a local path, and one without a remote.
 	writeFile(t, filepath.Join(root, "mirror", ".git", "config"), "[remote \"origin\"]\n\turl = /srv/git/mirror.git\n")
 	writeFile(t, filepath.Join(root, "plain", ".git", "config"), "[core]\n\tbare = false\n")
+	writeFile(t, filepath.Join(root, "plain", ".git", "HEAD"), plainHead+"\n") // detached
 	if err := os.MkdirAll(filepath.Join(root, "plain", "src", "pkg"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +78,12 @@ func TestSourceProvenance(t *testing.T) {
 		want   Provenance
 		wantID string
 	}{
-		{"clone root", local("mono"), Provenance{Repo: "https://github.com/acme/mono"}, "https://github.com/acme/mono:m.f"},
-		{"subdirectory of a clone", local("mono/examples/shop"), Provenance{Repo: "https://github.com/acme/mono", Subdir: "examples/shop"},
+		{"clone root", local("mono"), Provenance{Repo: "https://github.com/acme/mono", Commit: monoHead}, "https://github.com/acme/mono:m.f"},
+		{"subdirectory of a clone", local("mono/examples/shop"), Provenance{Repo: "https://github.com/acme/mono", Subdir: "examples/shop", Commit: monoHead},
 			"https://github.com/acme/mono/examples/shop:m.f"},
-		{"linked work tree", local("wt"), Provenance{Repo: "https://github.com/acme/mono"}, "https://github.com/acme/mono:m.f"},
-		{"local-path remote", local("mirror"), Provenance{Repo: "mirror"}, "mirror:m.f"},
-		{"no remote", local("plain/src/pkg"), Provenance{Repo: "plain", Subdir: "src/pkg"}, "plain/src/pkg:m.f"},
+		{"linked work tree", local("wt"), Provenance{Repo: "https://github.com/acme/mono", Commit: wtHead}, "https://github.com/acme/mono:m.f"},
+		{"local-path remote, no commit yet", local("mirror"), Provenance{Repo: "mirror"}, "mirror:m.f"},
+		{"no remote", local("plain/src/pkg"), Provenance{Repo: "plain", Subdir: "src/pkg", Commit: plainHead}, "plain/src/pkg:m.f"},
 		{"no work tree", local("loose/lib"), Provenance{Repo: "lib"}, "lib:m.f"},
 		{"missing directory", local("gone"), Provenance{Repo: "gone"}, "gone:m.f"},
 		{"git source", &parserv1.Source{Kind: &parserv1.Source_Git{Git: &parserv1.GitSource{Url: "https://tok@github.com/pallets/flask.git", Revision: "3.0.0"}}},

@@ -8,6 +8,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -443,7 +444,7 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 			case *parserv1.ParseRepositoryResponse_Function:
 				repo.funcs = append(repo.funcs, ev.Function)
 			case *parserv1.ParseRepositoryResponse_Stats:
-				repo.commit = ev.Stats.GetCommit()
+				repo.commit = cmp.Or(ev.Stats.GetCommit(), repo.prov.Commit)
 				repo.skipped, repo.syntaxErrors = ev.Stats.GetSkipped(), ev.Stats.GetSyntaxErrorFunctions()
 				if ev.Stats.GetFiles() == 0 && len(repo.funcs) == 0 {
 					return noPythonError(repo)
