@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/query4code/query4code/cmd/q4c/internal/processtest"
 	"github.com/query4code/query4code/services/annotator/fakellm"
 )
 
@@ -20,28 +20,9 @@ var recordFields = []string{"id", "repo", "commit", "path", "start_line", "end_l
 
 func runQ4C(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errOut lockedBuffer
+	var out, errOut processtest.LockedBuffer
 	code = Execute(context.Background(), args, &out, &errOut)
 	return out.String(), errOut.String(), code
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes: as with os.Stderr, the in-process
-// services' logger and the progress view write to stderr from different goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func readRecords(t *testing.T, path string) []map[string]any {
