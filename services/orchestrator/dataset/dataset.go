@@ -1,5 +1,6 @@
 // Package dataset writes a job's output directory: pairs.jsonl (kept pairs), rejected.jsonl,
-// dataset.parquet (kept pairs), README.md (the dataset card) and manifest.json (the run's parameters).
+// excluded.jsonl (functions left out of the dataset, with why), dataset.parquet (kept pairs), README.md
+// (the dataset card) and manifest.json (the run's parameters).
 //
 // Records are sorted by repository, path and start line, and nothing time-dependent is written, so the
 // same records give byte-identical files. The files are written and fsynced into a staging directory
@@ -29,6 +30,7 @@ import (
 const (
 	PairsFile    = "pairs.jsonl"
 	RejectedFile = "rejected.jsonl"
+	ExcludedFile = "excluded.jsonl"
 	ParquetFile  = "dataset.parquet"
 	CardFile     = "README.md"
 	ManifestFile = "manifest.json"
@@ -85,8 +87,10 @@ type Source struct {
 	Repo    string
 	Commit  string
 	License string
-	// Functions the parser reported for it.
+	// Functions found in it (those with a syntax error included).
 	Functions int
+	// Files of it that were not parsed (too large, binary, undecodable, ...).
+	SkippedFiles int
 }
 
 // Card is what the dataset card says beyond what the records show.
@@ -116,14 +120,15 @@ func SortRecords(records []*orchestratorv1.Record) {
 	})
 }
 
-// Write writes the five files as dir (created if missing, replaced whole if present, see swapIn).
-// records are sorted in place.
-func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any) error {
+// Write writes the six files as dir (created if missing, replaced whole if present, see swapIn).
+// records and excluded are sorted in place.
+func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, card Card, manifest any) error {
 	dir = filepath.Clean(dir)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return fmt.Errorf("create the output directory's parent: %w", err)
 	}
 	SortRecords(records)
+	SortExcluded(excluded)
 	var kept, rejected []Row
 	for _, r := range records {
 		if r.GetKept() {
@@ -136,10 +141,11 @@ func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any
 		name  string
 		write func(io.Writer) error
 	}{
-		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept) }},
-		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected) }},
+		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept, rowID) }},
+		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected, rowID) }},
+		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded, excludedID) }},
 		{ParquetFile, func(w io.Writer) error { return writeParquet(w, kept) }},
-		{CardFile, func(w io.Writer) error { return writeCard(w, records, card) }},
+		{CardFile, func(w io.Writer) error { return writeCard(w, records, excluded, card) }},
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
 	}
 	parent := filepath.Dir(dir)
@@ -208,16 +214,19 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func writeJSONL(w io.Writer, rows []Row) error {
+func writeJSONL[T any](w io.Writer, rows []T, id func(*T) string) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := range rows {
 		if err := enc.Encode(&rows[i]); err != nil {
-			return fmt.Errorf("encode record %s: %w", rows[i].ID, err)
+			return fmt.Errorf("encode record %s: %w", id(&rows[i]), err)
 		}
 	}
 	return nil
 }
+
+func rowID(r *Row) string           { return r.ID }
+func excludedID(e *Excluded) string { return e.ID }
 
 func writeParquet(w io.Writer, rows []Row) error {
 	pw := parquet.NewGenericWriter[Row](w, parquet.Compression(&parquet.Zstd))

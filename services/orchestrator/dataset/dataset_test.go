@@ -43,13 +43,21 @@ func sampleRecords() []*orchestratorv1.Record {
 	}
 }
 
+func sampleExcluded() []Excluded {
+	return []Excluded{
+		{ID: "repo-a:tests.test_b.test_f", Repo: "repo-a", Path: "tests/test_b.py", Function: "tests.test_b.test_f", Reason: ReasonTest},
+		{ID: "repo-a:pkg.a.k2", Repo: "repo-a", Path: "pkg/a.py", Function: "pkg.a.k2", Reason: ReasonDuplicate, Detail: "duplicate of repo-a:pkg.a.k"},
+		{ID: "repo-b:m.C.__repr__", Repo: "repo-b", Path: "m.py", Function: "m.C.__repr__", Reason: ReasonDunder},
+	}
+}
+
 var sampleCard = Card{
 	KeepThreshold:   2,
 	FunctionsFailed: 1,
 	LLMRequests:     14,
 	Sources: []Source{
-		{Repo: "repo-a", Commit: "c1", License: "MIT", Functions: 4},
-		{Repo: "repo-b", Commit: "", License: "", Functions: 1},
+		{Repo: "repo-a", Commit: "c1", License: "MIT", Functions: 7, SkippedFiles: 2},
+		{Repo: "repo-b", Commit: "", License: "", Functions: 2},
 	},
 }
 
@@ -83,7 +91,7 @@ func readJSONL(t *testing.T, path string) []Row {
 func TestWriteFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	manifest := map[string]any{"keep_threshold": 2, "sources": []string{"repo-a", "repo-b"}}
-	if err := Write(dir, sampleRecords(), sampleCard, manifest); err != nil {
+	if err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, manifest); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -91,7 +99,7 @@ func TestWriteFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{CardFile, ParquetFile, ManifestFile, PairsFile, RejectedFile}; !reflect.DeepEqual(names, want) {
+	if want := []string{CardFile, ParquetFile, ExcludedFile, ManifestFile, PairsFile, RejectedFile}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
 	tests := []struct {
@@ -115,6 +123,29 @@ func TestWriteFiles(t *testing.T) {
 			}
 		})
 	}
+	// excluded.jsonl: every entry with the six fields, sorted by repo, path and id.
+	excl, err := os.ReadFile(filepath.Join(dir, ExcludedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(excl)), "\n")
+	wantOrder := []string{"repo-a:pkg.a.k2", "repo-a:tests.test_b.test_f", "repo-b:m.C.__repr__"}
+	if len(lines) != len(wantOrder) {
+		t.Fatalf("excluded.jsonl has %d lines, want %d:\n%s", len(lines), len(wantOrder), excl)
+	}
+	for i, line := range lines {
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(line), &raw); err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != 6 || raw["id"] != wantOrder[i] || raw["reason"] == "" {
+			t.Fatalf("excluded line %d: %s (want id %s and the six fields)", i+1, line, wantOrder[i])
+		}
+	}
+	if !strings.Contains(lines[0], `"detail":"duplicate of repo-a:pkg.a.k"`) {
+		t.Fatalf("duplicate detail missing: %s", lines[0])
+	}
+
 	raw, _ := os.ReadFile(filepath.Join(dir, PairsFile))
 	if !bytes.Contains(raw, []byte("<3 & co")) {
 		t.Fatal("code is HTML-escaped in pairs.jsonl")
@@ -144,16 +175,18 @@ func TestWriteFiles(t *testing.T) {
 func TestRewriteIsByteIdentical(t *testing.T) {
 	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	recs := sampleRecords()
-	if err := Write(dirA, recs, sampleCard, map[string]int{"x": 1}); err != nil {
+	if err := Write(dirA, recs, sampleExcluded(), sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
 	// Same records in another order must give the same bytes.
 	shuffled := sampleRecords()
 	shuffled[0], shuffled[3] = shuffled[3], shuffled[0]
-	if err := Write(dirB, shuffled, sampleCard, map[string]int{"x": 1}); err != nil {
+	excl := sampleExcluded()
+	excl[0], excl[2] = excl[2], excl[0]
+	if err := Write(dirB, shuffled, excl, sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{PairsFile, RejectedFile, ParquetFile, CardFile, ManifestFile} {
+	for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, ParquetFile, CardFile, ManifestFile} {
 		a, _ := os.ReadFile(filepath.Join(dirA, name))
 		b, _ := os.ReadFile(filepath.Join(dirB, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -178,7 +211,7 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tc.setup(t)
-			err := Write(dir, sampleRecords(), sampleCard, map[string]int{})
+			err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, map[string]int{})
 			if err == nil {
 				t.Fatal("write succeeded")
 			}
@@ -197,7 +230,7 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "out")
-	if err := Write(dir, sampleRecords(), sampleCard, map[string]int{"run": 1}); err != nil {
+	if err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{"run": 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
@@ -208,7 +241,7 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	}
 	snapshot := func() map[string]string {
 		files := map[string]string{}
-		for _, name := range []string{PairsFile, RejectedFile, ParquetFile, CardFile, ManifestFile, ".git/config"} {
+		for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, ParquetFile, CardFile, ManifestFile, ".git/config"} {
 			b, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -230,14 +263,14 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	}
 	before := snapshot()
 	// A manifest that cannot be encoded fails the write after the other files were staged.
-	if err := Write(dir, sampleRecords()[:1], sampleCard, map[string]any{"bad": make(chan int)}); err == nil {
+	if err := Write(dir, sampleRecords()[:1], nil, sampleCard, map[string]any{"bad": make(chan int)}); err == nil {
 		t.Fatal("write with an unencodable manifest succeeded")
 	}
 	if after := snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Fatal("a failed write changed the previous dataset")
 	}
 	onlyOut()
-	if err := Write(dir, sampleRecords()[:1], sampleCard, map[string]int{"run": 2}); err != nil {
+	if err := Write(dir, sampleRecords()[:1], nil, sampleCard, map[string]int{"run": 2}); err != nil {
 		t.Fatal(err)
 	}
 	after := snapshot()
@@ -251,7 +284,7 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 // code with the writer, and checks rows, columns and values.
 func TestParquetReadByArrow(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, sampleRecords(), sampleCard, map[string]int{}); err != nil {
+	if err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, map[string]int{}); err != nil {
 		t.Fatal(err)
 	}
 	rdr, err := file.OpenParquetFile(filepath.Join(dir, ParquetFile), false)
@@ -386,7 +419,7 @@ func TestWriteToMountPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for run := range 2 {
-		if err := Write(dir, sampleRecords(), sampleCard, map[string]int{"run": run}); err != nil {
+		if err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{"run": run}); err != nil {
 			t.Fatalf("write %d: %v", run, err)
 		}
 	}
@@ -395,8 +428,8 @@ func TestWriteToMountPoint(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	// The dataset's five files and no staging directory.
-	if fmt.Sprint(names) != fmt.Sprint([]string{CardFile, ParquetFile, ManifestFile, PairsFile, RejectedFile}) {
+	// The dataset's six files and no staging directory.
+	if fmt.Sprint(names) != fmt.Sprint([]string{CardFile, ParquetFile, ExcludedFile, ManifestFile, PairsFile, RejectedFile}) {
 		t.Fatalf("mount point holds %v", names)
 	}
 }

@@ -16,8 +16,9 @@ import (
 func sampleManifest() Manifest {
 	return Manifest{
 		Sources: []ManifestSource{
-			{Repo: "repo-a", LocalPath: "repo-a", Commit: "c1", License: "MIT", Parsed: true, Functions: 4},
-			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 1},
+			{Repo: "repo-a", LocalPath: "repo-a", Commit: "c1", License: "MIT", Parsed: true, Functions: 7,
+				Skipped: []SkippedFile{{Path: "big.py", Reason: "too_large", Detail: "2000000 bytes, cap 1048576"}}},
+			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 2, Skipped: []SkippedFile{}},
 		},
 		KeepThreshold: 2, Concurrency: 8, Model: "offline", PromptVersion: "v1", FunctionsFailed: 1, LLMRequests: 12,
 		Parse: &ManifestParse{SkipTests: true},
@@ -31,6 +32,7 @@ func shard(t *testing.T, repos ...string) string {
 	m := full
 	m.Sources, m.FunctionsFailed, m.LLMRequests = []ManifestSource{}, 0, 0
 	var recs []*orchestratorv1.Record
+	var excluded []Excluded
 	for _, repo := range repos {
 		for _, s := range full.Sources {
 			if s.Repo == repo {
@@ -42,12 +44,17 @@ func shard(t *testing.T, repos ...string) string {
 				recs = append(recs, r)
 			}
 		}
+		for _, e := range sampleExcluded() {
+			if e.Repo == repo {
+				excluded = append(excluded, e)
+			}
+		}
 		if repo == "repo-a" {
 			m.FunctionsFailed, m.LLMRequests = full.FunctionsFailed, full.LLMRequests
 		}
 	}
 	dir := t.TempDir()
-	if err := Write(dir, recs, m.Card(), &m); err != nil {
+	if err := Write(dir, recs, excluded, m.Card(), &m); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -105,7 +112,7 @@ func TestMergeEqualsOneRun(t *testing.T) {
 			if res.Records != 4 || res.Kept != 2 || res.Sources != 2 || res.Duplicates != tc.dups {
 				t.Errorf("result %+v, want 4 records, 2 kept, 2 sources, %d duplicates", res, tc.dups)
 			}
-			for _, name := range []string{PairsFile, RejectedFile, CardFile, ManifestFile, ParquetFile} {
+			for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, CardFile, ManifestFile, ParquetFile} {
 				got, _ := os.ReadFile(filepath.Join(out, name))
 				want, _ := os.ReadFile(filepath.Join(single, name))
 				if !bytes.Equal(got, want) {
@@ -121,7 +128,7 @@ func TestMergeRefuses(t *testing.T) {
 		m := sampleManifest()
 		m.Sources, m.Model = m.Sources[1:], "gpt-4o-mini"
 		dir := t.TempDir()
-		if err := Write(dir, nil, m.Card(), &m); err != nil {
+		if err := Write(dir, nil, nil, m.Card(), &m); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -132,7 +139,16 @@ func TestMergeRefuses(t *testing.T) {
 		recs := sampleRecords()[1:2]
 		recs[0].Query = "another query"
 		dir := t.TempDir()
-		if err := Write(dir, recs, m.Card(), &m); err != nil {
+		if err := Write(dir, recs, nil, m.Card(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	otherFilters := func(t *testing.T) string {
+		m := sampleManifest()
+		m.Sources, m.Filters.KeepTests = m.Sources[1:], true
+		dir := t.TempDir()
+		if err := Write(dir, nil, nil, m.Card(), &m); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -152,6 +168,7 @@ func TestMergeRefuses(t *testing.T) {
 	}{
 		{"another model", otherModel, ErrIncompatible},
 		{"one id, two records", conflicting, ErrIncompatible},
+		{"other filters", otherFilters, ErrIncompatible},
 		{"not a dataset", notDataset, ErrNotDataset},
 		{"an unknown field", unknownField, nil},
 	}

@@ -55,7 +55,10 @@ type Config struct {
 	// ShutdownDrain is how long Close lets annotation calls in flight finish and be stored before
 	// cancelling them. 0 means 10 s.
 	ShutdownDrain time.Duration
-	Logger        *slog.Logger
+	// ManifestOmitLocalPaths leaves the sources' local paths out of manifest.json, the one output
+	// field that otherwise holds a path of this machine.
+	ManifestOmitLocalPaths bool
+	Logger                 *slog.Logger
 	// TracerProvider makes the job spans; nil means the global provider (otel.GetTracerProvider).
 	// Spans reach the other services when their client connections carry otelgrpc stats handlers.
 	TracerProvider trace.TracerProvider
@@ -89,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 		Pipeline: pipeline.Config{
 			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
 			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips, ParseRetryDelay: RetryDelay,
-			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
+			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense, OmitLocalPaths: cfg.ManifestOmitLocalPaths,
 		},
 		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
 		MaxRunningJobs: cfg.MaxRunningJobs, DrainTimeout: cfg.ShutdownDrain, Logger: cfg.Logger, TracerProvider: cfg.TracerProvider,

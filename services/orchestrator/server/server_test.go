@@ -228,17 +228,19 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 	if got := e.docs.Usage(repoPath); got["numpy.mean"] != 1 || got["tinylib.frob"] != 1 {
 		t.Fatalf("usage recorded %v", got)
 	}
-	// Identical code is annotated once: two "same" functions, one call per stage.
+	// Identical code gets one record: the second "same" function is left out as a duplicate of the
+	// first, with no call at all.
 	counts := e.annotator.Count("Summarize")
-	if counts["shop.a.same"]+counts["shop.b.same"] != 1 {
-		t.Fatalf("identical code summarised %d times", counts["shop.a.same"]+counts["shop.b.same"])
+	if counts["shop.a.same"] != 1 || counts["shop.b.same"] != 0 {
+		t.Fatalf("identical code summarised %v", counts)
 	}
 	rows := readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile))
-	if len(rows) != 8 {
-		t.Fatalf("%d kept pairs, want 8", len(rows))
+	if len(rows) != 7 {
+		t.Fatalf("%d kept pairs, want 7", len(rows))
 	}
 	for _, r := range rows {
-		if r.Query == "" || r.Summary == "" || r.Score < 2 || r.Model != "fake-model" || r.Commit != "commit-"+repoPath || r.Repo != repoPath {
+		if r.Query == "" || r.Summary == "" || r.Score < 2 || r.Model != "fake-model" || r.Commit != "commit-"+repoPath || r.Repo != "shop" ||
+			r.ID != "shop:"+r.Function {
 			t.Fatalf("incomplete record %+v", r)
 		}
 		if r.Function == "shop.util.leaf1" && (fmt.Sprint(r.DocsUsed) != "[tinylib.frob]" || fmt.Sprint(r.APIs) != "[tinylib.frob numpy.mean]") {
@@ -250,7 +252,7 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if p := d.GetProgress(); p.GetFunctionsTotal() != 8 || p.GetFunctionsDone() != 8 || p.GetPairsKept() != 8 || p.GetCacheHits() < 3 {
+	if p := d.GetProgress(); p.GetFunctionsTotal() != 7 || p.GetFunctionsDone() != 7 || p.GetPairsKept() != 7 || p.GetFunctionsExcluded() != 1 {
 		t.Fatalf("progress %v", p)
 	}
 	job, err := e.client.GetJob(context.Background(), &orchestratorv1.GetJobRequest{JobId: id})
@@ -298,8 +300,8 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 }
 
 // TestCorpusMode: every repository's usage is recorded before any documentation is looked up or any
-// function annotated, so popularity covers the corpus; identical code across repositories is annotated
-// once; records of both repositories land in one dataset.
+// function annotated, so popularity covers the corpus; identical code across repositories gets one
+// record (the first repository's) and is annotated once, also when duplicates are kept.
 func TestCorpusMode(t *testing.T) {
 	e := newEnv(t)
 	e.parser.SetRepo("/repos/fork", shopRepo(leaf1V1))
@@ -321,9 +323,50 @@ func TestCorpusMode(t *testing.T) {
 	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
 		repos[r.Repo]++
 	}
-	if repos[repoPath] != 8 || repos["/repos/fork"] != 8 {
-		t.Fatalf("records per repository %v", repos)
+	if repos["shop"] != 7 || repos["fork"] != 0 {
+		t.Fatalf("records per repository %v, want 7 for shop and none for its copy", repos)
 	}
+	excluded := readExcluded(t, filepath.Join(d.GetOutputDir(), dataset.ExcludedFile))
+	if len(excluded) != 9 {
+		t.Fatalf("%d functions left out, want the fork's 8 and shop.b.same: %v", len(excluded), excluded)
+	}
+	for _, x := range excluded {
+		if x.Reason != dataset.ReasonDuplicate || !strings.HasPrefix(x.Detail, "duplicate of shop:") {
+			t.Fatalf("left out %+v, want a duplicate of a shop function", x)
+		}
+	}
+
+	// With keep_duplicates, both copies get records, still from one call per distinct function.
+	e.annotator.Reset()
+	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true}}
+	d = done(t, e.watch(e.submit(keep, repoPath, "/repos/fork"), 0))
+	repos = map[string]int{}
+	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
+		repos[r.Repo]++
+	}
+	if repos["shop"] != 8 || repos["fork"] != 8 || len(e.annotator.Calls()) != 0 {
+		t.Fatalf("keep_duplicates: records per repository %v, %d new calls", repos, len(e.annotator.Calls()))
+	}
+}
+
+func readExcluded(t *testing.T, path string) []dataset.Excluded {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []dataset.Excluded
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var x dataset.Excluded
+		if err := json.Unmarshal([]byte(line), &x); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func TestRerunAndIncrementalEdit(t *testing.T) {
@@ -683,7 +726,7 @@ func TestFailuresAndDocsDown(t *testing.T) {
 	if fnErrors != 1 || docsWarnings != 1 {
 		t.Fatalf("error events: %d for the failing function, %d docs warnings; want 1 and 1", fnErrors, docsWarnings)
 	}
-	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 6 || p.GetPairsRejected() != 1 {
+	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 5 || p.GetPairsRejected() != 1 {
 		t.Fatalf("progress %v", p)
 	}
 	// A failed function's later stages count as done, so a finished job's bar reaches its end.
@@ -1000,7 +1043,7 @@ func TestAnnotateRepositoryStream(t *testing.T) {
 		}
 	}
 	last := msgs[len(msgs)-1].GetEvent().GetDone()
-	if last == nil || last.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || pairs != 8 {
+	if last == nil || last.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || pairs != 7 {
 		t.Fatalf("done %v, %d pairs", last, pairs)
 	}
 }

@@ -39,6 +39,8 @@ type annotateFlags struct {
 	concurrency    int
 	budgetUSD      float64
 	parse          parseFlags
+	filters        filterFlags
+	omitLocalPaths bool
 	shard          string
 	shardEnv       string
 	popularity     []string
@@ -62,12 +64,16 @@ the job there; with --orchestrator it submits the job to a running
 orchestrator and watches it.
 
 The output directory receives pairs.jsonl (kept pairs), rejected.jsonl,
-dataset.parquet, README.md (the dataset card) and manifest.json. They are
-written into a staging directory beside it and swapped in whole, so a failure
-leaves the previous dataset (or none). The output directory is checked before
-anything starts: a path that is a file, or a directory that cannot be written,
-is refused. A --budget-usd on a model the annotator has no price for is
-refused too (give the price with --llm-prices).
+excluded.jsonl (functions left out, with the reason), dataset.parquet,
+README.md (the dataset card) and manifest.json. By default tests, dunder
+methods, trivial functions and copies of identical code are left out;
+--keep-tests, --keep-dunder, --keep-trivial and --keep-duplicates keep them.
+A function left out is still parsed, and summarised when a kept caller needs
+its summary. The files are written into a staging directory beside the output
+and swapped in whole, so a failure leaves the previous dataset (or none). The
+output directory is checked before anything starts: a path that is a file, or
+a directory that cannot be written, is refused. A --budget-usd on a model the
+annotator has no price for is refused too (give the price with --llm-prices).
 
 One job per command: the same sources, options (all but --concurrency) and
 --out make one job. Running the same command again after an interruption
@@ -101,6 +107,9 @@ the dataset one run over the corpus would have written.`,
 	fl.IntVar(&f.concurrency, "concurrency", 0, "annotation calls in flight (0: the orchestrator's default)")
 	fl.Float64Var(&f.budgetUSD, "budget-usd", 0, "stop cleanly once the LLM cost reaches this many dollars (0: no budget)")
 	f.parse.register(fl)
+	f.filters.register(fl)
+	fl.BoolVar(&f.omitLocalPaths, "manifest-omit-local-paths", false,
+		"leave the sources' local paths out of manifest.json, so no output file holds a path of this machine (in-process services only; a running orchestrator has its own flag)")
 	fl.StringVar(&f.shard, "shard", "", "annotate only shard I of N of the sources (I/N, or auto/N to read I from --shard-index-env, as in an Indexed Job)")
 	fl.StringVar(&f.shardEnv, "shard-index-env", jobCompletionIndexEnv, "variable holding I for --shard auto/N")
 	fl.StringSliceVar(&f.popularity, "popularity", nil, "popularity file(s) from q4c popularity: seed the in-process docs service with the whole corpus's API usage before the job (repeatable)")
@@ -154,6 +163,7 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 			Concurrency:   int32(f.concurrency),
 			BudgetUsd:     f.budgetUSD,
 			Parse:         f.parse.options(),
+			Filters:       f.filters.options(),
 		},
 		IdempotencyKey: f.idempotencyKey,
 	}
@@ -165,6 +175,9 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 	var conn *grpc.ClientConn
 	if f.orchestrator != "" {
 		// The directory is on the orchestrator's machine: it checks it at submission.
+		if f.omitLocalPaths {
+			return errors.New("--manifest-omit-local-paths configures the in-process orchestrator: with --orchestrator, start the orchestrator with --manifest-omit-local-paths")
+		}
 		req.Options.OutputDir = f.out
 		conn, err = client.Dial(f.orchestrator, f.remote)
 		if err != nil {
@@ -256,9 +269,9 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 	}
 	man := dataset.Manifest{
 		Sources: []dataset.ManifestSource{}, KeepThreshold: threshold, Concurrency: int32(f.concurrency),
-		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()),
+		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()), Filters: f.filters.manifest(),
 	}
-	if err := dataset.Write(out, nil, man.Card(), &man); err != nil {
+	if err := dataset.Write(out, nil, nil, man.Card(), &man); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "shard %s holds no source of the corpus: wrote an empty dataset to %s\n", shard, out)
@@ -280,9 +293,10 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 		Docs:      docsserver.DefaultConfig(),
 		Annotator: f.annotator,
 		Orchestrator: orchestratorserver.Config{
-			StorePath:          filepath.Join(f.stateDir, "orchestrator.db"),
-			OutputRoot:         out,
-			DefaultConcurrency: 8,
+			StorePath:              filepath.Join(f.stateDir, "orchestrator.db"),
+			OutputRoot:             out,
+			DefaultConcurrency:     8,
+			ManifestOmitLocalPaths: f.omitLocalPaths,
 			// This process runs the job it was asked for; an unfinished one continues when its
 			// command is run again, never beside another.
 			ResumeOnSubmit: true,

@@ -21,13 +21,15 @@ func newMergeCmd() *cobra.Command {
 
 Records are read back from pairs.jsonl and rejected.jsonl, deduplicated by id
 (one id with two different records is an error), sorted as a run sorts them
-and written with the manifest's sources of every shard and a card recomputed
-over all records. Shards must agree on the model, prompt version, keep
-threshold and parse options. With --sources-file (the corpus list the shards
-were cut from) the card and manifest list the repositories in corpus order,
-so the result is byte for byte what one run over the corpus writes; without
-it they are sorted by name. The five files appear in DIR together or not at
-all.
+and written with the manifest's sources of every shard, the shards'
+excluded.jsonl and a card recomputed over all records. Identical code in two
+shards is kept once, the first copy in corpus order, the others left out as
+duplicates (unless the shards ran with --keep-duplicates). Shards must agree on
+the model, prompt version, keep threshold, parse options and filters. With
+--sources-file (the corpus list the shards were cut from) the card and
+manifest list the repositories in corpus order, so the result is byte for
+byte what one run over the corpus writes; without it they are sorted by name.
+The six files appear in DIR together or not at all.
 
 A SHARD_DIR with * or ? is a pattern expanded by q4c itself (the images have
 no shell), e.g. '/data/shards/*'; --expect-shards N then refuses to merge

@@ -243,6 +243,8 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 	const shards = 3
 	sourcesFile, pythonPath := corpus(t, 9)
 	work := t.TempDir()
+	// Every repository holds the same clamp: one run keeps the first repository's copy only, each shard
+	// its own first, and the merge leaves out the copies a single run would have left out.
 	common := []string{"--sources-file", sourcesFile, "--python-path", pythonPath, "--llm", "offline"}
 
 	single := filepath.Join(work, "single")
@@ -287,15 +289,15 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 		t.Errorf("merge says %q", stdout)
 	}
 
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.CardFile, dataset.ManifestFile, dataset.ParquetFile} {
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ExcludedFile, dataset.CardFile, dataset.ManifestFile, dataset.ParquetFile} {
 		got, want := readFile(t, filepath.Join(merged, name)), readFile(t, filepath.Join(single, name))
 		if !bytes.Equal(got, want) {
 			t.Errorf("merged %s differs from one run's:\n%s\nwant:\n%s", name, got, want)
 		}
 	}
 	records := docsUsedFor(t, single)
-	if len(records) != 27 {
-		t.Fatalf("one run wrote %d records, want 3 functions x 9 repositories", len(records))
+	if len(records) != 19 {
+		t.Fatalf("one run wrote %d records, want 2 functions x 9 repositories and one clamp", len(records))
 	}
 	// Popularity mattered: tinylib.common is popular over the corpus (no docs), tinylib.rare is not.
 	var rareDocs bool
@@ -336,7 +338,7 @@ func TestShardFlagsRefuseMisuse(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"other parse options", []string{"annotate", "--skip-dunder", "--popularity", popularity, "--sources-file", sourcesFile}, "other parse options"},
+		{"other parse options", []string{"annotate", "--exclude", "**/vendor/**", "--popularity", popularity, "--sources-file", sourcesFile}, "other parse options"},
 		{"popularity with a remote orchestrator", []string{"annotate", "--orchestrator", "127.0.0.1:1", "--popularity", popularity, "--sources-file", sourcesFile}, "q4c popularity --docs"},
 		{"missing popularity file", []string{"annotate", "--popularity", filepath.Join(work, "none.json"), "--sources-file", sourcesFile}, "no such file"},
 		{"bad shard", []string{"annotate", "--shard", "5/3", "--sources-file", sourcesFile}, "not in 0..2"},

@@ -56,6 +56,8 @@ func run(args []string) error {
 	config.EnvIntVar(fs, &cfg.LLMOutageTrips, "llm-outage-trips", env("llm-outage-trips"), 5,
 		"LLM outages in a row, with no answer between them, that stop a job (run it again to continue)")
 	config.EnvDurationVar(fs, &cfg.ProgressInterval, "progress-interval", env("progress-interval"), 500*time.Millisecond, "most often progress events are sent")
+	config.EnvBoolVar(fs, &cfg.ManifestOmitLocalPaths, "manifest-omit-local-paths", env("manifest-omit-local-paths"), false,
+		"leave the sources' local paths out of manifest.json, so no output file holds a path of this machine")
 	if err := config.Parse(fs, args); err != nil {
 		return err
 	}
