@@ -12,7 +12,8 @@
 //     by default; OTEL_TRACES_EXPORTER=otlp|console). Provider.SetGlobal,
 //     ForceFlush, Shutdown.
 //   - server: Config (+DefaultConfig, RegisterFlags, Validate), NewServer,
-//     Server (GRPC, Listen, Addr, MetricsAddr, Serve, OnShutdown, Logger,
+//     Server (GRPC, Listen, Addr, MetricsAddr, Serve, OnDrain, OnShutdown,
+//     ForcedStop, Logger,
 //     Health, Registerer) and Run, the whole life of a service process.
 //   - client: Dial(target, Config) with tracing, TLS/mTLS, bearer token,
 //     round robin, retries on UNAVAILABLE and keepalive.
