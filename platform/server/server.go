@@ -41,6 +41,10 @@ const (
 	keepalivePingTimeout   = 20 * time.Second
 )
 
+// maxHookGrace is the most time between the end of a shutdown hook's context
+// and the moment the server stops waiting for the hook.
+const maxHookGrace = 250 * time.Millisecond
+
 // Server is a gRPC server with the project's middleware, health and
 // reflection, plus an optional Prometheus HTTP endpoint.
 type Server struct {
@@ -419,23 +423,27 @@ func (s *Server) stopGRPC(ctx context.Context, drain time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// runHook runs fn with ctx and returns its error, or stops waiting for it
-// once ctx ends: a hook that ignores its deadline must not hold the process
-// past the shutdown budget, after which its supervisor (Kubernetes at
-// terminationGracePeriodSeconds) kills it with telemetry unflushed.
+// runHook runs fn and returns its error, or stops waiting for it once ctx
+// ends: a hook that ignores its deadline must not hold the process past the
+// shutdown budget, after which its supervisor (Kubernetes at
+// terminationGracePeriodSeconds) kills it with telemetry unflushed. fn's own
+// context ends a little earlier than ctx, so a hook that returns when its
+// context ends is still waited for.
 func runHook(ctx context.Context, fn func(context.Context) error) error {
+	hookCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		grace := min(time.Until(deadline)/10, maxHookGrace)
+		var cancel context.CancelFunc
+		hookCtx, cancel = context.WithDeadline(ctx, deadline.Add(-grace))
+		defer cancel()
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- fn(ctx) }()
+	go func() { errc <- fn(hookCtx) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		select {
-		case err := <-errc:
-			return err
-		default:
-			return fmt.Errorf("hook still running at its deadline: %w", context.Cause(ctx))
-		}
+		return fmt.Errorf("hook still running at its deadline: %w", context.Cause(ctx))
 	}
 }
 

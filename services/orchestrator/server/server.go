@@ -96,15 +96,26 @@ func New(cfg Config) (*Server, error) {
 	return &Server{store: st, manager: m, log: cfg.Logger}, nil
 }
 
-// Close stops running jobs (calls in flight get ShutdownDrain to finish; the jobs resume on the next
-// start) and closes the store. Call it after the gRPC server stopped.
-func (s *Server) Close() error {
-	err := s.manager.Close()
+// BeginShutdown is for the start of the server's drain (platform/server's OnDrain): no job or call
+// starts any more, new submissions and watches are refused, and the WatchJob and AnnotateRepository
+// streams still open end with UNAVAILABLE "orchestrator is shutting down", so their clients reconnect
+// (to this server's successor) instead of holding the graceful stop until it is forced. Calls in flight
+// go on until Shutdown.
+func (s *Server) BeginShutdown() { s.manager.BeginShutdown() }
+
+// Shutdown stops running jobs (calls in flight get until ctx ends, at most ShutdownDrain, to finish and
+// be stored; the jobs resume on the next start) and closes the store. Call it after the gRPC server
+// stopped.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.manager.Close(ctx)
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// Close is Shutdown without a deadline other than ShutdownDrain.
+func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
 // IsTransient says whether a failed call is worth retrying: Unavailable, DeadlineExceeded (of the call,
 // not of the job) and ResourceExhausted.

@@ -156,22 +156,28 @@ func New(cfg Config) (*Manager, error) {
 	return m, nil
 }
 
-// Close stops running jobs without marking them finished, so the next manager on the same store resumes
-// them: no new call starts, calls in flight get DrainTimeout to finish and be stored, then the rest is
-// cancelled. It returns when every job goroutine has stopped.
-func (m *Manager) Close() error {
+// BeginShutdown is the start of Close, for the moment the server begins to drain: no job or call starts
+// any more, Submit and Watch answer ErrClosed and the watchers still open return it, so the clients
+// reconnect to the next server. Calls in flight go on until Close. It may be called more than once.
+func (m *Manager) BeginShutdown() {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.closed {
-		m.mu.Unlock()
-		return nil
+		return
 	}
 	m.closed = true
 	for _, ch := range m.notify {
 		close(ch)
 	}
 	m.notify = map[string]chan struct{}{}
-	m.mu.Unlock()
 	close(m.shutdown)
+}
+
+// Close stops running jobs without marking them finished, so the next manager on the same store resumes
+// them: no new call starts, calls in flight get until ctx ends, at most DrainTimeout, to finish and be
+// stored, then the rest is cancelled. It returns when every job goroutine has stopped.
+func (m *Manager) Close(ctx context.Context) error {
+	m.BeginShutdown()
 	drained := make(chan struct{})
 	go func() {
 		m.wg.Wait()
@@ -183,6 +189,8 @@ func (m *Manager) Close() error {
 	case <-drained:
 	case <-timer.C:
 		m.log.Warn("drain timed out; cancelling calls in flight", "timeout", m.cfg.DrainTimeout)
+	case <-ctx.Done():
+		m.log.Warn("shutdown deadline reached; cancelling calls in flight", "cause", context.Cause(ctx))
 	}
 	m.cancel()
 	<-drained
