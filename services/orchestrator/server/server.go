@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -21,6 +22,7 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
+	"github.com/query4code/query4code/services/orchestrator/internal/metrics"
 	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -54,6 +56,9 @@ type Config struct {
 	// TracerProvider makes the job spans; nil means the global provider (otel.GetTracerProvider).
 	// Spans reach the other services when their client connections carry otelgrpc stats handlers.
 	TracerProvider trace.TracerProvider
+	// Metrics, when set, receives the operator metrics (jobs by state, functions failed and excluded,
+	// cache hits, LLM requests, tokens and cost, annotation calls; docs/operations.md lists them).
+	Metrics prometheus.Registerer
 }
 
 // Server is the OrchestratorService.
@@ -79,21 +84,47 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var counters *metrics.Jobs
+	if cfg.Metrics != nil {
+		if counters, err = metrics.New(cfg.Metrics, jobCounter(st)); err != nil {
+			return nil, errors.Join(err, st.Close())
+		}
+	}
 	m, err := jobs.New(jobs.Config{
 		Store: st,
 		Pipeline: pipeline.Config{
-			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
+			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: counters.CountCalls(cfg.Annotator), Logger: cfg.Logger,
 			IsTransient: IsTransient, Attempts: cfg.RetryAttempts, BackoffBase: cfg.RetryBackoff,
 			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
 		},
 		OutputRoot: cfg.OutputRoot, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
 		MaxRunningJobs: cfg.MaxRunningJobs, DrainTimeout: cfg.ShutdownDrain, Logger: cfg.Logger, TracerProvider: cfg.TracerProvider,
+		Metrics: counters,
 	})
 	if err != nil {
 		_ = st.Close()
 		return nil, err
 	}
 	return &Server{store: st, manager: m, log: cfg.Logger}, nil
+}
+
+// jobCounter counts the stored jobs by state.
+func jobCounter(st *store.Store) metrics.JobCounter {
+	all := []orchestratorv1.JobState{
+		orchestratorv1.JobState_JOB_STATE_QUEUED, orchestratorv1.JobState_JOB_STATE_RUNNING, orchestratorv1.JobState_JOB_STATE_SUCCEEDED,
+		orchestratorv1.JobState_JOB_STATE_FAILED, orchestratorv1.JobState_JOB_STATE_CANCELLED,
+	}
+	return func() (map[orchestratorv1.JobState]int, error) {
+		list, err := st.JobsInStates(all...)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[orchestratorv1.JobState]int{}
+		for _, job := range list {
+			counts[job.GetState()]++
+		}
+		return counts, nil
+	}
 }
 
 // BeginShutdown is for the start of the server's drain (platform/server's OnDrain): no job or call

@@ -103,6 +103,7 @@ func (st *settings) register(s *platformserver.Server) error {
 	cfg.Docs = docsv1.NewDocsServiceClient(conns["docs"])
 	cfg.Annotator = annotatorv1.NewAnnotatorServiceClient(conns["annotator"])
 	cfg.Logger = s.Logger()
+	cfg.Metrics = s.Registerer()
 	orch, err := server.New(cfg)
 	if err != nil {
 		return errors.Join(err, closeAll(conns))

@@ -25,6 +25,7 @@ import (
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/metrics"
 	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -73,6 +74,8 @@ type Config struct {
 	Logger       *slog.Logger
 	// TracerProvider makes the job spans; nil means the global one (otel.GetTracerProvider).
 	TracerProvider trace.TracerProvider
+	// Metrics counts the jobs' work from their progress; nil counts nothing.
+	Metrics *metrics.Jobs
 }
 
 // Manager runs jobs.
@@ -531,13 +534,15 @@ func (m *Manager) run(ctx context.Context, id string) {
 	log := m.log.With("job", id, "trace_id", span.SpanContext().TraceID().String())
 	log.Info("job running", "sources", len(job.GetSources()))
 
-	sink := &jobSink{m: m, id: id}
+	// The run goes on from the stored progress: only what it adds to it is counted.
+	sink := &jobSink{m: m, id: id, counted: job.GetProgress()}
 	res, err := pipeline.Run(ctx, m.cfg.Pipeline, pipeline.Job{
 		ID: id, Sources: job.GetSources(), Options: job.GetOptions(), OutputDir: job.GetOutputDir(), Prior: job.GetProgress(),
 		Shutdown: m.shutdown,
 	}, sink)
 	switch {
 	case err == nil:
+		sink.count(res.Progress)
 		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress); ferr != nil {
 			log.Error("record success", "error", ferr)
 		}
@@ -611,12 +616,26 @@ func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, 
 type jobSink struct {
 	m  *Manager
 	id string
+
+	mu      sync.Mutex
+	counted *orchestratorv1.Progress // the progress the metrics hold for this run
+}
+
+// count adds to the metrics what the job did since the last progress counted.
+func (s *jobSink) count(p *orchestratorv1.Progress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m.cfg.Metrics.Progress(s.counted, p)
+	s.counted = p
 }
 
 func (s *jobSink) Event(ev *orchestratorv1.JobEvent) error {
 	var err error
 	if p := ev.GetProgress(); p != nil {
 		_, err = s.m.store.AppendProgress(s.id, p)
+		if err == nil {
+			s.count(p)
+		}
 	} else {
 		_, err = s.m.store.AppendEvent(s.id, ev)
 	}
