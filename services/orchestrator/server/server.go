@@ -160,7 +160,8 @@ func IsTransient(err error) bool {
 
 // SubmitJob starts a job.
 func (s *Server) SubmitJob(ctx context.Context, req *orchestratorv1.SubmitJobRequest) (*orchestratorv1.SubmitJobResponse, error) {
-	job, existing, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, existing, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey(),
+		Submitter: trace.SpanContextFromContext(ctx)})
 	if err != nil {
 		return nil, s.statusOf(err)
 	}
@@ -214,7 +215,8 @@ func (s *Server) CancelJob(ctx context.Context, req *orchestratorv1.CancelJobReq
 // AnnotateRepository submits a job and streams its events; the first message carries only the job id.
 // Closing the stream stops watching, not the job.
 func (s *Server) AnnotateRepository(req *orchestratorv1.AnnotateRepositoryRequest, stream grpc.ServerStreamingServer[orchestratorv1.AnnotateRepositoryResponse]) error {
-	job, _, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, _, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey(),
+		Submitter: trace.SpanContextFromContext(stream.Context())})
 	if err != nil {
 		return s.statusOf(err)
 	}

@@ -219,6 +219,8 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 			DefaultConcurrency: 8,
 		},
 		Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})),
+		// Traced from the OTEL_* variables, as the standalone binaries are.
+		TelemetryFromEnv: true,
 	}
 	cfg.Parser.AllowedRoots = nil
 	for _, s := range sources {

@@ -154,7 +154,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	for _, job := range pending {
 		m.log.Info("resuming job", "job", job.GetJobId(), "state", job.GetState().String())
-		m.start(job.GetJobId())
+		m.start(job.GetJobId(), trace.SpanContext{})
 	}
 	return m, nil
 }
@@ -205,6 +205,9 @@ type Spec struct {
 	Sources        []*parserv1.Source
 	Options        *orchestratorv1.JobOptions
 	IdempotencyKey string
+	// Submitter is the span of the call that submitted the job, if traced: the job is a trace of its
+	// own (it outlives the call, and a resumed run continues it), whose root span links to this one.
+	Submitter trace.SpanContext
 }
 
 // Submit creates and starts a job, or returns the job an earlier submission with the same idempotency key
@@ -257,7 +260,7 @@ func (m *Manager) Submit(spec Spec) (*orchestratorv1.Job, bool, error) {
 		return nil, false, err
 	}
 	if !existing {
-		m.start(stored.GetJobId())
+		m.start(stored.GetJobId(), spec.Submitter)
 	}
 	return stored, existing, nil
 }
@@ -475,8 +478,8 @@ func (m *Manager) wake(id string) {
 }
 
 // start runs a job in its own goroutine once a slot is free. A closing manager starts nothing: the job
-// stays queued for the next one.
-func (m *Manager) start(id string) {
+// stays queued for the next one. submitter is the span the job's trace links to, if any.
+func (m *Manager) start(id string, submitter trace.SpanContext) {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -501,7 +504,7 @@ func (m *Manager) start(id string) {
 			return
 		}
 		defer func() { <-m.slots }()
-		m.run(ctx, id)
+		m.run(ctx, id, submitter)
 	})
 }
 
@@ -517,7 +520,7 @@ func (m *Manager) ended(ctx context.Context, id string, err error) {
 	m.log.Info("job interrupted by shutdown; it resumes on restart", "job", id, "error", err)
 }
 
-func (m *Manager) run(ctx context.Context, id string) {
+func (m *Manager) run(ctx context.Context, id string, submitter trace.SpanContext) {
 	job, err := m.store.UpdateJob(id, func(j *orchestratorv1.Job) error {
 		if terminal(j.GetState()) {
 			return fmt.Errorf("job %s is %s: %w", id, j.GetState(), ErrFinished)
@@ -529,7 +532,7 @@ func (m *Manager) run(ctx context.Context, id string) {
 		m.log.Error("start job", "job", id, "error", err)
 		return
 	}
-	ctx, span := m.rootSpan(ctx, job)
+	ctx, span := m.rootSpan(ctx, job, submitter)
 	defer span.End()
 	log := m.log.With("job", id, "trace_id", span.SpanContext().TraceID().String())
 	log.Info("job running", "sources", len(job.GetSources()))
@@ -563,9 +566,10 @@ func (m *Manager) run(ctx context.Context, id string) {
 	}
 }
 
-// rootSpan starts the job's root span. The first run stores its trace context; a resumed run starts its
-// root span as a child of that one, so the whole job stays one trace.
-func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (context.Context, trace.Span) {
+// rootSpan starts the job's root span, linked to the submitting call's span when there is one. The first
+// run stores its trace context; a resumed run starts its root span as a child of that one, so the whole
+// job stays one trace.
+func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job, submitter trace.SpanContext) (context.Context, trace.Span) {
 	prop := propagation.TraceContext{}
 	tp, err := m.store.TraceParent(job.GetJobId())
 	if err != nil {
@@ -578,7 +582,11 @@ func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (contex
 			ctx, resumed = parent, true
 		}
 	}
-	ctx, span := m.tracer.Start(ctx, "job", trace.WithAttributes(attribute.String("q4c.job_id", job.GetJobId()), attribute.Bool("q4c.resumed", resumed)))
+	opts := []trace.SpanStartOption{trace.WithAttributes(attribute.String("q4c.job_id", job.GetJobId()), attribute.Bool("q4c.resumed", resumed))}
+	if submitter.IsValid() {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: submitter}))
+	}
+	ctx, span := m.tracer.Start(ctx, "job", opts...)
 	if !resumed && span.SpanContext().IsValid() {
 		carrier := propagation.MapCarrier{}
 		prop.Inject(ctx, carrier)
