@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -40,6 +41,8 @@ type Config struct {
 	Workers int
 	// Logger receives per-request notes (default slog.Default()).
 	Logger *slog.Logger
+	// Metrics, when set, receives q4c_parser_bytes_parsed_total.
+	Metrics prometheus.Registerer
 }
 
 // DefaultConfig allows the current directory and the big public git hosts.
@@ -57,6 +60,8 @@ type Server struct {
 	cfg    Config
 	cloner *gitsource.Cloner
 	log    *slog.Logger
+	// bytesParsed counts the source bytes of every analysis served.
+	bytesParsed prometheus.Counter
 }
 
 // New checks cfg and returns a server.
@@ -77,10 +82,19 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	bytesParsed := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "q4c_parser_bytes_parsed_total", Help: "Source bytes of the files parsed for ParseRepository calls.",
+	})
+	if cfg.Metrics != nil {
+		if err := cfg.Metrics.Register(bytesParsed); err != nil {
+			return nil, fmt.Errorf("register parser metrics: %w", err)
+		}
+	}
 	return &Server{
-		cfg:    cfg,
-		cloner: &gitsource.Cloner{AllowedHosts: cfg.GitAllowedHosts, TempDir: cfg.GitTempDir, CABundle: cfg.GitCABundle},
-		log:    log,
+		cfg:         cfg,
+		cloner:      &gitsource.Cloner{AllowedHosts: cfg.GitAllowedHosts, TempDir: cfg.GitTempDir, CABundle: cfg.GitCABundle},
+		log:         log,
+		bytesParsed: bytesParsed,
 	}, nil
 }
 
@@ -95,8 +109,9 @@ func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	ctx := stream.Context()
 	res, commit, err := s.analyze(ctx, req)
 	if err != nil {
-		return toStatus(err)
+		return toStatus(ctx, s.log, err)
 	}
+	s.bytesParsed.Add(float64(res.Stats.Bytes))
 	sccSize := map[int]int32{}
 	for i := range res.Functions {
 		sccSize[res.Functions[i].SCC]++
