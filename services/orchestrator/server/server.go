@@ -11,11 +11,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
@@ -239,8 +239,19 @@ func (s *Server) statusOf(err error) error {
 	return st
 }
 
-// toStatus maps the job manager's errors to gRPC status: context errors pass through, unknown errors
-// become Internal with a generic message.
+// errorTable is the orchestrator's error table: the status code and ErrorInfo reason of each of the job
+// manager's errors. A closing manager answers UNAVAILABLE: the client should reconnect (to the next
+// server), and the job it watched or submitted goes on there.
+var errorTable = grpcerr.Table{
+	jobs.ErrNotFound:         {Code: codes.NotFound, Reason: "JOB_NOT_FOUND"},
+	jobs.ErrPermissionDenied: {Code: codes.PermissionDenied, Reason: "SOURCE_NOT_ALLOWED"},
+	jobs.ErrFinished:         {Code: codes.FailedPrecondition, Reason: "JOB_FINISHED"},
+	jobs.ErrClosed:           {Code: codes.Unavailable, Reason: "SHUTTING_DOWN"},
+}
+
+// toStatus maps the job manager's errors to gRPC status: context errors pass through, the table's
+// errors get their code and reason, an invalid argument names its field, unknown errors become Internal
+// with a generic message.
 func toStatus(err error) error {
 	if err == nil {
 		return nil
@@ -248,37 +259,20 @@ func toStatus(err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
+	if st, ok := grpcerr.FromContext(err); ok {
+		return st
+	}
+	if errors.Is(err, jobs.ErrClosed) {
+		return grpcerr.New(codes.Unavailable, "orchestrator is shutting down", grpcerr.ErrorInfo(errorDomain, errorTable[jobs.ErrClosed].Reason, nil))
+	}
+	if st, ok := errorTable.Status(errorDomain, err); ok {
+		return st
+	}
 	var invalid *jobs.InvalidArgumentError
-	switch {
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	case errors.As(err, &invalid):
-		st := status.New(codes.InvalidArgument, err.Error())
-		if d, derr := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: invalid.Field, Description: invalid.Reason}}}); derr == nil {
-			st = d
-		}
-		return st.Err()
-	case errors.Is(err, jobs.ErrNotFound):
-		return withInfo(codes.NotFound, err.Error(), "JOB_NOT_FOUND")
-	case errors.Is(err, jobs.ErrPermissionDenied):
-		return withInfo(codes.PermissionDenied, err.Error(), "SOURCE_NOT_ALLOWED")
-	case errors.Is(err, jobs.ErrFinished):
-		return withInfo(codes.FailedPrecondition, err.Error(), "JOB_FINISHED")
-	case errors.Is(err, jobs.ErrClosed):
-		return status.Error(codes.Unavailable, "orchestrator is shutting down")
-	default:
-		return status.Error(codes.Internal, "internal error")
+	if errors.As(err, &invalid) {
+		return grpcerr.InvalidArgument(err.Error(), grpcerr.FieldViolation(invalid.Field, invalid.Reason))
 	}
-}
-
-func withInfo(code codes.Code, msg, reason string) error {
-	st := status.New(code, msg)
-	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain}); err == nil {
-		st = d
-	}
-	return st.Err()
+	return grpcerr.Internal()
 }
 
 // String makes the config printable without its clients.

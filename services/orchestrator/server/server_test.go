@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -27,6 +28,7 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
+	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -762,22 +764,45 @@ func TestAnnotateRepositoryStream(t *testing.T) {
 
 func TestToStatus(t *testing.T) {
 	tests := []struct {
-		err  error
-		want codes.Code
+		err    error
+		want   codes.Code
+		reason string
 	}{
-		{context.Canceled, codes.Canceled},
-		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
-		{errors.New("disk on fire"), codes.Internal},
-		{status.Error(codes.Aborted, "as is"), codes.Aborted},
+		{context.Canceled, codes.Canceled, ""},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded, ""},
+		{errors.New("disk on fire"), codes.Internal, ""},
+		{status.Error(codes.Aborted, "as is"), codes.Aborted, ""},
+		{&jobs.InvalidArgumentError{Field: "options.output_dir", Reason: "outside"}, codes.InvalidArgument, ""},
+		{fmt.Errorf("job x: %w", jobs.ErrNotFound), codes.NotFound, "JOB_NOT_FOUND"},
+		{fmt.Errorf("sources[0]: %w", jobs.ErrPermissionDenied), codes.PermissionDenied, "SOURCE_NOT_ALLOWED"},
+		{fmt.Errorf("job x is done: %w", jobs.ErrFinished), codes.FailedPrecondition, "JOB_FINISHED"},
+		{jobs.ErrClosed, codes.Unavailable, "SHUTTING_DOWN"},
 	}
+	rows := 0
 	for _, tc := range tests {
 		got := toStatus(tc.err)
-		if status.Code(got) != tc.want {
-			t.Fatalf("%v -> %v, want %v", tc.err, status.Code(got), tc.want)
+		st := status.Convert(got)
+		reason := ""
+		for _, d := range st.Details() {
+			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == errorDomain {
+				reason = info.GetReason()
+			}
+		}
+		if st.Code() != tc.want || reason != tc.reason {
+			t.Errorf("%v -> %v %q, want %v %q", tc.err, st.Code(), reason, tc.want, tc.reason)
+		}
+		if tc.reason != "" {
+			rows++
 		}
 		if tc.want == codes.Internal && strings.Contains(got.Error(), "fire") {
-			t.Fatal("internal error leaks its message")
+			t.Error("internal error leaks its message")
 		}
+	}
+	if rows != len(errorTable) {
+		t.Errorf("%d of the table's %d rows tested", rows, len(errorTable))
+	}
+	if msg := status.Convert(toStatus(jobs.ErrClosed)).Message(); msg != "orchestrator is shutting down" {
+		t.Errorf("closing manager answers %q", msg)
 	}
 	if !IsTransient(status.Error(codes.Unavailable, "")) || IsTransient(status.Error(codes.InvalidArgument, "")) {
 		t.Fatal("IsTransient")
