@@ -114,3 +114,14 @@ func (t Table) Status(domain string, err error) (_ error, ok bool) {
 	}
 	return New(row.Code, err.Error(), ErrorInfo(domain, row.Reason, nil)), true
 }
+
+// Reason returns the reason of err's ErrorInfo detail in domain, or "" when
+// it has none: what a client branches on.
+func Reason(err error, domain string) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == domain {
+			return info.GetReason()
+		}
+	}
+	return ""
+}

@@ -17,11 +17,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
@@ -782,12 +782,7 @@ func TestToStatus(t *testing.T) {
 	for _, tc := range tests {
 		got := toStatus(tc.err)
 		st := status.Convert(got)
-		reason := ""
-		for _, d := range st.Details() {
-			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == errorDomain {
-				reason = info.GetReason()
-			}
-		}
+		reason := grpcerr.Reason(got, errorDomain)
 		if st.Code() != tc.want || reason != tc.reason {
 			t.Errorf("%v -> %v %q, want %v %q", tc.err, st.Code(), reason, tc.want, tc.reason)
 		}

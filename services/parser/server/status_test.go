@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	platformserver "github.com/query4code/query4code/platform/server"
 	"github.com/query4code/query4code/platform/servertest"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
@@ -42,13 +42,8 @@ func TestToStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var logs bytes.Buffer
-		st := status.Convert(toStatus(t.Context(), slog.New(slog.NewJSONHandler(&logs, nil)), tc.err))
-		reason := ""
-		for _, d := range st.Details() {
-			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == errorDomain {
-				reason = info.GetReason()
-			}
-		}
+		got := toStatus(t.Context(), slog.New(slog.NewJSONHandler(&logs, nil)), tc.err)
+		st, reason := status.Convert(got), grpcerr.Reason(got, errorDomain)
 		if st.Code() != tc.code || reason != tc.reason {
 			t.Errorf("toStatus(%v) = %v %q, want %v %q", tc.err, st.Code(), reason, tc.code, tc.reason)
 		}
