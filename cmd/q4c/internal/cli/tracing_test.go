@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -141,5 +142,21 @@ func TestAnnotateAllInOneExportsOneTracePerJob(t *testing.T) {
 	}
 	if len(job.links) != 1 || !submitTraces[job.links[0]] {
 		t.Errorf("job span links to traces %v, want the AnnotateRepository call's (%v)", job.links, submitTraces)
+	}
+}
+
+// TestStateDirDefault: the store and caches go to the user's state directory, and without one the
+// command asks for --state-dir instead of writing into the working directory.
+func TestStateDirDefault(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	if got, want := defaultStateDir(), filepath.Join(state, "query4code"); got != want {
+		t.Errorf("defaultStateDir() = %q, want %q", got, want)
+	}
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv("HOME", "")
+	_, stderr, code := runQ4C(t, "annotate", "--out", filepath.Join(t.TempDir(), "out"), t.TempDir())
+	if code == 0 || !strings.Contains(stderr, "--state-dir") {
+		t.Errorf("exit %d without a state directory, stderr %q; want a refusal naming --state-dir", code, stderr)
 	}
 }

@@ -66,8 +66,8 @@ func parseFlags(args []string) (platformserver.Config, *settings, error) {
 	if dir, err := config.StateDir(svc); err == nil {
 		defStore, defOut = filepath.Join(dir, "orchestrator.db"), filepath.Join(dir, "out")
 	}
-	config.EnvStringVar(fs, &cfg.StorePath, "store", env("store"), defStore, "bbolt `file` for jobs, events and cached stage results")
-	config.EnvStringVar(fs, &cfg.OutputRoot, "output-root", env("output-root"), defOut, "`dir` under which datasets are written")
+	config.EnvStringVar(fs, &cfg.StorePath, "store", env("store"), defStore, "bbolt `file` for jobs, events and cached stage results; default: orchestrator.db in $XDG_STATE_HOME/query4code/orchestrator, else ~/.local/state/query4code/orchestrator")
+	config.EnvStringVar(fs, &cfg.OutputRoot, "output-root", env("output-root"), defOut, "`dir` under which datasets are written; default: out in the store's state directory")
 	config.EnvStringsVar(fs, &cfg.AllowedRoots, "allowed-roots", env("allowed-roots"), nil,
 		"comma-separated `dirs` local sources must lie in (the parser checks its own list too)")
 	config.EnvIntVar(fs, &cfg.DefaultConcurrency, "concurrency", env("concurrency"), 8, "annotation calls in flight per job when a job asks for 0")
