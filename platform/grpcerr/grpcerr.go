@@ -70,10 +70,12 @@ func Internal() error {
 }
 
 // Row is what a service answers for one domain error: a status code and an
-// ErrorInfo reason.
+// ErrorInfo reason, and for an error about one request field, that field
+// (a BadRequest violation names it).
 type Row struct {
 	Code   codes.Code
 	Reason string
+	Field  string
 }
 
 // Table is a service's error table, the etcd way: a map from the domain's
@@ -105,14 +107,19 @@ func (t Table) Lookup(err error) (Row, bool) {
 	return Row{}, false
 }
 
-// Status returns err as the status of its row, with err's message and an
-// ErrorInfo detail in domain; ok is false when no row matches.
+// Status returns err as the status of its row, with err's message, an
+// ErrorInfo detail in domain and, for a row with a Field, a BadRequest
+// violation of that field; ok is false when no row matches.
 func (t Table) Status(domain string, err error) (_ error, ok bool) {
 	row, ok := t.Lookup(err)
 	if !ok {
 		return nil, false
 	}
-	return New(row.Code, err.Error(), ErrorInfo(domain, row.Reason, nil)), true
+	details := []protoadapt.MessageV1{ErrorInfo(domain, row.Reason, nil)}
+	if row.Field != "" {
+		details = append(details, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{FieldViolation(row.Field, err.Error())}})
+	}
+	return New(row.Code, err.Error(), details...), true
 }
 
 // Reason returns the reason of err's ErrorInfo detail in domain, or "" when

@@ -98,17 +98,17 @@ func (u uncomparable) Unwrap() []error { return u.causes }
 
 func TestTableLookup(t *testing.T) {
 	errA, errB := errors.New("a"), errors.New("b")
-	table := Table{errA: {codes.NotFound, "A_MISSING"}, errB: {codes.PermissionDenied, "B_DENIED"}}
+	table := Table{errA: {Code: codes.NotFound, Reason: "A_MISSING"}, errB: {Code: codes.PermissionDenied, Reason: "B_DENIED", Field: "source"}}
 	tests := []struct {
 		name    string
 		err     error
 		want    Row
 		wantHit bool
 	}{
-		{name: "sentinel", err: errA, want: Row{codes.NotFound, "A_MISSING"}, wantHit: true},
-		{name: "wrapped", err: fmt.Errorf("job x: %w", errB), want: Row{codes.PermissionDenied, "B_DENIED"}, wantHit: true},
-		{name: "outermost wins", err: fmt.Errorf("%w: %w", errB, errA), want: Row{codes.PermissionDenied, "B_DENIED"}, wantHit: true},
-		{name: "uncomparable wrapper", err: uncomparable{[]error{errors.New("c"), errA}}, want: Row{codes.NotFound, "A_MISSING"}, wantHit: true},
+		{name: "sentinel", err: errA, want: Row{Code: codes.NotFound, Reason: "A_MISSING"}, wantHit: true},
+		{name: "wrapped", err: fmt.Errorf("job x: %w", errB), want: Row{Code: codes.PermissionDenied, Reason: "B_DENIED", Field: "source"}, wantHit: true},
+		{name: "outermost wins", err: fmt.Errorf("%w: %w", errB, errA), want: Row{Code: codes.PermissionDenied, Reason: "B_DENIED", Field: "source"}, wantHit: true},
+		{name: "uncomparable wrapper", err: uncomparable{[]error{errors.New("c"), errA}}, want: Row{Code: codes.NotFound, Reason: "A_MISSING"}, wantHit: true},
 		{name: "unknown", err: errors.New("a")},
 		{name: "nil", err: nil},
 	}
@@ -132,5 +132,18 @@ func TestTableLookup(t *testing.T) {
 	}
 	if info.GetReason() != "A_MISSING" || info.GetDomain() != "test.query4code" {
 		t.Errorf("ErrorInfo = %v", info)
+	}
+	if Reason(st, "test.query4code") != "A_MISSING" || Reason(st, "other.query4code") != "" {
+		t.Errorf("Reason(%v) disagrees with the ErrorInfo", st)
+	}
+	withField, _ := table.Status("test.query4code", errB)
+	var violations []*errdetails.BadRequest_FieldViolation
+	for _, d := range status.Convert(withField).Details() {
+		if br, isBR := d.(*errdetails.BadRequest); isBR {
+			violations = br.GetFieldViolations()
+		}
+	}
+	if len(violations) != 1 || violations[0].GetField() != "source" {
+		t.Errorf("a row with a field: violations %v", violations)
 	}
 }
