@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
@@ -1050,25 +1051,43 @@ func TestAnnotateRepositoryStream(t *testing.T) {
 
 func TestToStatus(t *testing.T) {
 	tests := []struct {
-		err  error
-		want codes.Code
+		err    error
+		want   codes.Code
+		reason string
 	}{
-		{context.Canceled, codes.Canceled},
-		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
-		{errors.New("disk on fire"), codes.Internal},
-		{status.Error(codes.Aborted, "as is"), codes.Aborted},
-		{fmt.Errorf("submit job: %w", &jobs.OutputBusyError{Dir: "/o", JobID: "j"}), codes.FailedPrecondition},
-		{fmt.Errorf("%w: x", jobs.ErrOutputUnwritable), codes.FailedPrecondition},
-		{fmt.Errorf("%w: x", jobs.ErrBudgetUnpriced), codes.FailedPrecondition},
+		{context.Canceled, codes.Canceled, ""},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded, ""},
+		{errors.New("disk on fire"), codes.Internal, ""},
+		{status.Error(codes.Aborted, "as is"), codes.Aborted, ""},
+		{&jobs.InvalidArgumentError{Field: "options.output_dir", Reason: "outside"}, codes.InvalidArgument, ""},
+		{fmt.Errorf("job x: %w", jobs.ErrNotFound), codes.NotFound, "JOB_NOT_FOUND"},
+		{fmt.Errorf("sources[0]: %w", jobs.ErrPermissionDenied), codes.PermissionDenied, "SOURCE_NOT_ALLOWED"},
+		{fmt.Errorf("job x is done: %w", jobs.ErrFinished), codes.FailedPrecondition, "JOB_FINISHED"},
+		{jobs.ErrClosed, codes.Unavailable, "SHUTTING_DOWN"},
+		{fmt.Errorf("submit job: %w", &jobs.OutputBusyError{Dir: "/o", JobID: "j"}), codes.FailedPrecondition, "OUTPUT_DIR_BUSY"},
+		{fmt.Errorf("%w: x", jobs.ErrOutputUnwritable), codes.FailedPrecondition, "OUTPUT_DIR_UNWRITABLE"},
+		{fmt.Errorf("%w: x", jobs.ErrBudgetUnpriced), codes.FailedPrecondition, "BUDGET_UNPRICED"},
 	}
+	rows := 0
 	for _, tc := range tests {
 		got := toStatus(tc.err)
-		if status.Code(got) != tc.want {
-			t.Fatalf("%v -> %v, want %v", tc.err, status.Code(got), tc.want)
+		st := status.Convert(got)
+		reason := grpcerr.Reason(got, errorDomain)
+		if st.Code() != tc.want || reason != tc.reason {
+			t.Errorf("%v -> %v %q, want %v %q", tc.err, st.Code(), reason, tc.want, tc.reason)
+		}
+		if tc.reason != "" {
+			rows++
 		}
 		if tc.want == codes.Internal && strings.Contains(got.Error(), "fire") {
-			t.Fatal("internal error leaks its message")
+			t.Error("internal error leaks its message")
 		}
+	}
+	if rows != len(errorTable) {
+		t.Errorf("%d of the table's %d rows tested", rows, len(errorTable))
+	}
+	if msg := status.Convert(toStatus(jobs.ErrClosed)).Message(); msg != "orchestrator is shutting down" {
+		t.Errorf("closing manager answers %q", msg)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/query4code/query4code/clients/go/q4c"
 	"github.com/query4code/query4code/cmd/q4c/internal/local"
 	"github.com/query4code/query4code/platform/client"
+	"github.com/query4code/query4code/platform/config"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	annotatorserver "github.com/query4code/query4code/services/annotator/server"
@@ -126,11 +127,15 @@ the dataset one run over the corpus would have written.`,
 	return cmd
 }
 
+// defaultStateDir is the user's state directory ($XDG_STATE_HOME/query4code, else
+// ~/.local/state/query4code), or empty without one: then --state-dir must be given, since state never
+// lands in the working directory.
 func defaultStateDir() string {
-	if dir, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(dir, "query4code")
+	dir, err := config.StateDir("")
+	if err != nil {
+		return ""
 	}
-	return ".q4c-state"
+	return dir
 }
 
 func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
@@ -280,6 +285,9 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 
 // startLocal starts the four services in this process.
 func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr io.Writer) (*local.Suite, error) {
+	if f.stateDir == "" {
+		return nil, errors.New("no state directory ($XDG_STATE_HOME or $HOME) to keep the store in: set --state-dir")
+	}
 	if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
 	}
@@ -302,6 +310,8 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 			ResumeOnSubmit: true,
 		},
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// Traced from the OTEL_* variables, as the standalone binaries are.
+		TelemetryFromEnv: true,
 	}
 	cfg.Parser.AllowedRoots = nil
 	cfg.Parser.AdmissionWait = parserserver.WaitForBudget
