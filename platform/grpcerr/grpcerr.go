@@ -94,7 +94,8 @@ func (t Table) Lookup(err error) (Row, bool) {
 			return row, true
 		}
 	}
-	switch u := err.(type) {
+	// By hand rather than errors.Is: the first key in the chain wins, whatever the map's order.
+	switch u := err.(type) { //nolint:errorlint // walks the chain itself, one link at a time
 	case interface{ Unwrap() error }:
 		return t.Lookup(u.Unwrap())
 	case interface{ Unwrap() []error }:

@@ -942,7 +942,9 @@ func TestBudgetOnUnpricedModelRefused(t *testing.T) {
 func TestResumeOnSubmit(t *testing.T) {
 	e := newEnv(t)
 	e.resumeOnSubmit = true
-	e.server.Close()
+	if err := e.server.Close(); err != nil {
+		t.Fatal(err)
+	}
 	e.start()
 	var funcs []*parserv1.Function
 	for i := range 30 {

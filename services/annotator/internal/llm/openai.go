@@ -503,12 +503,12 @@ type failure struct {
 
 // outcome names the failure for metrics.
 func (f failure) outcome() Outcome {
-	switch f.kind {
-	case ErrRateLimited:
+	switch {
+	case errors.Is(f.kind, ErrRateLimited):
 		return OutcomeRateLimited
-	case ErrTimeout:
+	case errors.Is(f.kind, ErrTimeout):
 		return OutcomeTimeout
-	case ErrRejected:
+	case errors.Is(f.kind, ErrRejected):
 		return OutcomeRejected
 	}
 	return OutcomeUnavailable

@@ -72,7 +72,7 @@ func readHead(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only file
 	return io.ReadAll(io.LimitReader(f, limit))
 }
 
@@ -189,7 +189,7 @@ func pkgInfoLicenses(dir string) []string {
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only file
 	msg, err := mail.ReadMessage(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return nil

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +79,8 @@ func TestBreakerPausesAndProbes(t *testing.T) {
 		t.Fatalf("closed breaker: gen %d err %v", gen, err)
 	}
 	// Two calls of generation 0 fail: one trip, not two.
-	if b.outage(gen, 0) || b.outage(gen, 0) {
+	lastingA, lastingB := b.outage(gen, 0), b.outage(gen, 0)
+	if lastingA || lastingB {
 		t.Fatal("one outage counted as lasting")
 	}
 	if b.trips != 1 {
@@ -160,12 +162,12 @@ func TestBreakerWaitEnds(t *testing.T) {
 	b.outage(0, 0)
 	stop := make(chan struct{})
 	close(stop)
-	if _, err := b.wait(context.Background(), stop); err != errStopping {
+	if _, err := b.wait(context.Background(), stop); !errors.Is(err, errStopping) {
 		t.Fatalf("wait with stop closed: %v, want errStopping", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := b.wait(ctx, nil); err != context.Canceled {
+	if _, err := b.wait(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait with ctx cancelled: %v", err)
 	}
 }
