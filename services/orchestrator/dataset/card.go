@@ -11,7 +11,7 @@ import (
 	"github.com/query4code/query4code/services/orchestrator/internal/license"
 )
 
-func writeCard(w io.Writer, records []*orchestratorv1.Record, card Card) error {
+func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Excluded, files []dataFile, card Card) error {
 	var (
 		kept, rejected         int
 		promptTok, complTok    int64
@@ -50,6 +50,7 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, card Card) error {
 	if card.Note != "" {
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", card.Note)
 	}
+	writeSplits(&b, records, excluded, card, files)
 	b.WriteString("## Counts\n\n| | |\n|---|---:|\n")
 	fmt.Fprintf(&b, "| Functions annotated | %d |\n", total)
 	fmt.Fprintf(&b, "| Pairs kept (score >= %d) | %d |\n", card.KeepThreshold, kept)
@@ -92,10 +93,14 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, card Card) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d |\n", cell(s.Repo), cell(commit), cell(license), s.Functions, recsByRepo[s.Repo], keptByRepo[s.Repo])
 	}
 
-	b.WriteString("\n## Files\n\n")
+	b.WriteString("\n")
+	writeRedaction(&b, card.Redactions)
+
+	b.WriteString("## Files\n\n")
+	fmt.Fprintf(&b, "- `%s/<split>-NNNNN-of-NNNNN.parquet`: kept pairs of each split as Parquet (zstd), one column per record field\n", DataDir)
 	fmt.Fprintf(&b, "- `%s`: kept pairs, one JSON record a line\n", PairsFile)
 	fmt.Fprintf(&b, "- `%s`: pairs below the threshold, same format\n", RejectedFile)
-	fmt.Fprintf(&b, "- `%s`: kept pairs as Parquet, one column per record field\n", ParquetFile)
+	fmt.Fprintf(&b, "- `%s`: functions left out of the dataset, with the reason\n", ExcludedFile)
 	fmt.Fprintf(&b, "- `%s`: the run's parameters\n", ManifestFile)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,9 +1,11 @@
-// Package dataset writes a job's output directory: pairs.jsonl (kept pairs), rejected.jsonl,
-// dataset.parquet (kept pairs), README.md (the dataset card) and manifest.json (the run's parameters).
+// Package dataset writes a job's output directory in the layout the Hugging Face Hub reads:
+// data/<split>-NNNNN-of-NNNNN.parquet (kept pairs of each split), README.md (the dataset card, with
+// the Hub's YAML front matter), and beside them pairs.jsonl (kept pairs), rejected.jsonl,
+// excluded.jsonl (functions left out of the dataset, with why) and manifest.json (the run's parameters).
 //
 // Records are sorted by repository, path and start line, and nothing time-dependent is written, so the
 // same records give byte-identical files. Every file is staged as a temporary file in the output
-// directory and fsynced; only when all five are staged are they renamed into place, so a failed write
+// directory and fsynced; only when all are staged are they renamed into place, so a failed write
 // (a full disk, a read-only directory) leaves no half-written file behind.
 package dataset
 
@@ -21,13 +23,14 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 // File names in the output directory.
 const (
 	PairsFile    = "pairs.jsonl"
 	RejectedFile = "rejected.jsonl"
-	ParquetFile  = "dataset.parquet"
+	ExcludedFile = "excluded.jsonl"
 	CardFile     = "README.md"
 	ManifestFile = "manifest.json"
 )
@@ -57,6 +60,8 @@ type Row struct {
 	PromptTokens     int64    `json:"prompt_tokens" parquet:"prompt_tokens"`
 	CompletionTokens int64    `json:"completion_tokens" parquet:"completion_tokens"`
 	CostUSD          float64  `json:"cost_usd" parquet:"cost_usd"`
+	Split            string   `json:"split" parquet:"split"`
+	License          string   `json:"license" parquet:"license"`
 }
 
 // RowOf converts a record; nil lists become empty so every record has every field.
@@ -74,7 +79,7 @@ func RowOf(r *orchestratorv1.Record) Row {
 		Query: r.GetQuery(), Score: r.GetScore(), Explanation: r.GetExplanation(), Kept: r.GetKept(),
 		Model: r.GetModel(), PromptVersion: r.GetPromptVersion(), Callees: list(r.GetCallees()),
 		APIs: list(r.GetApis()), DocsUsed: list(r.GetDocsUsed()), PromptTokens: r.GetPromptTokens(),
-		CompletionTokens: r.GetCompletionTokens(), CostUSD: r.GetCostUsd(),
+		CompletionTokens: r.GetCompletionTokens(), CostUSD: r.GetCostUsd(), Split: r.GetSplit(), License: r.GetLicense(),
 	}
 }
 
@@ -94,6 +99,10 @@ type Card struct {
 	FunctionsFailed int64
 	// Note explains an early stop (a cost budget reached); empty for a complete run.
 	Note string
+	// Splits are the ratios repositories were assigned to splits by.
+	Splits split.Ratios
+	// Redactions counts the secrets, email and IP addresses replaced in the files, by kind.
+	Redactions map[string]int
 }
 
 // SortRecords orders records by repository, path, start line and id.
@@ -112,12 +121,13 @@ func SortRecords(records []*orchestratorv1.Record) {
 	})
 }
 
-// Write writes the five files into dir (created if missing). records are sorted in place.
-func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// Write writes the dataset into dir (created if missing). records and excluded are sorted in place.
+func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, card Card, manifest any) error {
+	if err := os.MkdirAll(filepath.Join(dir, DataDir), 0o755); err != nil {
 		return fmt.Errorf("create output directory: %w", err)
 	}
 	SortRecords(records)
+	SortExcluded(excluded)
 	var kept, rejected []Row
 	for _, r := range records {
 		if r.GetKept() {
@@ -126,15 +136,23 @@ func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any
 			rejected = append(rejected, RowOf(r))
 		}
 	}
-	files := []struct {
+	if excluded == nil {
+		excluded = []Excluded{}
+	}
+	shards := dataFiles(kept, card.Splits)
+	type file struct {
 		name  string
 		write func(io.Writer) error
-	}{
+	}
+	files := []file{
 		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept) }},
 		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected) }},
-		{ParquetFile, func(w io.Writer) error { return writeParquet(w, kept) }},
-		{CardFile, func(w io.Writer) error { return writeCard(w, records, card) }},
+		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded) }},
+		{CardFile, func(w io.Writer) error { return writeCardFile(w, records, excluded, kept, shards, card) }},
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
+	}
+	for _, shard := range shards {
+		files = append(files, file{filepath.FromSlash(shard.path), func(w io.Writer) error { return writeParquet(w, shard.rows) }})
 	}
 	var staged []string
 	cleanup := func() {
@@ -157,15 +175,20 @@ func Write(dir string, records []*orchestratorv1.Record, card Card, manifest any
 		}
 		staged[i] = "" // renamed: nothing left to clean up
 	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("sync output directory: %w", err)
+	if err := removeStaleData(dir, shards); err != nil {
+		return fmt.Errorf("remove data files of an earlier write: %w", err)
+	}
+	for _, d := range []string{filepath.Join(dir, DataDir), dir} {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("sync output directory: %w", err)
+		}
 	}
 	return nil
 }
 
 // stage writes one file to a temporary name in dir and fsyncs it.
 func stage(dir, name string, write func(io.Writer) error) (path string, err error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	f, err := os.CreateTemp(filepath.Join(dir, filepath.Dir(name)), "."+filepath.Base(name)+".tmp-*")
 	if err != nil {
 		return "", err
 	}
@@ -206,12 +229,12 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func writeJSONL(w io.Writer, rows []Row) error {
+func writeJSONL[T any](w io.Writer, rows []T) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := range rows {
 		if err := enc.Encode(&rows[i]); err != nil {
-			return fmt.Errorf("encode record %s: %w", rows[i].ID, err)
+			return fmt.Errorf("encode line %d: %w", i+1, err)
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -42,6 +43,7 @@ func sampleRecords() []*orchestratorv1.Record {
 }
 
 var sampleCard = Card{
+	Splits:          split.AllTrain,
 	KeepThreshold:   2,
 	FunctionsFailed: 1,
 	Sources: []Source{
@@ -80,7 +82,7 @@ func readJSONL(t *testing.T, path string) []Row {
 func TestWriteFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	manifest := map[string]any{"keep_threshold": 2, "sources": []string{"repo-a", "repo-b"}}
-	if err := Write(dir, sampleRecords(), sampleCard, manifest); err != nil {
+	if err := Write(dir, sampleRecords(), nil, sampleCard, manifest); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -88,7 +90,7 @@ func TestWriteFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{CardFile, ParquetFile, ManifestFile, PairsFile, RejectedFile}; !reflect.DeepEqual(names, want) {
+	if want := []string{CardFile, DataDir, ExcludedFile, ManifestFile, PairsFile, RejectedFile}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
 	tests := []struct {
@@ -141,16 +143,16 @@ func TestWriteFiles(t *testing.T) {
 func TestRewriteIsByteIdentical(t *testing.T) {
 	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	recs := sampleRecords()
-	if err := Write(dirA, recs, sampleCard, map[string]int{"x": 1}); err != nil {
+	if err := Write(dirA, recs, nil, sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
 	// Same records in another order must give the same bytes.
 	shuffled := sampleRecords()
 	shuffled[0], shuffled[3] = shuffled[3], shuffled[0]
-	if err := Write(dirB, shuffled, sampleCard, map[string]int{"x": 1}); err != nil {
+	if err := Write(dirB, shuffled, nil, sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{PairsFile, RejectedFile, ParquetFile, CardFile, ManifestFile} {
+	for _, name := range []string{PairsFile, RejectedFile, trainFile, CardFile, ManifestFile} {
 		a, _ := os.ReadFile(filepath.Join(dirA, name))
 		b, _ := os.ReadFile(filepath.Join(dirB, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -182,12 +184,15 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tc.setup(t)
-			err := Write(dir, sampleRecords(), sampleCard, map[string]int{})
+			err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{})
 			if err == nil {
 				t.Fatal("write succeeded")
 			}
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
+				if sub, _ := os.ReadDir(filepath.Join(dir, e.Name())); e.Name() == DataDir && len(sub) == 0 {
+					continue // the empty directory the data files were to be staged in
+				}
 				if e.Name() != PairsFile {
 					t.Fatalf("left %s behind after a failed write (%v)", e.Name(), err)
 				}
@@ -196,14 +201,17 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 	}
 }
 
-// TestParquetReadByArrow reads dataset.parquet with Apache Arrow's Go implementation, which shares no
+// trainFile is the one Parquet shard of the train split of a small dataset.
+var trainFile = filepath.Join(DataDir, "train-00000-of-00001.parquet")
+
+// TestParquetReadByArrow reads the train split's Parquet file with Apache Arrow's Go implementation, which shares no
 // code with the writer, and checks rows, columns and values.
 func TestParquetReadByArrow(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, sampleRecords(), sampleCard, map[string]int{}); err != nil {
+	if err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{}); err != nil {
 		t.Fatal(err)
 	}
-	rdr, err := file.OpenParquetFile(filepath.Join(dir, ParquetFile), false)
+	rdr, err := file.OpenParquetFile(filepath.Join(dir, trainFile), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +230,7 @@ func TestParquetReadByArrow(t *testing.T) {
 	}
 	wantCols := []string{"id", "repo", "commit", "path", "start_line", "end_line", "function", "language", "code", "docstring",
 		"summary", "query", "score", "explanation", "kept", "model", "prompt_version", "callees", "apis", "docs_used",
-		"prompt_tokens", "completion_tokens", "cost_usd"}
+		"prompt_tokens", "completion_tokens", "cost_usd", "split", "license"}
 	schema := table.Schema()
 	var gotCols []string
 	for _, f := range schema.Fields() {

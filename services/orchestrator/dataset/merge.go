@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 // Errors of Read and Merge, for errors.Is.
@@ -32,19 +33,21 @@ func RecordOf(r Row) *orchestratorv1.Record {
 		Query: r.Query, Score: r.Score, Explanation: r.Explanation, Kept: r.Kept, Model: r.Model,
 		PromptVersion: r.PromptVersion, Callees: slices.Clone(r.Callees), Apis: slices.Clone(r.APIs),
 		DocsUsed: slices.Clone(r.DocsUsed), PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens,
-		CostUsd: r.CostUSD,
+		CostUsd: r.CostUSD, Split: r.Split, License: r.License,
 	}
 }
 
-// Dataset is an output directory read back: its records (kept and rejected) and its manifest.
+// Dataset is an output directory read back: its records (kept and rejected), the functions it left
+// out and its manifest.
 type Dataset struct {
 	Dir      string
 	Records  []*orchestratorv1.Record
+	Excluded []Excluded
 	Manifest Manifest
 }
 
-// Read reads the dataset in dir from pairs.jsonl, rejected.jsonl and manifest.json. Unknown fields
-// are an error, so a format change is noticed rather than dropped.
+// Read reads the dataset in dir from pairs.jsonl, rejected.jsonl, excluded.jsonl and manifest.json.
+// Unknown fields are an error, so a format change is noticed rather than dropped.
 func Read(dir string) (*Dataset, error) {
 	d := &Dataset{Dir: dir}
 	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
@@ -59,22 +62,33 @@ func Read(dir string) (*Dataset, error) {
 	if err := dec.Decode(&d.Manifest); err != nil {
 		return nil, fmt.Errorf("%s: decode %s: %w", dir, ManifestFile, err)
 	}
+	if _, err := split.Parse(d.Manifest.Training.Splits); err != nil {
+		return nil, fmt.Errorf("%s: %s: splits: %w", dir, ManifestFile, err)
+	}
 	for _, name := range []string{PairsFile, RejectedFile} {
-		rows, err := readRows(filepath.Join(dir, name))
+		rows, err := readLines(filepath.Join(dir, name), func(r Row) string { return r.ID })
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("%s: %w: no %s", dir, ErrNotDataset, name)
-			}
-			return nil, fmt.Errorf("%s: %w", dir, err)
+			return nil, readError(dir, name, err)
 		}
 		for _, row := range rows {
 			d.Records = append(d.Records, RecordOf(row))
 		}
 	}
+	if d.Excluded, err = readLines(filepath.Join(dir, ExcludedFile), func(e Excluded) string { return e.ID }); err != nil {
+		return nil, readError(dir, ExcludedFile, err)
+	}
 	return d, nil
 }
 
-func readRows(path string) ([]Row, error) {
+func readError(dir, name string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: %w: no %s", dir, ErrNotDataset, name)
+	}
+	return fmt.Errorf("%s: %w", dir, err)
+}
+
+// readLines reads a JSON Lines file of T, each line with a non-empty id.
+func readLines[T any](path string, id func(T) string) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -82,17 +96,17 @@ func readRows(path string) ([]Row, error) {
 	defer func() { _ = f.Close() }()
 	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<16))
 	dec.DisallowUnknownFields()
-	var rows []Row
+	var rows []T
 	for n := 1; ; n++ {
-		var row Row
+		var row T
 		if err := dec.Decode(&row); err != nil {
 			if errors.Is(err, io.EOF) {
 				return rows, nil
 			}
-			return nil, fmt.Errorf("%s: record %d: %w", filepath.Base(path), n, err)
+			return nil, fmt.Errorf("%s: line %d: %w", filepath.Base(path), n, err)
 		}
-		if row.ID == "" {
-			return nil, fmt.Errorf("%s: record %d has no id", filepath.Base(path), n)
+		if id(row) == "" {
+			return nil, fmt.Errorf("%s: line %d has no id", filepath.Base(path), n)
 		}
 		rows = append(rows, row)
 	}
@@ -110,6 +124,8 @@ type MergeResult struct {
 	Shards, Sources, Records, Kept int
 	// Duplicates are records found in more than one shard with identical content, written once.
 	Duplicates int
+	// NearDuplicates are records left out as near-duplicates of a record of another shard.
+	NearDuplicates int
 }
 
 // Merge combines shard outputs into one dataset in out, as one run over all their sources would have
@@ -132,6 +148,8 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 		base     *Dataset
 		byID     = map[string]*orchestratorv1.Record{}
 		records  []*orchestratorv1.Record
+		excluded []Excluded
+		seenExcl = map[Excluded]bool{}
 		sources  = map[string]ManifestSource{}
 		notes    []string
 		haveBase bool
@@ -149,12 +167,21 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 			if !haveBase {
 				base, haveBase = d, true
 				merged = m
-				merged.Sources, merged.FunctionsFailed, merged.Note = nil, 0, ""
+				merged.Sources, merged.FunctionsFailed, merged.Note, merged.Redactions = nil, 0, "", map[string]int{}
 			} else if diff := parameterDiff(&base.Manifest, &m); diff != "" {
 				return MergeResult{}, fmt.Errorf("merge: %w: %s and %s differ in %s", ErrIncompatible, base.Dir, dir, diff)
 			}
 		}
 		merged.FunctionsFailed += m.FunctionsFailed
+		for kind, n := range m.Redactions {
+			merged.Redactions[kind] += n
+		}
+		for _, e := range d.Excluded {
+			if !seenExcl[e] {
+				seenExcl[e] = true
+				excluded = append(excluded, e)
+			}
+		}
 		if m.Note != "" && !slices.Contains(notes, m.Note) {
 			notes = append(notes, m.Note)
 		}
@@ -180,11 +207,20 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 		}
 	}
 	merged.Note = strings.Join(notes, "; ")
+	if len(merged.Redactions) == 0 {
+		merged.Redactions = nil // as a run that replaced nothing writes it
+	}
 	merged.Sources = orderSources(sources, opts.Order)
 	if merged.Sources == nil {
 		merged.Sources = []ManifestSource{}
 	}
-	if err := Write(out, records, merged.Card(), &merged); err != nil {
+	records, nearDup, err := crossShardNearDuplicates(records, merged.Sources, merged.Training.NearDuplicateThreshold)
+	if err != nil {
+		return MergeResult{}, fmt.Errorf("merge: %w", err)
+	}
+	excluded = append(excluded, nearDup...)
+	res.NearDuplicates = len(nearDup)
+	if err := Write(out, records, excluded, merged.Card(), &merged); err != nil {
 		return MergeResult{}, fmt.Errorf("merge: %w", err)
 	}
 	res.Sources, res.Records = len(merged.Sources), len(records)
@@ -211,6 +247,8 @@ func parameterDiff(a, b *Manifest) string {
 		return fmt.Sprintf("budget (%g, %g)", a.BudgetUSD, b.BudgetUSD)
 	case !reflect.DeepEqual(a.Parse, b.Parse):
 		return "parse options"
+	case !reflect.DeepEqual(a.Training, b.Training):
+		return "training filters or splits"
 	}
 	return ""
 }

@@ -27,6 +27,7 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -222,14 +223,14 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 	if got := e.docs.Usage(repoPath); got["numpy.mean"] != 1 || got["tinylib.frob"] != 1 {
 		t.Fatalf("usage recorded %v", got)
 	}
-	// Identical code is annotated once: two "same" functions, one call per stage.
+	// Identical code gets one record: the second "same" function is left out with no call at all.
 	counts := e.annotator.Count("Summarize")
-	if counts["shop.a.same"]+counts["shop.b.same"] != 1 {
-		t.Fatalf("identical code summarised %d times", counts["shop.a.same"]+counts["shop.b.same"])
+	if counts["shop.a.same"] != 1 || counts["shop.b.same"] != 0 {
+		t.Fatalf("identical code summarised %v", counts)
 	}
 	rows := readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile))
-	if len(rows) != 8 {
-		t.Fatalf("%d kept pairs, want 8", len(rows))
+	if len(rows) != 7 {
+		t.Fatalf("%d kept pairs, want 7", len(rows))
 	}
 	for _, r := range rows {
 		if r.Query == "" || r.Summary == "" || r.Score < 2 || r.Model != "fake-model" || r.Commit != "commit-"+repoPath || r.Repo != repoPath {
@@ -239,12 +240,12 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 			t.Fatalf("leaf1 docs %v apis %v", r.DocsUsed, r.APIs)
 		}
 	}
-	for _, name := range []string{dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+	for _, name := range []string{dataset.RejectedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
 		if _, err := os.Stat(filepath.Join(d.GetOutputDir(), name)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if p := d.GetProgress(); p.GetFunctionsTotal() != 8 || p.GetFunctionsDone() != 8 || p.GetPairsKept() != 8 || p.GetCacheHits() < 3 {
+	if p := d.GetProgress(); p.GetFunctionsTotal() != 7 || p.GetFunctionsDone() != 7 || p.GetPairsKept() != 7 || p.GetFunctionsExcluded() != 1 {
 		t.Fatalf("progress %v", p)
 	}
 	job, err := e.client.GetJob(context.Background(), &orchestratorv1.GetJobRequest{JobId: id})
@@ -315,8 +316,20 @@ func TestCorpusMode(t *testing.T) {
 	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
 		repos[r.Repo]++
 	}
-	if repos[repoPath] != 8 || repos["/repos/fork"] != 8 {
-		t.Fatalf("records per repository %v", repos)
+	if repos[repoPath] != 7 || repos["/repos/fork"] != 0 {
+		t.Fatalf("records per repository %v, want 7 for shop and none for its copy", repos)
+	}
+
+	// Keeping near-duplicates, both copies get records, still from one call per distinct function.
+	e.annotator.Reset()
+	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepNearDuplicates: true}}
+	d = done(t, e.watch(e.submit(keep, repoPath, "/repos/fork"), 0))
+	repos = map[string]int{}
+	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
+		repos[r.Repo]++
+	}
+	if repos[repoPath] != 8 || repos["/repos/fork"] != 8 || len(e.annotator.Calls()) != 0 {
+		t.Fatalf("keep_near_duplicates: records per repository %v, %d new calls", repos, len(e.annotator.Calls()))
 	}
 }
 
@@ -329,7 +342,7 @@ func TestRerunAndIncrementalEdit(t *testing.T) {
 	if n := len(e.annotator.Calls()); n != 0 {
 		t.Fatalf("unchanged rerun made %d annotator calls", n)
 	}
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
 		a, _ := os.ReadFile(filepath.Join(first.GetOutputDir(), name))
 		b, _ := os.ReadFile(filepath.Join(second.GetOutputDir(), name))
 		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
@@ -522,7 +535,7 @@ func testResume(t *testing.T, drain time.Duration, maxCompletions int) {
 	if len(seen) != 24 {
 		t.Fatalf("%d pairs, want 24", len(seen))
 	}
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
 		a, _ := os.ReadFile(filepath.Join(refDone.GetOutputDir(), name))
 		b, _ := os.ReadFile(filepath.Join(d.GetOutputDir(), name))
 		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
@@ -638,7 +651,7 @@ func TestFailuresAndDocsDown(t *testing.T) {
 	if fnErrors != 1 || docsWarnings != 1 {
 		t.Fatalf("error events: %d for the failing function, %d docs warnings; want 1 and 1", fnErrors, docsWarnings)
 	}
-	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 6 || p.GetPairsRejected() != 1 {
+	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 5 || p.GetPairsRejected() != 1 {
 		t.Fatalf("progress %v", p)
 	}
 	// The caller of the failed function goes on with the context that exists.
@@ -755,7 +768,7 @@ func TestAnnotateRepositoryStream(t *testing.T) {
 		}
 	}
 	last := msgs[len(msgs)-1].GetEvent().GetDone()
-	if last == nil || last.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || pairs != 8 {
+	if last == nil || last.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || pairs != 7 {
 		t.Fatalf("done %v, %d pairs", last, pairs)
 	}
 }

@@ -8,12 +8,14 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -29,6 +31,7 @@ import (
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
+	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 	"github.com/query4code/query4code/services/orchestrator/usage"
@@ -127,8 +130,10 @@ type repoState struct {
 	name   string
 	local  string
 	commit string
-	funcs  []*parserv1.Function
-	parsed bool
+	// license is the source's SPDX id, or "unknown" (license.Unknown).
+	license string
+	funcs   []*parserv1.Function
+	parsed  bool
 	// parseErr is why the parse failed, when it did.
 	parseErr error
 	span     trace.Span
@@ -143,6 +148,8 @@ type fnState struct {
 	span trace.Span
 	// subtree hashes the function's code with everything it calls, transitively (see subtreeHashes).
 	subtree string
+	// exclusion is why the function is left out of the dataset; nil when it is annotated.
+	exclusion *exclusion
 
 	// Written by one stage, read by the next ones and by callers' stages; guarded by run.mu.
 	summary   *store.StageResult
@@ -165,6 +172,10 @@ type run struct {
 
 	repos []*repoState
 	nodes map[string]*fnState
+	// training are the job's licence, decontamination and near-duplicate filters and its splits.
+	training trainingFilters
+	// excluded lists the functions left out of the dataset.
+	excluded []*fnState
 
 	mu       sync.Mutex
 	progress *orchestratorv1.Progress
@@ -267,6 +278,11 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 		}
 		return err
 	}
+	training, err := r.resolveTrainingFilters()
+	if err != nil {
+		return Result{}, err
+	}
+	r.training = training
 	if err := r.parseAll(prepCtx); err != nil {
 		return Result{}, prep(err)
 	}
@@ -279,12 +295,15 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 	if r.interrupted() {
 		return Result{}, ErrInterrupted
 	}
-	nodes := r.buildGraph()
+	nodes, err := r.buildGraph()
+	if err != nil {
+		return Result{}, err
+	}
 	r.setStage(orchestratorv1.Stage_STAGE_ANNOTATING)
 	r.flushProgress()
 
 	concurrency := int(r.job.Options.GetConcurrency())
-	err := schedule.Run(ctx, nodes, []schedule.Stage{r.summarize, r.generateQuery, r.validate},
+	err = schedule.Run(ctx, nodes, []schedule.Stage{r.summarize, r.generateQuery, r.validate},
 		schedule.Options{Concurrency: max(concurrency, 1), Stop: r.stop})
 	note := ""
 	r.mu.Lock()
@@ -419,6 +438,10 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 		return
 	}
 	pspan.SetAttributes(attribute.Int("q4c.functions", len(repo.funcs)))
+	repo.license = license.Unknown
+	if repo.local != "" && r.cfg.DetectLicense != nil {
+		repo.license = r.cfg.DetectLicense(repo.local)
+	}
 	repo.parsed = true
 	r.mu.Lock()
 	r.progress.RepositoriesParsed++
@@ -508,22 +531,40 @@ func nodeKey(repo int, fn string) string { return fmt.Sprintf("%d\x00%s", repo, 
 // buildGraph makes one scheduler node per function of every repository. A function depends on the
 // callees outside its own SCC that the parser sent before it (callee-first order), so the graph is
 // acyclic by construction even if the parser's order were wrong.
-func (r *run) buildGraph() []schedule.Node {
+func (r *run) buildGraph() ([]schedule.Node, error) {
+	var funcs []*fnState
+	for _, repo := range r.repos {
+		subtree := subtreeHashes(repo.funcs)
+		for _, fn := range repo.funcs {
+			key := nodeKey(repo.index, fn.GetId())
+			if _, dup := r.nodes[key]; dup {
+				continue
+			}
+			f := &fnState{key: key, repo: repo, fn: fn, subtree: subtree[fn.GetId()]}
+			r.nodes[key] = f
+			funcs = append(funcs, f)
+		}
+	}
+	if err := r.decideExclusions(funcs); err != nil {
+		return nil, err
+	}
 	var nodes []schedule.Node
 	for _, repo := range r.repos {
 		position := map[string]int{}
-		subtree := subtreeHashes(repo.funcs)
 		for i, fn := range repo.funcs {
 			if _, dup := position[fn.GetId()]; dup {
 				continue
 			}
 			position[fn.GetId()] = i
 			key := nodeKey(repo.index, fn.GetId())
-			r.nodes[key] = &fnState{key: key, repo: repo, fn: fn, subtree: subtree[fn.GetId()]}
+			if r.nodes[key].exclusion != nil {
+				r.excluded = append(r.excluded, r.nodes[key])
+				continue
+			}
 			node := schedule.Node{ID: key}
 			for _, c := range fn.GetCallees() {
 				pos, ok := position[c.GetId()]
-				if !ok || pos == i || repo.funcs[pos].GetSccId() == fn.GetSccId() {
+				if !ok || pos == i || repo.funcs[pos].GetSccId() == fn.GetSccId() || r.nodes[nodeKey(repo.index, c.GetId())].exclusion != nil {
 					continue
 				}
 				node.Deps = append(node.Deps, nodeKey(repo.index, c.GetId()))
@@ -534,9 +575,20 @@ func (r *run) buildGraph() []schedule.Node {
 	}
 	r.mu.Lock()
 	r.progress.FunctionsTotal = int64(len(nodes))
+	r.progress.FunctionsExcluded = int64(len(r.excluded))
 	r.changed = true
 	r.mu.Unlock()
-	return nodes
+	return nodes, nil
+}
+
+// decideExclusions leaves out, before any LLM call, the functions of a source whose licence is not
+// allowed, then those that match an evaluation set, then every near-duplicate but its cluster's
+// representative.
+func (r *run) decideExclusions(funcs []*fnState) error {
+	candidates := slices.Clone(funcs)
+	candidates = r.training.licenseExclusions(candidates)
+	candidates = r.training.contaminationExclusions(candidates)
+	return r.training.nearDuplicateExclusions(candidates)
 }
 
 // subtreeHashes gives every function a hash of its own code and of all the code it calls,
@@ -680,12 +732,9 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
 			SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
 	}
+	man.Training = r.manifestTraining()
 	for _, repo := range r.repos {
-		license := "unknown"
-		if repo.local != "" && r.cfg.DetectLicense != nil {
-			license = r.cfg.DetectLicense(repo.local)
-		}
-		ms := dataset.ManifestSource{Repo: repo.name, Commit: repo.commit, License: license, Parsed: repo.parsed, Functions: len(repo.funcs)}
+		ms := dataset.ManifestSource{Repo: repo.name, Commit: repo.commit, License: cmp.Or(repo.license, license.Unknown), Parsed: repo.parsed, Functions: len(repo.funcs)}
 		switch k := repo.source.GetKind().(type) {
 		case *parserv1.Source_LocalPath:
 			ms.LocalPath = k.LocalPath
@@ -694,7 +743,9 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		}
 		man.Sources = append(man.Sources, ms)
 	}
-	if err := dataset.Write(r.job.OutputDir, records, man.Card(), &man); err != nil {
+	excluded := r.excludedEntries()
+	man.Redactions = scrubOutput(records, excluded)
+	if err := dataset.Write(r.job.OutputDir, records, excluded, man.Card(), &man); err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "write failed")
 		return fmt.Errorf("write dataset to %s: %w", r.job.OutputDir, err)
