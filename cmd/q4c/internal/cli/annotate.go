@@ -35,6 +35,7 @@ type annotateFlags struct {
 	concurrency    int
 	budgetUSD      float64
 	parse          parseFlags
+	training       trainingFlags
 	shard          string
 	shardEnv       string
 	popularity     []string
@@ -57,8 +58,17 @@ annotator and orchestrator services in this process on loopback ports and runs
 the job there; with --orchestrator it submits the job to a running
 orchestrator and watches it.
 
-The output directory receives pairs.jsonl (kept pairs), rejected.jsonl,
-dataset.parquet, README.md (the dataset card) and manifest.json. Finished
+The output directory is laid out as the Hugging Face Hub reads a dataset:
+data/<split>-NNNNN-of-NNNNN.parquet (kept pairs of each split), README.md (the
+dataset card, with the Hub's front matter), and beside them pairs.jsonl (kept
+pairs), rejected.jsonl, excluded.jsonl (functions left out, with the reason:
+license, contaminated, near_duplicate, ...) and manifest.json. Before any LLM
+call, functions of a source whose licence --licenses does not allow, functions
+matching CoSQA, WebQueryTest or a --decontaminate path, and all but one of each
+cluster of near-duplicates (token 5-gram Jaccard >= --near-dup-threshold) are
+left out. --splits assigns each repository to train, validation or test by a
+stable hash. Secrets, email and public IP addresses are replaced by
+[REDACTED:<kind>] in every file. Finished
 stages are kept in a store (--state-dir), so an interrupted run resumes where
 it stopped and a re-run on unchanged code makes no LLM calls.
 
@@ -79,6 +89,7 @@ the dataset one run over the corpus would have written.`,
 	fl.IntVar(&f.concurrency, "concurrency", 0, "annotation calls in flight (0: the orchestrator's default)")
 	fl.Float64Var(&f.budgetUSD, "budget-usd", 0, "stop cleanly once the LLM cost reaches this many dollars (0: no budget)")
 	f.parse.register(fl)
+	f.training.register(fl)
 	fl.StringVar(&f.shard, "shard", "", "annotate only shard I of N of the sources (I/N, or auto/N to read I from --shard-index-env, as in an Indexed Job)")
 	fl.StringVar(&f.shardEnv, "shard-index-env", jobCompletionIndexEnv, "variable holding I for --shard auto/N")
 	fl.StringSliceVar(&f.popularity, "popularity", nil, "popularity file(s) from q4c popularity: seed the in-process docs service with the whole corpus's API usage before the job (repeatable)")
@@ -134,6 +145,9 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 			Parse:         f.parse.options(),
 		},
 		IdempotencyKey: f.idempotencyKey,
+	}
+	if err := f.training.apply(req.Options); err != nil {
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
 	if len(sources) == 0 {
@@ -193,7 +207,7 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 		Sources: []dataset.ManifestSource{}, KeepThreshold: threshold, Concurrency: int32(f.concurrency),
 		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()),
 	}
-	if err := dataset.Write(out, nil, man.Card(), &man); err != nil {
+	if err := dataset.Write(out, nil, nil, man.Card(), &man); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "shard %s holds no source of the corpus: wrote an empty dataset to %s\n", shard, out)

@@ -26,8 +26,12 @@ over all records. Shards must agree on the model, prompt version, keep
 threshold and parse options. With --sources-file (the corpus list the shards
 were cut from) the card and manifest list the repositories in corpus order,
 so the result is byte for byte what one run over the corpus writes; without
-it they are sorted by name. The five files appear in DIR together or not at
-all.
+it they are sorted by name. Functions left out by the shards (excluded.jsonl)
+are combined, and near-duplicates are checked again across shards: a record
+whose code is a near-duplicate of one in an earlier source is left out as
+near_duplicate, as one run would have left it out. The files (the Parquet
+shards under data/, README.md, pairs.jsonl, rejected.jsonl, excluded.jsonl,
+manifest.json) appear in DIR together or not at all.
 
 A SHARD_DIR with * or ? is a pattern expanded by q4c itself (the images have
 no shell), e.g. '/data/shards/*'; --expect-shards N then refuses to merge
@@ -54,8 +58,8 @@ merge instead of silently shrinking the dataset.`,
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "merged %d shards: %d sources, %d records (%d kept, %d duplicates dropped)\ncard: %s\n",
-				res.Shards, res.Sources, res.Records, res.Kept, res.Duplicates, filepath.Join(out, dataset.CardFile))
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "merged %d shards: %d sources, %d records (%d kept, %d duplicates dropped, %d near-duplicates across shards left out)\ncard: %s\n",
+				res.Shards, res.Sources, res.Records, res.Kept, res.Duplicates, res.NearDuplicates, filepath.Join(out, dataset.CardFile))
 			return err
 		},
 	}
