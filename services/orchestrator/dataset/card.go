@@ -51,6 +51,7 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", card.Note)
 	}
 	writeSplits(&b, records, excluded, card, files)
+	writeReasons(&b)
 	b.WriteString("## Counts\n\n| | |\n|---|---:|\n")
 	fmt.Fprintf(&b, "| Functions annotated | %d |\n", total)
 	fmt.Fprintf(&b, "| Pairs kept (score >= %d) | %d |\n", card.KeepThreshold, kept)

@@ -237,6 +237,27 @@ func writeSplits(b *strings.Builder, records []*orchestratorv1.Record, excluded 
 	b.WriteString("\n")
 }
 
+// reasonDescriptions say, on the card, why a function is left out.
+var reasonDescriptions = []struct{ reason, text string }{
+	{ReasonTest, "a test by convention (test file or directory, test_* function, TestCase method)"},
+	{ReasonDunder, "a __dunder__ method"},
+	{ReasonTrivial, "under 3 lines, or a body that only passes, returns a constant or a parameter, or raises"},
+	{ReasonSyntaxError, "the function's own span holds a syntax error"},
+	{ReasonLicense, "its source's licence (unknown included) is not in the allow-list (--licenses)"},
+	{ReasonContaminated, "its code matches a function of an evaluation set (CoSQA, WebQueryTest, or a --decontaminate path), tolerating reformatting and truncation; the detail names the benchmark and the function"},
+	{ReasonDuplicate, "identical code (whitespace aside) to a function kept earlier"},
+	{ReasonNearDuplicate, "token 5-gram Jaccard similarity at or above the threshold (MinHash and LSH, verified; --near-dup-threshold, 0.85 by default) to its cluster's representative, which the detail names"},
+}
+
+// writeReasons explains the reasons of excluded.jsonl.
+func writeReasons(b *strings.Builder) {
+	b.WriteString("## Why functions are left out\n\nEach line of `" + ExcludedFile + "` names one reason; they are applied in this order, before any LLM call:\n\n")
+	for _, r := range reasonDescriptions {
+		fmt.Fprintf(b, "- `%s`: %s\n", r.reason, r.text)
+	}
+	b.WriteString("\n")
+}
+
 // writeRedaction documents the placeholders and counts what was replaced.
 func writeRedaction(b *strings.Builder, counts map[string]int) {
 	b.WriteString("## Redaction\n\n")
