@@ -3,12 +3,14 @@ module github.com/query4code/query4code/cmd/q4c
 go 1.26.0
 
 require (
+	github.com/query4code/query4code/clients/go v0.0.0
 	github.com/query4code/query4code/platform v0.0.0
 	github.com/query4code/query4code/proto/gen/go v0.0.0
 	github.com/query4code/query4code/services/parser v0.0.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	go.uber.org/goleak v1.3.0
 	golang.org/x/term v0.48.0
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -84,7 +86,6 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 )
 
@@ -108,3 +109,5 @@ replace github.com/query4code/query4code/services/docs => ../../services/docs
 replace github.com/query4code/query4code/services/annotator => ../../services/annotator
 
 replace github.com/query4code/query4code/services/orchestrator => ../../services/orchestrator
+
+replace github.com/query4code/query4code/clients/go => ../../clients/go

@@ -62,7 +62,17 @@ type Config struct {
 // ServiceConfig is the default gRPC service config: round-robin over every
 // address the resolver returns (with dns:///svc-headless:port, every pod),
 // client-side health checking so NOT_SERVING backends (shutting down) leave
-// the rotation, and up to 4 attempts for calls failing with UNAVAILABLE.
+// the rotation, and up to 4 attempts in all for calls failing with
+// UNAVAILABLE.
+//
+// The retry policy is for transport failures only. In this suite UNAVAILABLE
+// means the request did no work: the replica is gone, unreachable or shutting
+// down, so resending it (round robin picks the next replica) costs nothing.
+// No service answers UNAVAILABLE for work it did and paid for: the annotator
+// reports LLM failures with other codes (docs/api.md, "Retry contract")
+// precisely so that this policy never multiplies LLM requests. The attempts
+// are bounded (4, backoff 0.1s doubling to 2s) so a dead service fails a call
+// within seconds rather than hiding the outage.
 const ServiceConfig = `{
   "loadBalancingConfig": [{"round_robin": {}}],
   "healthCheckConfig": {"serviceName": ""},

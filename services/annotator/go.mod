@@ -25,7 +25,6 @@ require (
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
-	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
@@ -48,6 +47,7 @@ require (
 )
 
 require (
+	github.com/prometheus/client_golang v1.25.0
 	github.com/query4code/query4code/platform v0.0.0
 	github.com/query4code/query4code/proto/gen/go v0.0.0
 	go.opentelemetry.io/otel v1.47.0

@@ -110,7 +110,7 @@ type jobRun struct {
 
 var (
 	keptLine  = regexp.MustCompile(`(\d+) pairs kept, (\d+) rejected .*?, (\d+) functions failed`)
-	callsLine = regexp.MustCompile(`(\d+) LLM calls, (\d+) prompt \+ (\d+) completion tokens`)
+	callsLine = regexp.MustCompile(`(\d+) LLM (?:calls|requests), (\d+) prompt \+ (\d+) completion tokens`)
 )
 
 // annotate runs bin/q4c annotate (all four services in its process) on repo

@@ -42,7 +42,7 @@ func main() {
 	flag.StringVar(&cfg.charts, "charts", "docs/charts", "folder for the PNG charts, relative to -root")
 	flag.StringVar(&cfg.raw, "raw", "docs/bench-raw", "folder for the raw outputs, relative to -root")
 	flag.BoolVar(&cfg.quick, "quick", false, "smaller inputs and grids (a smoke test, not for the report)")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated section keys to run (parser,parserpaired,callgraph,docs,annotate,judge,search,jobs,cost,memory,neardup,decontam); empty: all")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated section keys to run (parser,parserpaired,flatten,concurrent,callgraph,docs,annotate,judge,search,jobs,cost,memory,neardup,decontam); empty: all")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg, os.Stderr)
@@ -101,6 +101,8 @@ func run(ctx context.Context, cfg config, log io.Writer) error {
 	steps := []step{
 		{"parser", "Parser throughput against raw tree-sitter", parserThroughput},
 		{"parserpaired", "Parser against tree-sitter: paired runs on the whole standard library", parserPaired},
+		{"flatten", "Tree walk in one C call against go-tree-sitter's API: paired runs", flattenPaired},
+		{"concurrent", "Six concurrent analyses against the parser's admission budget", parserConcurrent},
 		{"callgraph", "Call graph accuracy: PyCG micro-benchmark", callgraphAccuracy},
 		{"docs", "Docs lookup: 1,000 APIs from a warm cache", docsLookup},
 		{"annotate", "Annotate RPC latency and throughput (offline back-end)", annotateRPC},

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -219,72 +218,67 @@ func parserThroughput(ctx context.Context, b *bench) report.Section {
 
 // parserPaired runs tree-sitter alone and the whole analysis back to back
 // in every iteration: the speed ratio of the issue's target, measured so
-// that the machine's changing load falls on both sides alike. It runs once
-// as the parser runs (collection held back during an analysis) and once
-// with GOGC=100, Go's default pacing, to show what holding it back is worth.
+// that the machine's changing load falls on both sides alike.
 func parserPaired(ctx context.Context, b *bench) report.Section {
-	root, err := b.stdlibRoot(ctx)
-	if err != nil {
-		return failed(err)
-	}
-	runs := 9
-	if b.cfg.quick {
-		runs = 3
-	}
-	configs := []struct {
-		gc, raw, cpu string
-		env          []string
-	}{
-		{"held during the analysis (default)", "parser-paired", cpuList(), nil},
-		{"GOGC=100 (Go's default pacing)", "parser-paired-gogc100", fmt.Sprint(runtime.NumCPU()), []string{"GOGC=100"}},
-	}
 	sec := report.Section{
 		Text: []string{"`" + benchPaired + "` parses every file of the standard library with go-tree-sitter alone and then " +
 			"runs the whole analysis on the same files (the order alternating between iterations), both with GOMAXPROCS workers. " +
 			"The ratio is taken per iteration and its median reported; separate benchmarks run minutes apart, and on a " +
 			"shared machine their speeds drift apart by more than the effect being measured. " +
-			"The tree-sitter-alone run uses go-tree-sitter as published, which allocates and frees every node with malloc; " +
-			"the analysis lets tree-sitter allocate into an arena per worker and drops each tree at once " +
-			"(services/parser/internal/pyast/arena.c), which makes its parse faster than that baseline's.",
-			"An analysis holds garbage collection back until the heap has grown by 48 bytes per source byte " +
-				"(services/parser/analysis/gcfloor.go); the GOGC=100 row runs the same benchmark with Go's default pacing, " +
-				"which an explicit GOGC restores."},
-		Table: &report.Table{Right: true, Header: []string{"garbage collection", "GOMAXPROCS", "runs", "tree-sitter s (median)", "analysis s (median)",
+			"Both sides let tree-sitter allocate with its default allocator (malloc) and Go collect garbage with its default " +
+			"pacing; the analysis changes no process-wide setting (no swapped allocator, no GC hold)."},
+		Table: &report.Table{Right: true, Header: []string{"GOMAXPROCS", "runs", "tree-sitter s (median)", "analysis s (median)",
 			"analysis speed / tree-sitter speed (median)", "lowest", "highest"}},
 	}
-	for _, cfg := range configs {
-		args := []string{"test", "-run", "^$", "-bench", "^" + benchPaired + "$", "-benchtime", fmt.Sprintf("%dx", runs),
-			"-cpu", cfg.cpu, "./services/parser/analysis"}
-		sec.Commands = append(sec.Commands, strings.TrimSpace(strings.Join(cfg.env, " ")+" go "+strings.Join(quoteArgs(args), " ")))
-		out, _, err := b.exec(ctx, cfg.raw, append([]string{"Q4C_STDLIB=" + root}, cfg.env...), "go", args...)
-		if err != nil {
-			sec.Err = err.Error()
-			return sec
-		}
-		results, err := gotest.Parse(strings.NewReader(out))
-		if err != nil {
-			sec.Err = err.Error()
-			return sec
-		}
-		found := false
-		for _, r := range results {
-			if r.Name != benchPaired {
-				continue
-			}
-			m := func(unit string) string {
-				v, _ := r.Metric(unit)
-				return fmt.Sprintf("%.2f", v)
-			}
-			sec.Table.Rows = append(sec.Table.Rows, []string{cfg.gc, fmt.Sprint(r.Procs), fmt.Sprint(r.Iterations),
-				m("treesitter-s"), m("analysis-s"), m("speed-ratio"), m("speed-ratio-min"), m("speed-ratio-max")})
-			found = true
-		}
-		if !found {
-			sec.Err = benchPaired + " reported nothing (skipped?): see docs/bench-raw/" + cfg.raw + ".txt"
-			return sec
-		}
-	}
+	args := []string{"test", "-run", "^$", "-bench", "^" + benchPaired + "$", "-benchtime", fmt.Sprintf("%dx", b.pairedRuns()),
+		"-cpu", cpuList(), "./services/parser/analysis"}
+	b.stdlibBenchRows(ctx, &sec, "parser-paired", benchPaired, args, func(r gotest.Result, m func(string) string) []string {
+		return []string{fmt.Sprint(r.Procs), fmt.Sprint(r.Iterations),
+			m("treesitter-s"), m("analysis-s"), m("speed-ratio"), m("speed-ratio-min"), m("speed-ratio-max")}
+	})
 	return sec
+}
+
+// pairedRuns is the iterations of a paired benchmark.
+func (b *bench) pairedRuns() int {
+	if b.cfg.quick {
+		return 3
+	}
+	return 9
+}
+
+// stdlibBenchRows runs a benchmark of the parser module over the standard
+// library and adds a row per result of bench to sec, or says why not.
+func (b *bench) stdlibBenchRows(ctx context.Context, sec *report.Section, rawName, bench string, args []string,
+	row func(r gotest.Result, metric func(unit string) string) []string) {
+	sec.Commands = append(sec.Commands, "go "+strings.Join(quoteArgs(args), " "))
+	root, err := b.stdlibRoot(ctx)
+	if err != nil {
+		sec.Err = err.Error()
+		return
+	}
+	out, _, err := b.exec(ctx, rawName, []string{"Q4C_STDLIB=" + root}, "go", args...)
+	if err != nil {
+		sec.Err = err.Error()
+		return
+	}
+	results, err := gotest.Parse(strings.NewReader(out))
+	if err != nil {
+		sec.Err = err.Error()
+		return
+	}
+	for _, r := range results {
+		if r.Name != bench {
+			continue
+		}
+		sec.Table.Rows = append(sec.Table.Rows, row(r, func(unit string) string {
+			v, _ := r.Metric(unit)
+			return fmt.Sprintf("%.2f", v)
+		}))
+	}
+	if len(sec.Table.Rows) == 0 {
+		sec.Err = bench + " reported nothing (skipped?): see docs/bench-raw/" + rawName + ".txt"
+	}
 }
 
 func (b *bench) saveChart(c report.LineChart, name string, sec *report.Section) error {

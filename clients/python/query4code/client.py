@@ -284,8 +284,10 @@ class Client:
         timeout: Optional[float] = None,
     ) -> AnnotateResult:
         """Summary, search query and 0-3 score for one function. Raises
-        Q4CError (INVALID_ARGUMENT past a size cap, UNAVAILABLE or
-        RESOURCE_EXHAUSTED when the LLM failed after retries, ...)."""
+        Q4CError (INVALID_ARGUMENT past a size cap; when the LLM failed
+        after the annotator's own retries: ABORTED, RESOURCE_EXHAUSTED or
+        DEADLINE_EXCEEDED for an outage, FAILED_PRECONDITION for an unusable
+        answer or a rejected request; see docs/api.md, "Retry contract")."""
         if not path:
             raise ValueError("path is required")
         if not code:

@@ -88,8 +88,14 @@ type Config struct {
 	Log io.Writer
 }
 
+// StageUnauthorized is the ByStage key of chat requests refused for a
+// wrong API key (their stage is not read).
+const StageUnauthorized = "unauthorized"
+
 // Counts is a snapshot of what the server has seen.
 type Counts struct {
+	// Requests counts every chat completion request received, refused ones
+	// included: what a client paid for.
 	Requests int
 	ByStage  map[string]int
 	ByFault  map[Fault]int
@@ -292,6 +298,11 @@ type chatRequest struct {
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r) {
+		// Refused, but received: Counts covers every request a client sent.
+		s.mu.Lock()
+		s.counts.Requests++
+		s.counts.ByStage[StageUnauthorized]++
+		s.mu.Unlock()
 		return
 	}
 	var req chatRequest

@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/query4code/query4code/platform/config"
 )
 
@@ -48,6 +50,8 @@ type Config struct {
 	MaxContextTokens int
 
 	Logger *slog.Logger
+	// Metrics, when set, receives the LLM counters (q4c_llm_*).
+	Metrics prometheus.Registerer
 	// HTTPClient for the openai back-end; tests and custom TLS.
 	HTTPClient *http.Client
 }

@@ -3,15 +3,11 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 
-	"github.com/query4code/query4code/platform/grpcerr"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	"github.com/query4code/query4code/services/annotator/internal/annotate"
 	"github.com/query4code/query4code/services/annotator/internal/llm"
@@ -24,8 +20,10 @@ type Server struct {
 
 	svc     *annotate.Service
 	backend string
-	logger  *slog.Logger
-	close   func()
+	// priced: costs are known (offline is free; an openai model has a price).
+	priced bool
+	logger *slog.Logger
+	close  func()
 }
 
 // New builds the service and its back-end from cfg.
@@ -38,9 +36,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	metrics := newLLMMetrics()
+	if err := metrics.register(cfg.Metrics); err != nil {
+		return nil, err
+	}
 	var gen llm.Generator
 	closeFn := func() {}
 	backend := cfg.LLM
+	// priced says whether cost_usd is known: the offline back-end costs nothing; a model outside
+	// the price table reports 0, so a cost budget on it could never stop a job.
+	priced := true
 	switch cfg.LLM {
 	case "", BackendOffline:
 		gen, backend = llm.NewOffline(), BackendOffline
@@ -70,11 +75,12 @@ func New(cfg Config) (*Server, error) {
 			HTTPClient:          cfg.HTTPClient,
 			Logger:              logger,
 			Renderer:            renderer,
+			Observer:            metrics,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("openai back-end: %w", err)
 		}
-		if _, priced := prices.Lookup(cfg.Model); !priced {
+		if _, priced = prices.Lookup(cfg.Model); !priced {
 			logger.Warn("model has no price in the price table; cost is reported as 0 (set --llm-prices)", "model", cfg.Model)
 		}
 		gen = client
@@ -90,7 +96,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{svc: svc, backend: backend, logger: logger, close: closeFn}, nil
+	return &Server{svc: svc, backend: backend, priced: priced, logger: logger, close: closeFn}, nil
 }
 
 // Register adds the service to a gRPC server.
@@ -102,9 +108,11 @@ func (s *Server) Register(r grpc.ServiceRegistrar) {
 // back-end).
 func (s *Server) Model() string { return s.svc.Model() }
 
-// Info says which back-end, model and prompt version answers carry.
+// Info says which back-end, model and prompt version answers carry, and
+// whether their cost is known (so a caller can refuse a budget it could not
+// enforce).
 func (s *Server) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
-	return &annotatorv1.InfoResponse{Backend: s.backend, Model: s.svc.Model(), PromptVersion: s.svc.PromptVersion()}, nil
+	return &annotatorv1.InfoResponse{Backend: s.backend, Model: s.svc.Model(), PromptVersion: s.svc.PromptVersion(), Priced: s.priced}, nil
 }
 
 // Close releases the back-end's idle connections.
@@ -225,49 +233,4 @@ func contextProto(c annotate.ContextReport) *annotatorv1.ContextReport {
 		out.Dropped = append(out.Dropped, d.Name)
 	}
 	return out
-}
-
-// errorDomain names this service in ErrorInfo details.
-const errorDomain = "annotator.query4code"
-
-// toStatus maps domain errors to gRPC statuses: input caps to
-// InvalidArgument with the field; LLM failures after retries to
-// ResourceExhausted, Unavailable, DeadlineExceeded or FailedPrecondition
-// with an ErrorInfo; context errors as they are; anything else to a
-// generic Internal, logged here.
-func (s *Server) toStatus(ctx context.Context, method string, err error) error {
-	var inputErr *annotate.InputError
-	if errors.As(err, &inputErr) {
-		return grpcerr.InvalidArgument(inputErr.Error(), grpcerr.FieldViolation(inputErr.Field, inputErr.Reason))
-	}
-	var callErr *llm.CallError
-	if errors.As(err, &callErr) {
-		s.logger.WarnContext(ctx, "LLM call failed", "method", method, "error", err)
-		code, reason := codes.Unavailable, "LLM_UNAVAILABLE"
-		switch {
-		case errors.Is(err, llm.ErrRateLimited):
-			code, reason = codes.ResourceExhausted, "LLM_RATE_LIMITED"
-		case errors.Is(err, llm.ErrTimeout):
-			code, reason = codes.DeadlineExceeded, "LLM_TIMEOUT"
-		case errors.Is(err, llm.ErrBadOutput):
-			code, reason = codes.Unavailable, "LLM_BAD_OUTPUT"
-		case errors.Is(err, llm.ErrRejected):
-			code, reason = codes.FailedPrecondition, "LLM_REJECTED"
-		}
-		meta := map[string]string{
-			"stage":    string(callErr.Stage),
-			"attempts": strconv.Itoa(callErr.Attempts),
-			"model":    s.svc.Model(),
-		}
-		if callErr.StatusCode != 0 {
-			meta["http_status"] = strconv.Itoa(callErr.StatusCode)
-		}
-		msg := fmt.Sprintf("%s stage: %v after %d attempt(s)", callErr.Stage, callErr.Kind, callErr.Attempts)
-		return grpcerr.New(code, msg, grpcerr.ErrorInfo(errorDomain, reason, meta))
-	}
-	if st, ok := grpcerr.FromContext(err); ok {
-		return st
-	}
-	s.logger.ErrorContext(ctx, "annotator request failed", "method", method, "error", err)
-	return grpcerr.Internal()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -23,6 +25,7 @@ import (
 	"github.com/query4code/query4code/platform/servertest"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	"github.com/query4code/query4code/services/annotator/fakellm"
+	"github.com/query4code/query4code/services/annotator/internal/llm"
 )
 
 func TestMain(m *testing.M) {
@@ -346,21 +349,27 @@ func TestInjectionDoesNotSteerTheJudge(t *testing.T) {
 	}
 }
 
+// TestLLMFailuresMapToStatus is the retry contract's table test: each LLM
+// failure kind, produced by a real HTTP exchange with fakellm, becomes its
+// code and reason, never Unavailable, with the Usage it spent (every
+// request fakellm saw) and, for outages, a RetryInfo delay.
 func TestLLMFailuresMapToStatus(t *testing.T) {
 	tests := []struct {
-		name       string
-		fake       fakellm.Config
-		faults     []fakellm.Fault
-		mutate     func(*Config)
-		wantCode   codes.Code
-		wantReason string
+		name          string
+		fake          fakellm.Config
+		faults        []fakellm.Fault
+		mutate        func(*Config)
+		wantCode      codes.Code
+		wantReason    string
+		wantRetryInfo bool
 	}{
-		{"rate limited", fakellm.Config{RetryAfter: time.Millisecond}, []fakellm.Fault{"429", "429"}, nil, codes.ResourceExhausted, "LLM_RATE_LIMITED"},
-		{"server errors", fakellm.Config{}, []fakellm.Fault{"500", "500"}, nil, codes.Unavailable, "LLM_UNAVAILABLE"},
-		{"hangs", fakellm.Config{}, []fakellm.Fault{"hang", "hang"}, nil, codes.DeadlineExceeded, "LLM_TIMEOUT"},
-		{"truncated", fakellm.Config{}, []fakellm.Fault{"truncated", "truncated"}, nil, codes.Unavailable, "LLM_UNAVAILABLE"},
-		{"unreadable answers", fakellm.Config{}, []fakellm.Fault{"garbage", "garbage"}, nil, codes.Unavailable, "LLM_BAD_OUTPUT"},
-		{"bad key", fakellm.Config{APIKey: "right"}, nil, func(c *Config) { c.APIKey = "wrong" }, codes.FailedPrecondition, "LLM_REJECTED"},
+		{"rate limited", fakellm.Config{RetryAfter: 30 * time.Millisecond}, []fakellm.Fault{"429", "429"}, nil, codes.ResourceExhausted, "LLM_RATE_LIMITED", true},
+		{"server errors", fakellm.Config{}, []fakellm.Fault{"500", "500"}, nil, codes.Aborted, "LLM_UNAVAILABLE", true},
+		{"hangs", fakellm.Config{}, []fakellm.Fault{"hang", "hang"}, nil, codes.DeadlineExceeded, "LLM_TIMEOUT", true},
+		{"truncated", fakellm.Config{}, []fakellm.Fault{"truncated", "truncated"}, nil, codes.Aborted, "LLM_UNAVAILABLE", true},
+		{"malformed", fakellm.Config{}, []fakellm.Fault{"malformed", "malformed"}, nil, codes.Aborted, "LLM_UNAVAILABLE", true},
+		{"unreadable answers", fakellm.Config{}, []fakellm.Fault{"garbage", "garbage"}, nil, codes.FailedPrecondition, "LLM_BAD_OUTPUT", false},
+		{"bad key", fakellm.Config{APIKey: "right"}, nil, func(c *Config) { c.APIKey = "wrong" }, codes.FailedPrecondition, "LLM_REJECTED", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,17 +385,131 @@ func TestLLMFailuresMapToStatus(t *testing.T) {
 			if st.Code() != tt.wantCode {
 				t.Fatalf("code %v (%s), want %v", st.Code(), st.Message(), tt.wantCode)
 			}
-			var info *errdetails.ErrorInfo
+			var (
+				info  *errdetails.ErrorInfo
+				usage *annotatorv1.Usage
+				retry *errdetails.RetryInfo
+			)
 			for _, d := range st.Details() {
-				if i, ok := d.(*errdetails.ErrorInfo); ok {
-					info = i
+				switch d := d.(type) {
+				case *errdetails.ErrorInfo:
+					info = d
+				case *annotatorv1.Usage:
+					usage = d
+				case *errdetails.RetryInfo:
+					retry = d
 				}
 			}
-			if info == nil || info.GetReason() != tt.wantReason || info.GetMetadata()["stage"] != "validate" {
+			if info == nil || info.GetReason() != tt.wantReason || info.GetDomain() != errorDomain || info.GetMetadata()["stage"] != "validate" {
 				t.Fatalf("error info %v, want reason %s", info, tt.wantReason)
 			}
 			if !strings.Contains(st.Message(), "validate stage") {
 				t.Fatalf("message %q", st.Message())
+			}
+			if got, want := usage.GetLlmCalls(), int32(fake.Counts().Requests); usage == nil || got != want {
+				t.Errorf("usage detail %v: llm_calls %d, fakellm saw %d requests", usage, got, want)
+			}
+			if (retry != nil) != tt.wantRetryInfo {
+				t.Fatalf("retry info %v, want one: %v", retry, tt.wantRetryInfo)
+			}
+			if retry != nil && retry.GetRetryDelay().AsDuration() <= 0 {
+				t.Errorf("retry delay %v, want > 0", retry.GetRetryDelay().AsDuration())
+			}
+			if tt.wantReason == "LLM_RATE_LIMITED" && retry.GetRetryDelay().AsDuration() != 30*time.Millisecond {
+				t.Errorf("retry delay %v, want the server's Retry-After 30ms", retry.GetRetryDelay().AsDuration())
+			}
+		})
+	}
+}
+
+// The table itself: every LLM failure kind has a reason in the domain, and
+// none is Unavailable (gRPC channels would resend it).
+func TestLLMFailureTable(t *testing.T) {
+	want := map[error]struct {
+		code   codes.Code
+		reason string
+		retry  bool
+	}{
+		llm.ErrBadOutput:   {codes.FailedPrecondition, "LLM_BAD_OUTPUT", false},
+		llm.ErrRejected:    {codes.FailedPrecondition, "LLM_REJECTED", false},
+		llm.ErrUnavailable: {codes.Aborted, "LLM_UNAVAILABLE", true},
+		llm.ErrRateLimited: {codes.ResourceExhausted, "LLM_RATE_LIMITED", true},
+		llm.ErrTimeout:     {codes.DeadlineExceeded, "LLM_TIMEOUT", true},
+	}
+	if len(llmFailures) != len(want) {
+		t.Fatalf("table has %d kinds, want %d", len(llmFailures), len(want))
+	}
+	for kind, w := range want {
+		f, ok := llmFailures[kind]
+		if !ok || f.code != w.code || f.reason != w.reason || f.retryInfo != w.retry {
+			t.Errorf("%v maps to %+v, want %+v", kind, f, w)
+		}
+		if f.code == codes.Unavailable {
+			t.Errorf("%v maps to Unavailable", kind)
+		}
+		callErr := &llm.CallError{Stage: "summary", Kind: kind, Attempts: 3, Usage: llm.Usage{Calls: 3, PromptTokens: 10}}
+		st := status.Convert(llmStatus(f, callErr, "m"))
+		if st.Code() != w.code {
+			t.Errorf("%v: status %v", kind, st.Code())
+		}
+		var calls int32
+		for _, d := range st.Details() {
+			if u, ok := d.(*annotatorv1.Usage); ok {
+				calls = u.GetLlmCalls()
+			}
+		}
+		if calls != 3 {
+			t.Errorf("%v: usage detail has %d calls, want 3", kind, calls)
+		}
+	}
+}
+
+// Annotate reports the usage of the stages before the failed one too.
+func TestAnnotateFailureCarriesEarlierStagesUsage(t *testing.T) {
+	fake, _ := startFake(t, fakellm.Config{})
+	cfg := openAIConfig(fake)
+	cfg.MaxRetries = -1
+	client := startServer(t, cfg)
+	// Summary and query answer; the judge answers garbage twice.
+	fake.Inject("", "", "garbage", "garbage")
+	_, err := client.Annotate(context.Background(), &annotatorv1.AnnotateRequest{Function: splitFunction})
+	st := status.Convert(err)
+	if st.Code() != codes.FailedPrecondition {
+		t.Fatalf("code %v (%s), want FailedPrecondition", st.Code(), st.Message())
+	}
+	for _, d := range st.Details() {
+		if u, ok := d.(*annotatorv1.Usage); ok {
+			if u.GetLlmCalls() != 4 || int(u.GetLlmCalls()) != fake.Counts().Requests || u.GetPromptTokens() == 0 {
+				t.Errorf("usage %v; fakellm saw %d requests", u, fake.Counts().Requests)
+			}
+			return
+		}
+	}
+	t.Fatal("no usage detail")
+}
+
+// Info says whether costs are known.
+func TestInfoPriced(t *testing.T) {
+	fake, _ := startFake(t, fakellm.Config{})
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		want   bool
+	}{
+		{"offline", func(c *Config) { *c = DefaultConfig() }, true},
+		{"priced model", func(c *Config) { c.Model = "gpt-4o-mini" }, true},
+		{"unpriced model", func(c *Config) { c.Model = "fake-llm" }, false},
+		{"priced by flag", func(c *Config) { c.Model = "fake-llm"; c.Prices = "fake-llm=1/2" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := openAIConfig(fake)
+			tc.mutate(&cfg)
+			info, err := startServer(t, cfg).Info(context.Background(), &annotatorv1.InfoRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.GetPriced() != tc.want {
+				t.Errorf("priced = %v, want %v", info.GetPriced(), tc.want)
 			}
 		})
 	}
@@ -410,12 +533,16 @@ func TestInfoMatchesAnswers(t *testing.T) {
 	fake, _ := startFake(t, fakellm.Config{})
 	openai := openAIConfig(fake)
 	openai.Model = "gpt-4.1-nano"
+	unpriced := openai
+	unpriced.Model = "fake-llm"
 	for _, tc := range []struct {
 		name, backend string
 		cfg           Config
+		priced        bool
 	}{
-		{"offline", BackendOffline, DefaultConfig()},
-		{"openai", BackendOpenAI, openai},
+		{"offline", BackendOffline, DefaultConfig(), true},
+		{"openai", BackendOpenAI, openai, true},
+		{"openai without a price", BackendOpenAI, unpriced, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := startServer(t, tc.cfg)
@@ -427,9 +554,63 @@ func TestInfoMatchesAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if info.GetBackend() != tc.backend || info.GetModel() != resp.GetModel() || info.GetPromptVersion() != resp.GetPromptVersion() {
+			if info.GetBackend() != tc.backend || info.GetModel() != resp.GetModel() || info.GetPromptVersion() != resp.GetPromptVersion() || info.GetPriced() != tc.priced {
 				t.Errorf("info %v, answer model %q prompt version %q", info, resp.GetModel(), resp.GetPromptVersion())
 			}
 		})
+	}
+}
+
+// The LLM counters agree with what fakellm saw and with the usage answers
+// report.
+func TestLLMMetrics(t *testing.T) {
+	fake, _ := startFake(t, fakellm.Config{RetryAfter: time.Millisecond})
+	cfg := openAIConfig(fake)
+	cfg.Prices = "fake-llm=1000/2000"
+	cfg.Model = "fake-llm"
+	reg := prometheus.NewRegistry()
+	cfg.Metrics = reg
+	client := startServer(t, cfg)
+	fake.Inject("429", "garbage")
+	resp, err := client.Summarize(context.Background(), &annotatorv1.SummarizeRequest{Function: splitFunction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Inject("garbage", "garbage")
+	if _, err := client.Validate(context.Background(), &annotatorv1.ValidateRequest{Function: splitFunction, Query: "split lines"}); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("validate: %v, want FailedPrecondition", err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]float64{}
+	byOutcome := map[string]float64{}
+	for _, fam := range families {
+		for _, m := range fam.GetMetric() {
+			sums[fam.GetName()] += m.GetCounter().GetValue()
+			if fam.GetName() == "q4c_llm_requests_total" {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "outcome" {
+						byOutcome[l.GetValue()] += m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+	}
+	if got := sums["q4c_llm_requests_total"]; got != float64(fake.Counts().Requests) {
+		t.Errorf("q4c_llm_requests_total = %v, fakellm saw %d", got, fake.Counts().Requests)
+	}
+	// The summary: a 429 (retried), garbage (repaired: a summary must be prose), then an answer; the
+	// validation: garbage and its repair, both bad.
+	want := map[string]float64{"rate_limited": 1, "ok": 1, "bad_output": 3}
+	if !maps.Equal(byOutcome, want) {
+		t.Errorf("requests by outcome %v, want %v", byOutcome, want)
+	}
+	if sums["q4c_llm_retries_total"] != 1 || sums["q4c_llm_repairs_total"] != 2 {
+		t.Errorf("retries %v repairs %v, want 1 and 2", sums["q4c_llm_retries_total"], sums["q4c_llm_repairs_total"])
+	}
+	if sums["q4c_llm_tokens_total"] < float64(resp.GetUsage().GetPromptTokens()+resp.GetUsage().GetCompletionTokens()) || sums["q4c_llm_cost_usd_total"] <= resp.GetUsage().GetCostUsd() {
+		t.Errorf("tokens %v cost %v; the summary alone used %v", sums["q4c_llm_tokens_total"], sums["q4c_llm_cost_usd_total"], resp.GetUsage())
 	}
 }

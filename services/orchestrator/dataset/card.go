@@ -75,7 +75,10 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	if kept > 0 {
 		fmt.Fprintf(&b, "| Cost per kept pair (USD) | %.6f |\n", cost/float64(kept))
 	}
-	b.WriteString("\nCounted over every record (summary, query and validation calls), including results reused from the cache.\n\n")
+	fmt.Fprintf(&b, "| LLM requests sent | %d |\n", card.LLMRequests)
+	b.WriteString("\nTokens and cost are counted over every record (summary, query and validation calls), including results\n")
+	b.WriteString("reused from the cache. LLM requests are every request sent for this dataset, in every run of the job:\n")
+	b.WriteString("first tries, retries, repairs of unreadable answers and failed calls; results reused from the cache sent none.\n\n")
 
 	b.WriteString("## Model\n\n")
 	fmt.Fprintf(&b, "- Model: %s\n", joinKeys(models))

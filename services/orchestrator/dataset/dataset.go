@@ -4,9 +4,11 @@
 // excluded.jsonl (functions left out of the dataset, with why) and manifest.json (the run's parameters).
 //
 // Records are sorted by repository, path and start line, and nothing time-dependent is written, so the
-// same records give byte-identical files. Every file is staged as a temporary file in the output
-// directory and fsynced; only when all are staged are they renamed into place, so a failed write
-// (a full disk, a read-only directory) leaves no half-written file behind.
+// same records give byte-identical files. The files are written and fsynced into a staging directory
+// beside the output directory (same filesystem), which then takes the output directory's place whole
+// (see swapIn): a failed write (a full disk, a read-only directory) leaves the previous dataset, or
+// nothing, and no half-written set. An output directory that is a mount point cannot be swapped:
+// the dataset is staged inside it and its files renamed into place one by one.
 package dataset
 
 import (
@@ -97,6 +99,8 @@ type Card struct {
 	KeepThreshold   int32
 	Sources         []Source
 	FunctionsFailed int64
+	// LLMRequests is every request sent to the LLM for the dataset (see Manifest.LLMRequests).
+	LLMRequests int64
 	// Note explains an early stop (a cost budget reached); empty for a complete run.
 	Note string
 	// Splits are the ratios repositories were assigned to splits by.
@@ -121,10 +125,12 @@ func SortRecords(records []*orchestratorv1.Record) {
 	})
 }
 
-// Write writes the dataset into dir (created if missing). records and excluded are sorted in place.
+// Write writes the dataset as dir (created if missing, replaced whole if present, see swapIn).
+// records and excluded are sorted in place.
 func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, card Card, manifest any) error {
-	if err := os.MkdirAll(filepath.Join(dir, DataDir), 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
+	dir = filepath.Clean(dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("create the output directory's parent: %w", err)
 	}
 	SortRecords(records)
 	SortExcluded(excluded)
@@ -154,67 +160,66 @@ func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, ca
 	for _, shard := range shards {
 		files = append(files, file{filepath.FromSlash(shard.path), func(w io.Writer) error { return writeParquet(w, shard.rows) }})
 	}
-	var staged []string
-	cleanup := func() {
-		for _, tmp := range staged {
-			_ = os.Remove(tmp)
-		}
+	parent := filepath.Dir(dir)
+	stagingParent, place := parent, swapIn
+	if mountPoint(dir) {
+		stagingParent, place = dir, moveInto
+	}
+	staging, err := os.MkdirTemp(stagingParent, "."+filepath.Base(dir)+".staging-*")
+	if err != nil {
+		return fmt.Errorf("create staging directory: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(staging) }() // gone already after a successful swap
+	if err := os.Chmod(staging, 0o755); err != nil {
+		return fmt.Errorf("create staging directory: %w", err)
 	}
 	for _, f := range files {
-		tmp, err := stage(dir, f.name, f.write)
-		if err != nil {
-			cleanup()
+		if err := stage(staging, f.name, f.write); err != nil {
 			return fmt.Errorf("write %s: %w", f.name, err)
 		}
-		staged = append(staged, tmp)
 	}
-	for i, f := range files {
-		if err := os.Rename(staged[i], filepath.Join(dir, f.name)); err != nil {
-			cleanup()
-			return fmt.Errorf("rename %s into place: %w", f.name, err)
-		}
-		staged[i] = "" // renamed: nothing left to clean up
-	}
-	if err := removeStaleData(dir, shards); err != nil {
-		return fmt.Errorf("remove data files of an earlier write: %w", err)
-	}
-	for _, d := range []string{filepath.Join(dir, DataDir), dir} {
+	for _, d := range []string{filepath.Join(staging, DataDir), staging} {
 		if err := syncDir(d); err != nil {
-			return fmt.Errorf("sync output directory: %w", err)
+			return fmt.Errorf("sync staging directory: %w", err)
 		}
+	}
+	if err := place(staging, dir); err != nil {
+		return fmt.Errorf("move the dataset into %s: %w", dir, err)
+	}
+	if err := removeLegacyParquet(dir); err != nil {
+		return err
+	}
+	if err := syncDir(parent); err != nil {
+		return fmt.Errorf("sync output directory: %w", err)
 	}
 	return nil
 }
 
-// stage writes one file to a temporary name in dir and fsyncs it.
-func stage(dir, name string, write func(io.Writer) error) (path string, err error) {
-	f, err := os.CreateTemp(filepath.Join(dir, filepath.Dir(name)), "."+filepath.Base(name)+".tmp-*")
+// stage writes one file into the staging directory and fsyncs it.
+func stage(dir, name string, write func(io.Writer) error) (err error) {
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer func() {
 		if err != nil {
 			_ = f.Close()
-			_ = os.Remove(f.Name())
 		}
 	}()
 	w := bufio.NewWriterSize(f, 1<<16)
 	if err := write(w); err != nil {
-		return "", err
+		return err
 	}
 	if err := w.Flush(); err != nil {
-		return "", err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return "", err
+		return err
 	}
 	if err := f.Sync(); err != nil {
-		return "", err
+		return err
 	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return f.Name(), nil
+	return f.Close()
 }
 
 func syncDir(dir string) error {

@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -46,6 +48,7 @@ var sampleCard = Card{
 	Splits:          split.AllTrain,
 	KeepThreshold:   2,
 	FunctionsFailed: 1,
+	LLMRequests:     14,
 	Sources: []Source{
 		{Repo: "repo-a", Commit: "c1", License: "MIT", Functions: 4},
 		{Repo: "repo-b", Commit: "", License: "", Functions: 1},
@@ -173,13 +176,6 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 			}
 			return filepath.Join(p, "out")
 		}},
-		{"a target name is taken by a directory", func(t *testing.T) string {
-			dir := t.TempDir()
-			if err := os.MkdirAll(filepath.Join(dir, PairsFile, "child"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,15 +186,67 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 			}
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
-				if sub, _ := os.ReadDir(filepath.Join(dir, e.Name())); e.Name() == DataDir && len(sub) == 0 {
-					continue // the empty directory the data files were to be staged in
-				}
 				if e.Name() != PairsFile {
 					t.Fatalf("left %s behind after a failed write (%v)", e.Name(), err)
 				}
 			}
 		})
 	}
+}
+
+// A write replaces the previous dataset whole or not at all, keeps files that are not the dataset's
+// (a Hub clone's .git), and leaves no staging directory behind either way.
+func TestWriteReplacesWholeOrNothing(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	if err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{"run": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("[core]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]string {
+		files := map[string]string{}
+		for _, name := range []string{PairsFile, RejectedFile, trainFile, CardFile, ManifestFile, ".git/config"} {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[name] = string(b)
+		}
+		return files
+	}
+	onlyOut := func() {
+		t.Helper()
+		entries, _ := os.ReadDir(parent)
+		if len(entries) != 1 || entries[0].Name() != "out" {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Fatalf("beside the output: %v, want only out", names)
+		}
+	}
+	before := snapshot()
+	// A manifest that cannot be encoded fails the write after the other files were staged.
+	if err := Write(dir, sampleRecords()[:1], nil, sampleCard, map[string]any{"bad": make(chan int)}); err == nil {
+		t.Fatal("write with an unencodable manifest succeeded")
+	}
+	if after := snapshot(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatal("a failed write changed the previous dataset")
+	}
+	onlyOut()
+	if err := Write(dir, sampleRecords()[:1], nil, sampleCard, map[string]int{"run": 2}); err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot()
+	if after[".git/config"] != before[".git/config"] || after[ManifestFile] == before[ManifestFile] || after[PairsFile] == before[PairsFile] {
+		t.Fatal("the second write did not replace the dataset files and keep the others")
+	}
+	onlyOut()
 }
 
 // trainFile is the one Parquet shard of the train split of a small dataset.
@@ -288,5 +336,72 @@ func TestDetectLicense(t *testing.T) {
 	}
 	if got := DetectLicense(filepath.Join(t.TempDir(), "missing")); got != "unknown" {
 		t.Fatalf("missing dir: %s", got)
+	}
+}
+
+func TestCheckOutputDir(t *testing.T) {
+	base := t.TempDir()
+	file := filepath.Join(base, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, dir, wantErr string
+	}{
+		{"new directory", filepath.Join(base, "a", "b"), ""},
+		{"existing directory", base, ""},
+		{"an existing file", file, "exists and is not a directory"},
+		{"under a file", filepath.Join(file, "out"), "is not a directory"},
+		{"in a read-only filesystem", "/proc/q4c-out", "cannot create output directory /proc/q4c-out"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckOutputDir(tc.dir)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), tc.dir) {
+				t.Fatalf("got %v, want an error naming %s with %q", err, tc.dir, tc.wantErr)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(base); len(entries) != 1 {
+		t.Fatalf("the check left %d entries behind", len(entries))
+	}
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(base, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckOutputDir(ro); err == nil || !strings.Contains(err.Error(), "not writable") {
+			t.Fatalf("read-only directory: %v", err)
+		}
+	}
+}
+
+// A volume mounted as the output directory cannot be swapped; the dataset is staged inside it.
+func TestWriteToMountPoint(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=4m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	if err := CheckOutputDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		if err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{"run": run}); err != nil {
+			t.Fatalf("write %d: %v", run, err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	// The dataset's files (a second write replaced data/) and no staging directory.
+	if fmt.Sprint(names) != fmt.Sprint([]string{CardFile, DataDir, ExcludedFile, ManifestFile, PairsFile, RejectedFile}) {
+		t.Fatalf("mount point holds %v", names)
 	}
 }

@@ -83,26 +83,11 @@ func cmpOr(s, fallback string) string {
 	return s
 }
 
-// removeStaleData deletes what an earlier write left that this one did not write: Parquet shards of
-// another split or shard count, and the single dataset.parquet of the layout before data/.
-func removeStaleData(dir string, written []dataFile) error {
-	keep := map[string]bool{}
-	for _, f := range written {
-		keep[filepath.Base(f.path)] = true
-	}
-	entries, err := os.ReadDir(filepath.Join(dir, DataDir))
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".parquet") && !keep[e.Name()] {
-			if err := os.Remove(filepath.Join(dir, DataDir, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
+// removeLegacyParquet deletes the single dataset.parquet of the layout before data/, which the swap
+// carries over from an earlier dataset as a file it does not know.
+func removeLegacyParquet(dir string) error {
 	if err := os.Remove(filepath.Join(dir, legacyParquetFile)); err != nil && !os.IsNotExist(err) {
-		return err
+		return fmt.Errorf("remove the earlier layout's %s: %w", legacyParquetFile, err)
 	}
 	return nil
 }

@@ -19,6 +19,10 @@ type Manifest struct {
 	PromptVersion    string           `json:"prompt_version"`
 	// FunctionsFailed counts functions whose annotation failed for good.
 	FunctionsFailed int64 `json:"functions_failed"`
+	// LLMRequests counts every request sent to the LLM for this dataset, across all runs of the job:
+	// first tries, the annotator's retries and repairs, and failed calls. Results served from the cache
+	// cost none. The records' tokens and cost cover only the answers they hold; this is the bill.
+	LLMRequests int64 `json:"llm_requests"`
 	// Note explains an early stop (a cost budget reached); empty for a complete run.
 	Note string `json:"note,omitempty"`
 	// Training are the filters and splits that make the dataset fit to train on.
@@ -71,7 +75,8 @@ func (m *Manifest) Card() Card {
 	if err != nil {
 		ratios = split.AllTrain // Read refuses such a manifest; a Manifest built in code has valid ratios
 	}
-	card := Card{KeepThreshold: m.KeepThreshold, FunctionsFailed: m.FunctionsFailed, Note: m.Note, Splits: ratios, Redactions: m.Redactions}
+	card := Card{KeepThreshold: m.KeepThreshold, FunctionsFailed: m.FunctionsFailed, LLMRequests: m.LLMRequests, Note: m.Note,
+		Splits: ratios, Redactions: m.Redactions}
 	for _, s := range m.Sources {
 		card.Sources = append(card.Sources, Source{Repo: s.Repo, Commit: s.Commit, License: s.License, Functions: s.Functions})
 	}

@@ -150,9 +150,11 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 		records  []*orchestratorv1.Record
 		excluded []Excluded
 		seenExcl = map[Excluded]bool{}
-		sources  = map[string]ManifestSource{}
-		notes    []string
-		haveBase bool
+		// redactions sums every shard's, an empty shard's included.
+		redactions = map[string]int{}
+		sources    = map[string]ManifestSource{}
+		notes      []string
+		haveBase   bool
 	)
 	for _, dir := range shardDirs {
 		if abs, err := filepath.Abs(dir); err == nil && abs == outAbs {
@@ -167,14 +169,15 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 			if !haveBase {
 				base, haveBase = d, true
 				merged = m
-				merged.Sources, merged.FunctionsFailed, merged.Note, merged.Redactions = nil, 0, "", map[string]int{}
+				merged.Sources, merged.FunctionsFailed, merged.LLMRequests, merged.Note, merged.Redactions = nil, 0, 0, "", redactions
 			} else if diff := parameterDiff(&base.Manifest, &m); diff != "" {
 				return MergeResult{}, fmt.Errorf("merge: %w: %s and %s differ in %s", ErrIncompatible, base.Dir, dir, diff)
 			}
 		}
 		merged.FunctionsFailed += m.FunctionsFailed
+		merged.LLMRequests += m.LLMRequests
 		for kind, n := range m.Redactions {
-			merged.Redactions[kind] += n
+			redactions[kind] += n
 		}
 		for _, e := range d.Excluded {
 			if !seenExcl[e] {
@@ -207,7 +210,8 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 		}
 	}
 	merged.Note = strings.Join(notes, "; ")
-	if len(merged.Redactions) == 0 {
+	merged.Redactions = redactions
+	if len(redactions) == 0 {
 		merged.Redactions = nil // as a run that replaced nothing writes it
 	}
 	merged.Sources = orderSources(sources, opts.Order)

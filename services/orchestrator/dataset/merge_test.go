@@ -20,7 +20,7 @@ func sampleManifest() Manifest {
 			{Repo: "repo-a", LocalPath: "repo-a", Commit: "c1", License: "MIT", Parsed: true, Functions: 4},
 			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 1},
 		},
-		KeepThreshold: 2, Concurrency: 8, Model: "offline", PromptVersion: "v1", FunctionsFailed: 1,
+		KeepThreshold: 2, Concurrency: 8, Model: "offline", PromptVersion: "v1", FunctionsFailed: 1, LLMRequests: 12,
 		Parse:    &ManifestParse{SkipTests: true},
 		Training: ManifestTraining{NearDuplicateThreshold: 0.85, Splits: "0.5,0.25,0.25"},
 	}
@@ -38,7 +38,7 @@ func shard(t *testing.T, repos ...string) string {
 	t.Helper()
 	full := sampleManifest()
 	m := full
-	m.Sources, m.FunctionsFailed = []ManifestSource{}, 0
+	m.Sources, m.FunctionsFailed, m.LLMRequests = []ManifestSource{}, 0, 0
 	var recs []*orchestratorv1.Record
 	for _, repo := range repos {
 		for _, s := range full.Sources {
@@ -52,7 +52,7 @@ func shard(t *testing.T, repos ...string) string {
 			}
 		}
 		if repo == "repo-a" {
-			m.FunctionsFailed = full.FunctionsFailed
+			m.FunctionsFailed, m.LLMRequests = full.FunctionsFailed, full.LLMRequests
 		}
 	}
 	dir := t.TempDir()
@@ -67,7 +67,7 @@ func shard(t *testing.T, repos ...string) string {
 func TestMergeLeavesOutNearDuplicatesAcrossShards(t *testing.T) {
 	copyRec, copySrc := nearCopy()
 	m := sampleManifest()
-	m.Sources, m.FunctionsFailed = []ManifestSource{copySrc}, 0
+	m.Sources, m.FunctionsFailed, m.LLMRequests = []ManifestSource{copySrc}, 0, 0
 	copyShard := t.TempDir()
 	if err := Write(copyShard, []*orchestratorv1.Record{copyRec}, nil, m.Card(), &m); err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestReadRoundTrip(t *testing.T) {
 			t.Errorf("record %s read back as %v, want %v", r.GetId(), r, w)
 		}
 	}
-	if m := sampleManifest(); d.Manifest.Model != m.Model || len(d.Manifest.Sources) != 2 || d.Manifest.FunctionsFailed != 1 {
+	if m := sampleManifest(); d.Manifest.Model != m.Model || len(d.Manifest.Sources) != 2 || d.Manifest.FunctionsFailed != 1 || d.Manifest.LLMRequests != 12 {
 		t.Errorf("manifest read back as %+v", d.Manifest)
 	}
 }

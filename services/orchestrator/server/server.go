@@ -38,13 +38,18 @@ type Config struct {
 	OutputRoot string
 	// AllowedRoots, when set, restrict local sources to these directories (the parser checks too).
 	AllowedRoots []string
+	// ResumeOnSubmit leaves unfinished jobs of an earlier process stopped until the same job is
+	// submitted again (the in-process CLI, which runs one job); false resumes them all at start.
+	ResumeOnSubmit bool
 	// DefaultConcurrency is the annotation calls in flight for a job that asks for 0. 0 means 8.
 	DefaultConcurrency int
 	// MaxRunningJobs bounds jobs running at once. 0 means 2.
 	MaxRunningJobs int
-	// RetryAttempts and RetryBackoff tune retries of transient annotator failures (0: 4 and 200 ms).
-	RetryAttempts int
-	RetryBackoff  time.Duration
+	// LLMPause is a job's first pause after an LLM outage (its circuit breaker), doubled at each outage in
+	// a row up to a minute, and never shorter than the annotator's RetryInfo; 0 means 1 s.
+	LLMPause time.Duration
+	// LLMOutageTrips is how many outages in a row, with no answer between them, stop a job; 0 means 5.
+	LLMOutageTrips int
 	// ProgressInterval is the most often progress events are sent. 0 means 500 ms.
 	ProgressInterval time.Duration
 	// ShutdownDrain is how long Close lets annotation calls in flight finish and be stored before
@@ -83,10 +88,10 @@ func New(cfg Config) (*Server, error) {
 		Store: st,
 		Pipeline: pipeline.Config{
 			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
-			IsTransient: IsTransient, Attempts: cfg.RetryAttempts, BackoffBase: cfg.RetryBackoff,
+			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips, ParseRetryDelay: RetryDelay,
 			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
 		},
-		OutputRoot: cfg.OutputRoot, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
+		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
 		MaxRunningJobs: cfg.MaxRunningJobs, DrainTimeout: cfg.ShutdownDrain, Logger: cfg.Logger, TracerProvider: cfg.TracerProvider,
 	})
 	if err != nil {
@@ -106,19 +111,56 @@ func (s *Server) Close() error {
 	return err
 }
 
-// IsTransient says whether a failed call is worth retrying: Unavailable, DeadlineExceeded (of the call,
-// not of the job) and ResourceExhausted.
-func IsTransient(err error) bool {
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
-		return true
+// annotatorDomain is the annotator's ErrorInfo domain.
+const annotatorDomain = "annotator.query4code"
+
+// ClassifyFailure reads a failed annotator call by the annotator's retry contract (docs/api.md): an outage
+// is ABORTED (LLM_UNAVAILABLE), RESOURCE_EXHAUSTED (LLM_RATE_LIMITED, or a server's own limit),
+// DEADLINE_EXCEEDED (LLM_TIMEOUT, or the call's deadline) or UNAVAILABLE left after the channel's transport
+// retries (no replica reachable); the job pauses and leaves the function for a later run. Anything else
+// (FAILED_PRECONDITION with LLM_BAD_OUTPUT or LLM_REJECTED, INVALID_ARGUMENT, INTERNAL, ...) fails the
+// function. The Usage detail, on every LLM failure, is what the call spent; RetryInfo the pause asked for.
+func ClassifyFailure(err error) pipeline.CallFailure {
+	st := status.Convert(err)
+	var f pipeline.CallFailure
+	switch st.Code() {
+	case codes.Aborted, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Unavailable:
+		f.Outage = true
 	}
-	return false
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *annotatorv1.Usage:
+			f.Usage = d
+		case *errdetails.RetryInfo:
+			f.RetryAfter = d.GetRetryDelay().AsDuration()
+		case *errdetails.ErrorInfo:
+			// By reason first: an older annotator answered LLM_BAD_OUTPUT with UNAVAILABLE.
+			if d.GetDomain() == annotatorDomain && (d.GetReason() == "LLM_BAD_OUTPUT" || d.GetReason() == "LLM_REJECTED") {
+				f.Outage = false
+			}
+		}
+	}
+	return f
 }
 
-// SubmitJob starts a job.
+// RetryDelay returns the delay a ResourceExhausted error asks for in its RetryInfo detail (the
+// parser's answer when its analysis budget is full).
+func RetryDelay(err error) (time.Duration, bool) {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return 0, false
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.RetryInfo); ok && info.GetRetryDelay() != nil {
+			return info.GetRetryDelay().AsDuration(), true
+		}
+	}
+	return 0, false
+}
+
+// SubmitJob starts a job, or continues the unfinished job with the same identity (existing=true).
 func (s *Server) SubmitJob(ctx context.Context, req *orchestratorv1.SubmitJobRequest) (*orchestratorv1.SubmitJobResponse, error) {
-	job, existing, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, existing, err := s.manager.Submit(ctx, jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
 	if err != nil {
 		return nil, s.statusOf(err)
 	}
@@ -172,7 +214,7 @@ func (s *Server) CancelJob(ctx context.Context, req *orchestratorv1.CancelJobReq
 // AnnotateRepository submits a job and streams its events; the first message carries only the job id.
 // Closing the stream stops watching, not the job.
 func (s *Server) AnnotateRepository(req *orchestratorv1.AnnotateRepositoryRequest, stream grpc.ServerStreamingServer[orchestratorv1.AnnotateRepositoryResponse]) error {
-	job, _, err := s.manager.Submit(jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, _, err := s.manager.Submit(stream.Context(), jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
 	if err != nil {
 		return s.statusOf(err)
 	}
@@ -204,7 +246,10 @@ func toStatus(err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	var invalid *jobs.InvalidArgumentError
+	var (
+		invalid *jobs.InvalidArgumentError
+		busy    *jobs.OutputBusyError
+	)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
@@ -222,6 +267,12 @@ func toStatus(err error) error {
 		return withInfo(codes.PermissionDenied, err.Error(), "SOURCE_NOT_ALLOWED")
 	case errors.Is(err, jobs.ErrFinished):
 		return withInfo(codes.FailedPrecondition, err.Error(), "JOB_FINISHED")
+	case errors.As(err, &busy):
+		return withInfo(codes.FailedPrecondition, busy.Error(), "OUTPUT_DIR_BUSY")
+	case errors.Is(err, jobs.ErrOutputUnwritable):
+		return withInfo(codes.FailedPrecondition, err.Error(), "OUTPUT_DIR_UNWRITABLE")
+	case errors.Is(err, jobs.ErrBudgetUnpriced):
+		return withInfo(codes.FailedPrecondition, err.Error(), "BUDGET_UNPRICED")
 	case errors.Is(err, jobs.ErrClosed):
 		return status.Error(codes.Unavailable, "orchestrator is shutting down")
 	default:

@@ -17,9 +17,12 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
@@ -27,6 +30,7 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
+	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
 	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
@@ -63,8 +67,10 @@ type env struct {
 	outRoot   string
 	spans     *tracetest.InMemoryExporter
 	drain     time.Duration
-	server    *Server
-	client    orchestratorv1.OrchestratorServiceClient
+	// resumeOnSubmit starts the orchestrator as the in-process CLI does.
+	resumeOnSubmit bool
+	server         *Server
+	client         orchestratorv1.OrchestratorServiceClient
 }
 
 func newEnv(t *testing.T) *env {
@@ -88,8 +94,8 @@ func (e *env) start() {
 	srv, err := New(Config{
 		Parser: parserv1.NewParserServiceClient(e.conns.parser), Docs: docsv1.NewDocsServiceClient(e.conns.docs),
 		Annotator: annotatorv1.NewAnnotatorServiceClient(e.conns.annotator), StorePath: e.storePath, OutputRoot: e.outRoot,
-		DefaultConcurrency: 4, RetryBackoff: time.Millisecond, ProgressInterval: 10 * time.Millisecond, TracerProvider: tp,
-		ShutdownDrain: e.drain,
+		DefaultConcurrency: 4, LLMPause: time.Millisecond, ProgressInterval: 10 * time.Millisecond, TracerProvider: tp,
+		ShutdownDrain: e.drain, ResumeOnSubmit: e.resumeOnSubmit,
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -342,12 +348,13 @@ func TestRerunAndIncrementalEdit(t *testing.T) {
 	if n := len(e.annotator.Calls()); n != 0 {
 		t.Fatalf("unchanged rerun made %d annotator calls", n)
 	}
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
-		a, _ := os.ReadFile(filepath.Join(first.GetOutputDir(), name))
-		b, _ := os.ReadFile(filepath.Join(second.GetOutputDir(), name))
-		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
-			t.Fatalf("%s differs between identical runs", name)
-		}
+	sameDataset(t, first.GetOutputDir(), second.GetOutputDir())
+	// The rerun sent nothing: every answer came from the cache.
+	if got := manifestOf(t, second.GetOutputDir()).LLMRequests; got != 0 {
+		t.Fatalf("unchanged rerun reports %d LLM requests", got)
+	}
+	if got := manifestOf(t, first.GetOutputDir()).LLMRequests; got != first.GetProgress().GetLlmCalls() || got == 0 {
+		t.Fatalf("first run's manifest reports %d LLM requests, its progress %d", got, first.GetProgress().GetLlmCalls())
 	}
 
 	e.parser.SetRepo(repoPath, shopRepo("def leaf1():\n    return tinylib.frob(numpy.mean([2]))"))
@@ -535,13 +542,48 @@ func testResume(t *testing.T, drain time.Duration, maxCompletions int) {
 	if len(seen) != 24 {
 		t.Fatalf("%d pairs, want 24", len(seen))
 	}
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
-		a, _ := os.ReadFile(filepath.Join(refDone.GetOutputDir(), name))
-		b, _ := os.ReadFile(filepath.Join(d.GetOutputDir(), name))
-		if (name == dataset.PairsFile && len(a) == 0) || string(a) != string(b) {
-			t.Fatalf("%s of the resumed job differs from an uninterrupted run", name)
+	sameDataset(t, refDone.GetOutputDir(), d.GetOutputDir())
+	// Every request of both runs is counted, but for calls the stop cancelled after the annotator
+	// answered (at most the concurrency, 4).
+	if got, sent := manifestOf(t, d.GetOutputDir()).LLMRequests, int64(len(e.annotator.Calls())); got > sent || got < sent-4 {
+		t.Fatalf("resumed job reports %d LLM requests; the annotator answered %d", got, sent)
+	}
+}
+
+// sameDataset fails unless the datasets in a and b are the same but for the LLM requests each run sent.
+func sameDataset(t *testing.T, a, b string) {
+	t.Helper()
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ExcludedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
+		x, _ := os.ReadFile(filepath.Join(a, name))
+		y, _ := os.ReadFile(filepath.Join(b, name))
+		if (name == dataset.PairsFile && len(x) == 0) || withoutRequests(x) != withoutRequests(y) {
+			t.Fatalf("%s differs between %s and %s", name, a, b)
 		}
 	}
+}
+
+// withoutRequests drops the lines of a card or manifest that count LLM requests.
+func withoutRequests(data []byte) string {
+	var kept []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, "llm_requests") && !strings.Contains(line, "LLM requests sent") {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept, "\n")
+}
+
+func manifestOf(t *testing.T, dir string) dataset.Manifest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, dataset.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m dataset.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func TestCancelIdempotencyAndLateWatcher(t *testing.T) {
@@ -599,8 +641,12 @@ func TestBudgetStop(t *testing.T) {
 	e := newEnv(t)
 	e.annotator.CostUSD = 0.01
 	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 1, BudgetUsd: 0.115}), 0))
-	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") {
-		t.Fatalf("budget stop: %v %q", d.GetState(), d.GetError())
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") || !d.GetBudgetReached() {
+		t.Fatalf("budget stop: %v %q budget_reached=%v", d.GetState(), d.GetError(), d.GetBudgetReached())
+	}
+	// 7 functions (the second copy of "same" is left out): the calls the budget cut off are not done.
+	if p := d.GetProgress(); p.GetCallsTotal() != 21 || p.GetCallsDone() >= p.GetCallsTotal() || p.GetCallsDone() < 12 {
+		t.Fatalf("calls %d of %d after a budget stop at 12 calls", p.GetCallsDone(), p.GetCallsTotal())
 	}
 	// Seven distinct summaries come first (critical path), then queries and validations until 12 calls.
 	if n := len(e.annotator.Calls()); n != 12 {
@@ -624,7 +670,6 @@ func TestBudgetStop(t *testing.T) {
 func TestFailuresAndDocsDown(t *testing.T) {
 	e := newEnv(t)
 	e.annotator.FailAlways("shop.util.leaf2", codes.Internal)
-	e.annotator.FailTransiently("shop.util.leaf1", 2)
 	e.annotator.Score("shop.core.top", 1)
 	e.docs.SetDown(true)
 	events := e.watch(e.submit(nil), 0)
@@ -654,6 +699,17 @@ func TestFailuresAndDocsDown(t *testing.T) {
 	if p := d.GetProgress(); p.GetFunctionsFailed() != 1 || p.GetPairsKept() != 5 || p.GetPairsRejected() != 1 {
 		t.Fatalf("progress %v", p)
 	}
+	// A failed function's later stages count as done, so a finished job's bar reaches its end.
+	if p := d.GetProgress(); p.GetCallsTotal() != 21 || p.GetCallsDone() != 21 {
+		t.Fatalf("calls %d of %d, want 21 of 21", p.GetCallsDone(), p.GetCallsTotal())
+	}
+	// The failed function's call was sent once, never again, and its request is counted.
+	if e.annotator.Failed() != 1 || d.GetProgress().GetLlmCalls() != int64(len(e.annotator.Calls())+1) {
+		t.Fatalf("%d failed calls, %d answered; progress counts %d LLM calls", e.annotator.Failed(), len(e.annotator.Calls()), d.GetProgress().GetLlmCalls())
+	}
+	if got := manifestOf(t, d.GetOutputDir()).LLMRequests; got != d.GetProgress().GetLlmCalls() {
+		t.Fatalf("manifest reports %d LLM requests, progress %d", got, d.GetProgress().GetLlmCalls())
+	}
 	// The caller of the failed function goes on with the context that exists.
 	if got := calleeContext(summarizeCall(t, e.annotator, "shop.core.mid")); fmt.Sprint(got) != "map[shop.util.leaf1:summary]" {
 		t.Fatalf("mid context %v", got)
@@ -682,9 +738,15 @@ func TestErrorsAndUnwritableOutput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(e.outRoot, "blocker"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: "blocker/out"}), 0))
-	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "write dataset") {
-		t.Fatalf("unwritable output: %v %q", d.GetState(), d.GetError())
+	// An output directory that cannot be created is refused at submission, before any call.
+	_, err := e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{
+		Sources: []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}, Options: &orchestratorv1.JobOptions{OutputDir: "blocker/out"},
+	})
+	if status.Code(err) != codes.FailedPrecondition || reason(err) != "OUTPUT_DIR_UNWRITABLE" || !strings.Contains(err.Error(), "blocker is not a directory") {
+		t.Fatalf("unwritable output: %v", err)
+	}
+	if n := len(e.annotator.Calls()); n != 0 {
+		t.Fatalf("%d annotator calls for a refused job", n)
 	}
 	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}
 	tests := []struct {
@@ -730,9 +792,192 @@ func TestErrorsAndUnwritableOutput(t *testing.T) {
 	}
 	// A parser failure of the only source fails the job.
 	e.parser.Fail("/repos/broken", status.Error(codes.NotFound, "no such dir"))
-	d = done(t, e.watch(e.submit(nil, "/repos/broken"), 0))
+	d := done(t, e.watch(e.submit(nil, "/repos/broken"), 0))
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED {
 		t.Fatalf("broken source: %v", d.GetState())
+	}
+}
+
+// reason is the ErrorInfo reason of a status error, or "".
+func reason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// One job per sources, options and output: the same command continues the unfinished job (even one
+// that was cancelled), another command on its output is refused while it runs, and a re-run after
+// success is a new job that makes no call and rewrites the same dataset.
+func TestOneJobPerIdentity(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.annotator.Latency = 5 * time.Millisecond
+	var funcs []*parserv1.Function
+	for i := range 20 {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("slow.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): return %d", i, i), nil))
+	}
+	e.parser.SetRepo("/repos/slow", funcs)
+	submit := func(concurrency, threshold int32) (*orchestratorv1.SubmitJobResponse, error) {
+		return e.client.SubmitJob(ctx, &orchestratorv1.SubmitJobRequest{
+			Sources: []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/repos/slow"}}},
+			Options: &orchestratorv1.JobOptions{OutputDir: "slow", Concurrency: concurrency, KeepThreshold: &threshold},
+		})
+	}
+	first, err := submit(1, 2)
+	if err != nil || first.GetExisting() {
+		t.Fatalf("first submission: %v %v", first, err)
+	}
+	// Concurrency is a run-time knob, not part of the job.
+	again, err := submit(4, 2)
+	if err != nil || !again.GetExisting() || again.GetJobId() != first.GetJobId() {
+		t.Fatalf("same command again: %v %v, want job %s", again, err, first.GetJobId())
+	}
+	_, err = submit(1, 3)
+	if status.Code(err) != codes.FailedPrecondition || reason(err) != "OUTPUT_DIR_BUSY" || !strings.Contains(err.Error(), first.GetJobId()) {
+		t.Fatalf("another command on a busy output: %v", err)
+	}
+	if _, err := e.client.CancelJob(ctx, &orchestratorv1.CancelJobRequest{JobId: first.GetJobId()}); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := submit(1, 2)
+	if err != nil || !resumed.GetExisting() || resumed.GetJobId() != first.GetJobId() {
+		t.Fatalf("same command after cancelling: %v %v, want job %s", resumed, err, first.GetJobId())
+	}
+	events := e.watch(first.GetJobId(), 0)
+	d := done(t, events)
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || d.GetProgress().GetPairsKept()+d.GetProgress().GetPairsRejected() != 20 {
+		t.Fatalf("continued job: %v %s %v", d.GetState(), d.GetError(), d.GetProgress())
+	}
+	for _, ev := range events[:len(events)-1] {
+		if ev.GetDone() != nil || ev.GetError().GetFatal() {
+			t.Fatalf("a watcher of the continued job saw the earlier run's end: %v", ev)
+		}
+	}
+	for _, method := range []string{"Summarize", "GenerateQuery", "Validate"} {
+		counts := e.annotator.Count(method)
+		for fn, n := range counts {
+			if n != 1 {
+				t.Fatalf("%s for %s completed %d times", method, fn, n)
+			}
+		}
+		if len(counts) != 20 {
+			t.Fatalf("%s completed for %d functions, want 20", method, len(counts))
+		}
+	}
+	pairs, err := os.ReadFile(filepath.Join(d.GetOutputDir(), dataset.PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.annotator.Reset()
+	rerun, err := submit(1, 2)
+	if err != nil || rerun.GetExisting() || rerun.GetJobId() == first.GetJobId() {
+		t.Fatalf("re-run after success: %v %v, want a new job", rerun, err)
+	}
+	d2 := done(t, e.watch(rerun.GetJobId(), 0))
+	again2, _ := os.ReadFile(filepath.Join(d2.GetOutputDir(), dataset.PairsFile))
+	if d2.GetOutputDir() != d.GetOutputDir() || string(again2) != string(pairs) || len(e.annotator.Calls()) != 0 {
+		t.Fatalf("re-run after success: %s, %d calls; the dataset must be rewritten unchanged from the store", d2.GetOutputDir(), len(e.annotator.Calls()))
+	}
+	// Once nothing runs there, another command may take the output directory.
+	if other, err := submit(1, 3); err != nil || other.GetExisting() {
+		t.Fatalf("another command on a finished output: %v %v", other, err)
+	}
+}
+
+func TestBudgetOnUnpricedModelRefused(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.Unpriced = true
+	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: repoPath}}}
+	_, err := e.client.SubmitJob(context.Background(), &orchestratorv1.SubmitJobRequest{Sources: src, Options: &orchestratorv1.JobOptions{BudgetUsd: 1}})
+	if status.Code(err) != codes.FailedPrecondition || reason(err) != "BUDGET_UNPRICED" || !strings.Contains(err.Error(), "--llm-prices fake-model=") {
+		t.Fatalf("budget on an unpriced model: %v", err)
+	}
+	if n := len(e.annotator.Calls()); n != 0 {
+		t.Fatalf("%d annotator calls for a refused job", n)
+	}
+	// Without a budget the price does not matter.
+	if d := done(t, e.watch(e.submit(nil), 0)); d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("job without a budget: %v %s", d.GetState(), d.GetError())
+	}
+}
+
+// The in-process CLI's orchestrator leaves an interrupted job alone until the same job is submitted
+// again, which continues it instead of starting a second one.
+func TestResumeOnSubmit(t *testing.T) {
+	e := newEnv(t)
+	e.resumeOnSubmit = true
+	e.server.Close()
+	e.start()
+	var funcs []*parserv1.Function
+	for i := range 30 {
+		funcs = append(funcs, fake.Func(fmt.Sprintf("slow.f%02d", i), int32(i), fmt.Sprintf("def f%02d(): return %d", i, i), nil))
+	}
+	e.parser.SetRepo("/repos/slow", funcs)
+	e.annotator.Latency = 5 * time.Millisecond
+	opts := &orchestratorv1.JobOptions{OutputDir: "slow", Concurrency: 1}
+	id := e.submit(opts, "/repos/slow")
+	for deadline := time.Now().Add(10 * time.Second); len(e.annotator.Calls()) < 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the job made no progress")
+		}
+	}
+	if err := e.server.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	before := len(e.annotator.Calls())
+	time.Sleep(100 * time.Millisecond)
+	if n := len(e.annotator.Calls()); n != before {
+		t.Fatalf("the interrupted job resumed before it was submitted again (%d calls after the restart)", n-before)
+	}
+	if again := e.submit(opts, "/repos/slow"); again != id {
+		t.Fatalf("submitting again started job %s, want the interrupted %s", again, id)
+	}
+	if d := done(t, e.watch(id, 0)); d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || d.GetProgress().GetPairsKept()+d.GetProgress().GetPairsRejected() != 30 {
+		t.Fatalf("continued job: %v %s", d.GetState(), d.GetError())
+	}
+	list, err := e.client.ListJobs(context.Background(), &orchestratorv1.ListJobsRequest{})
+	if err != nil || len(list.GetJobs()) != 1 {
+		t.Fatalf("jobs: %v %v, want one", list, err)
+	}
+}
+
+// A parser whose analysis budget is full refuses with a retry delay; the job parses again after it.
+func TestBusyParserIsAskedAgainAfterItsDelay(t *testing.T) {
+	e := newEnv(t)
+	e.parser.BusyFor(repoPath, 2, 5*time.Millisecond)
+	d := done(t, e.watch(e.submit(nil), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
+	}
+	if got := e.parser.Calls(); got != 3 {
+		t.Errorf("parser calls = %d, want 3 (two refusals, then the parse)", got)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	busy, err := status.New(codes.ResourceExhausted, "busy").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(3 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		err   error
+		delay time.Duration
+		retry bool
+	}{
+		{"ResourceExhausted with RetryInfo", busy.Err(), 3 * time.Second, true},
+		{"ResourceExhausted without RetryInfo", status.Error(codes.ResourceExhausted, "quota"), 0, false},
+		{"another code", status.Error(codes.NotFound, "no"), 0, false},
+		{"not a status", errors.New("plain"), 0, false},
+	}
+	for _, tt := range tests {
+		if delay, retry := RetryDelay(tt.err); delay != tt.delay || retry != tt.retry {
+			t.Errorf("%s: RetryDelay = %s, %v; want %s, %v", tt.name, delay, retry, tt.delay, tt.retry)
+		}
 	}
 }
 
@@ -782,6 +1027,9 @@ func TestToStatus(t *testing.T) {
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{errors.New("disk on fire"), codes.Internal},
 		{status.Error(codes.Aborted, "as is"), codes.Aborted},
+		{fmt.Errorf("submit job: %w", &jobs.OutputBusyError{Dir: "/o", JobID: "j"}), codes.FailedPrecondition},
+		{fmt.Errorf("%w: x", jobs.ErrOutputUnwritable), codes.FailedPrecondition},
+		{fmt.Errorf("%w: x", jobs.ErrBudgetUnpriced), codes.FailedPrecondition},
 	}
 	for _, tc := range tests {
 		got := toStatus(tc.err)
@@ -792,8 +1040,115 @@ func TestToStatus(t *testing.T) {
 			t.Fatal("internal error leaks its message")
 		}
 	}
-	if !IsTransient(status.Error(codes.Unavailable, "")) || IsTransient(status.Error(codes.InvalidArgument, "")) {
-		t.Fatal("IsTransient")
+}
+
+// TestClassifyFailure is the orchestrator's side of the retry contract: which annotator statuses are
+// outages (pause, leave the function for a later run) and which fail the function.
+func TestClassifyFailure(t *testing.T) {
+	usage := &annotatorv1.Usage{LlmCalls: 2, PromptTokens: 7}
+	info := func(reason string) *errdetails.ErrorInfo {
+		return &errdetails.ErrorInfo{Domain: annotatorDomain, Reason: reason}
+	}
+	retry := &errdetails.RetryInfo{RetryDelay: durationpb.New(3 * time.Second)}
+	with := func(code codes.Code, details ...protoadapt.MessageV1) error {
+		st, err := status.New(code, "x").WithDetails(details...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Err()
+	}
+	tests := []struct {
+		name       string
+		err        error
+		outage     bool
+		retryAfter time.Duration
+		calls      int32
+	}{
+		{"bad output", with(codes.FailedPrecondition, info("LLM_BAD_OUTPUT"), usage), false, 0, 2},
+		{"rejected", with(codes.FailedPrecondition, info("LLM_REJECTED"), usage), false, 0, 2},
+		{"older annotator's bad output", with(codes.Unavailable, info("LLM_BAD_OUTPUT"), usage), false, 0, 2},
+		{"llm unavailable", with(codes.Aborted, info("LLM_UNAVAILABLE"), usage, retry), true, 3 * time.Second, 2},
+		{"rate limited", with(codes.ResourceExhausted, info("LLM_RATE_LIMITED"), usage, retry), true, 3 * time.Second, 2},
+		{"timeout", with(codes.DeadlineExceeded, info("LLM_TIMEOUT"), usage, retry), true, 3 * time.Second, 2},
+		{"no replica", status.Error(codes.Unavailable, "connection refused"), true, 0, 0},
+		{"invalid input", status.Error(codes.InvalidArgument, "code too long"), false, 0, 0},
+		{"internal", status.Error(codes.Internal, "internal error"), false, 0, 0},
+		{"not a status", errors.New("boom"), false, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := ClassifyFailure(tc.err)
+			if f.Outage != tc.outage || f.RetryAfter != tc.retryAfter || f.Usage.GetLlmCalls() != tc.calls {
+				t.Errorf("got %+v, want outage %v retry after %v and %d calls", f, tc.outage, tc.retryAfter, tc.calls)
+			}
+		})
+	}
+}
+
+// An outage fails no function and resends nothing: the function whose call failed and its callers are left
+// for a later run, the job fails saying so and writes no dataset, and the next run of the same command
+// annotates exactly what was left, from the cache for the rest.
+func TestLLMOutageLeavesFunctionsForNextRun(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.FailOutage("shop.util.leaf1", 1)
+	out := filepath.Join(e.outRoot, "outage")
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: out}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "LLM unavailable") ||
+		!strings.Contains(d.GetError(), "run the same command again") {
+		t.Fatalf("state %v error %q, want FAILED saying the LLM is unavailable", d.GetState(), d.GetError())
+	}
+	// leaf1, its callers mid and pong, and top above mid; ping calls only pong, inside its own cycle.
+	if !strings.Contains(d.GetError(), "4 functions not annotated") {
+		t.Errorf("error %q, want 4 functions not annotated (leaf1, mid, pong and top)", d.GetError())
+	}
+	if d.GetProgress().GetFunctionsFailed() != 0 {
+		t.Errorf("%d functions failed; an outage fails none", d.GetProgress().GetFunctionsFailed())
+	}
+	if _, err := os.Stat(filepath.Join(out, dataset.ManifestFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a dataset was written after an outage: %v", err)
+	}
+	if got := e.annotator.Count("Summarize")["shop.util.leaf1"]; got != 0 || e.annotator.Failed() != 1 {
+		t.Fatalf("leaf1 summarised %d times after its outage, %d failed calls; want 0 and 1 (no resend)", got, e.annotator.Failed())
+	}
+	firstCalls := d.GetProgress().GetLlmCalls()
+	if firstCalls != int64(len(e.annotator.Calls())+1) {
+		t.Errorf("progress counts %d LLM calls; %d answered and 1 failed", firstCalls, len(e.annotator.Calls()))
+	}
+
+	before := len(e.annotator.Calls())
+	d = done(t, e.watch(e.submit(&orchestratorv1.JobOptions{OutputDir: out}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("second run: %v %s", d.GetState(), d.GetError())
+	}
+	again := map[string]int{}
+	for _, c := range e.annotator.Calls()[before:] {
+		again[c.Function]++
+	}
+	for fn := range again {
+		if !slices.Contains([]string{"shop.util.leaf1", "shop.core.mid", "shop.cycle.pong", "shop.cycle.ping", "shop.core.top"}, fn) {
+			t.Errorf("second run called the annotator for %s, finished in the first run", fn)
+		}
+	}
+	if again["shop.util.leaf1"] != 3 {
+		t.Errorf("second run made %d calls for leaf1, want its three stages", again["shop.util.leaf1"])
+	}
+}
+
+// A lasting outage stops the job after LLMOutageTrips trips in a row; the half-open breaker lets one probe
+// through per trip, so the calls sent stay near the concurrency plus the trips.
+func TestLLMOutageStopsJob(t *testing.T) {
+	e := newEnv(t)
+	e.annotator.FailOutageAll(1000)
+	d := done(t, e.watch(e.submit(&orchestratorv1.JobOptions{Concurrency: 4}), 0))
+	if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), "LLM unavailable: 7 functions not annotated") {
+		t.Fatalf("state %v error %q", d.GetState(), d.GetError())
+	}
+	// Four calls in flight at the first trip, then one probe for each of the 4 further trips.
+	if got := e.annotator.Failed(); got > 4+4 {
+		t.Errorf("%d calls sent during the outage, want at most 8", got)
+	}
+	if got := d.GetProgress().GetLlmCalls(); got != int64(e.annotator.Failed()) {
+		t.Errorf("progress counts %d LLM calls, the annotator failed %d", got, e.annotator.Failed())
 	}
 }
 

@@ -66,6 +66,11 @@ type Options struct {
 	MaxFileBytes int64
 	// Workers parse files in parallel (0: GOMAXPROCS).
 	Workers int
+	// Admit, when set, is called once the files are known, with the bytes
+	// that will be parsed, before any is read; its error ends the analysis
+	// and release is called when the analysis ends. The server bounds
+	// concurrent analyses with it.
+	Admit func(ctx context.Context, sourceBytes int64) (release func(), err error)
 }
 
 // EdgeKind says how a call edge was found.
@@ -246,7 +251,13 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 			sourceBytes += f.Size
 		}
 	}
-	defer holdGC(sourceBytes)()
+	if opts.Admit != nil {
+		release, err := opts.Admit(ctx, sourceBytes)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	res := &Result{}
 	parsed, skippedRead, err := parseAll(ctx, candidates, maxBytes, workers)
 	if err != nil {

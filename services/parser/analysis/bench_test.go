@@ -2,11 +2,8 @@ package analysis
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,23 +13,14 @@ import (
 	"github.com/smacker/go-tree-sitter/python"
 
 	"github.com/query4code/query4code/services/parser/internal/repowalk"
+	"github.com/query4code/query4code/services/parser/internal/stdlibdir"
 )
 
 // stdlibExclude leaves out third-party packages and test folders.
 var stdlibExclude = []string{"site-packages/**", "dist-packages/**", "**/test/**", "**/tests/**", "**/idle_test/**"}
 
 // stdlibRoot returns the CPython standard library directory, or skips.
-func stdlibRoot(b testing.TB) string {
-	b.Helper()
-	if dir := os.Getenv("Q4C_STDLIB"); dir != "" {
-		return dir
-	}
-	out, err := exec.Command("python3", "-c", `import sysconfig;print(sysconfig.get_paths()["stdlib"])`).Output()
-	if err != nil {
-		b.Skipf("python3 not available to locate the standard library: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
+func stdlibRoot(tb testing.TB) string { return stdlibdir.Find(tb) }
 
 func stdlibFiles(b *testing.B, root string) []repowalk.File {
 	b.Helper()

@@ -17,4 +17,9 @@ func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	config.EnvStringVar(fs, &cfg.GitTempDir, "git-temp-dir", env("git-temp-dir"), cfg.GitTempDir,
 		"`dir` for temporary clones (default: the system temp dir)")
 	config.EnvIntVar(fs, &cfg.Workers, "workers", env("workers"), cfg.Workers, "files parsed in parallel (0: one per CPU)")
+	config.EnvInt64Var(fs, &cfg.AnalysisBudgetBytes, "analysis-budget-bytes", env("analysis-budget-bytes"), cfg.AnalysisBudgetBytes,
+		"source `bytes` the analyses running at once may parse; requests beyond wait, then get RESOURCE_EXHAUSTED "+
+			"(0: sized from GOMEMLIMIT, the cgroup memory limit or physical memory)")
+	config.EnvDurationVar(fs, &cfg.AdmissionWait, "admission-wait", env("admission-wait"), cfg.AdmissionWait,
+		"how long a request beyond the analysis budget waits before it is refused")
 }

@@ -9,16 +9,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/parser/analysis"
+	"github.com/query4code/query4code/services/parser/internal/admission"
 	"github.com/query4code/query4code/services/parser/internal/gitsource"
 )
 
@@ -42,13 +46,35 @@ type Config struct {
 	GitCABundle []byte
 	// Workers parse files in parallel (0: GOMAXPROCS).
 	Workers int
+	// AnalysisBudgetBytes bounds the source bytes of the analyses running
+	// at once (0: admission.DefaultBudget of the process' memory limit).
+	AnalysisBudgetBytes int64
+	// AdmissionWait is how long a request beyond the budget waits before
+	// it is refused with ResourceExhausted and a retry delay (0: refused
+	// at once; DefaultConfig sets DefaultAdmissionWait).
+	AdmissionWait time.Duration
+	// Metrics, when set, receives the parser's own metrics (bytes and
+	// analyses in flight, waiting, refused, the budget).
+	Metrics prometheus.Registerer
 	// Logger receives per-request notes (default slog.Default()).
 	Logger *slog.Logger
 }
 
+// DefaultAdmissionWait is how long a request waits for the analysis budget
+// by default: long enough for a typical repository's analysis to finish.
+const DefaultAdmissionWait = 15 * time.Second
+
+// WaitForBudget as AdmissionWait makes a request beyond the budget wait as
+// long as it takes, never refused: for a parser embedded in a process that
+// is its only client (q4c), where a refusal would only fail the command.
+const WaitForBudget = time.Duration(math.MaxInt64)
+
 // DefaultConfig allows the current directory and the big public git hosts.
 func DefaultConfig() Config {
-	cfg := Config{GitAllowedHosts: []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"}}
+	cfg := Config{
+		GitAllowedHosts: []string{"github.com", "gitlab.com", "bitbucket.org", "codeberg.org"},
+		AdmissionWait:   DefaultAdmissionWait,
+	}
 	if wd, err := os.Getwd(); err == nil {
 		cfg.AllowedRoots = []string{wd}
 	}
@@ -60,6 +86,7 @@ type Server struct {
 	parserv1.UnimplementedParserServiceServer
 	cfg    Config
 	cloner *gitsource.Cloner
+	gate   *admission.Gate
 	log    *slog.Logger
 }
 
@@ -81,9 +108,28 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	budget := cfg.AnalysisBudgetBytes
+	if budget < 0 {
+		return nil, fmt.Errorf("analysis budget must not be negative, got %d bytes", budget)
+	}
+	if budget == 0 {
+		limit := admission.MemoryLimit()
+		budget = admission.DefaultBudget(limit)
+		log.Info("analysis budget sized from memory", "budget_bytes", budget, "memory_bytes", limit.Bytes, "memory_source", limit.Source)
+	}
+	gate, err := admission.New(budget, cfg.AdmissionWait)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Metrics != nil {
+		if err := registerAdmissionMetrics(cfg.Metrics, gate); err != nil {
+			return nil, err
+		}
+	}
 	return &Server{
 		cfg:    cfg,
 		cloner: &gitsource.Cloner{AllowedHosts: cfg.GitAllowedHosts, TempDir: cfg.GitTempDir, CABundle: cfg.GitCABundle},
+		gate:   gate,
 		log:    log,
 	}, nil
 }
@@ -97,7 +143,24 @@ var errNoRoots = errors.New("this parser allows no local paths (start it with --
 // ParseRepository implements parserv1.ParserServiceServer.
 func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream grpc.ServerStreamingServer[parserv1.ParseRepositoryResponse]) error {
 	ctx := stream.Context()
-	res, commit, err := s.analyze(ctx, req)
+	// The analysis is admitted once its files are known, and its budget
+	// is held until the response is streamed: the result is still in
+	// memory until then.
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	admit := func(ctx context.Context, sourceBytes int64) (func(), error) {
+		r, err := s.gate.Acquire(ctx, sourceBytes)
+		if err != nil {
+			return nil, err
+		}
+		release = r
+		return func() {}, nil
+	}
+	res, commit, err := s.analyze(ctx, req, admit)
 	if err != nil {
 		return toStatus(err)
 	}
@@ -118,8 +181,9 @@ func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 }
 
 // analyze resolves the source to a directory and analyses it.
-func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryRequest) (*analysis.Result, string, error) {
-	opts := analysis.Options{Workers: s.cfg.Workers}
+func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryRequest,
+	admit func(context.Context, int64) (func(), error)) (*analysis.Result, string, error) {
+	opts := analysis.Options{Workers: s.cfg.Workers, Admit: admit}
 	if o := req.GetOptions(); o != nil {
 		opts.Include, opts.Exclude = o.GetInclude(), o.GetExclude()
 		opts.SkipTests, opts.SkipDunder, opts.SkipTrivial = o.GetSkipTests(), o.GetSkipDunder(), o.GetSkipTrivial()

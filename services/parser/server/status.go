@@ -7,8 +7,10 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/query4code/query4code/services/parser/analysis"
+	"github.com/query4code/query4code/services/parser/internal/admission"
 	"github.com/query4code/query4code/services/parser/internal/gitsource"
 )
 
@@ -25,6 +27,17 @@ func toStatus(err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	var busy *admission.BusyError
+	if errors.As(err, &busy) {
+		st := status.New(codes.ResourceExhausted, err.Error())
+		if withDetails, derr := st.WithDetails(
+			&errdetails.ErrorInfo{Domain: errorDomain, Reason: "ANALYSIS_BUDGET_EXHAUSTED"},
+			&errdetails.RetryInfo{RetryDelay: durationpb.New(busy.RetryAfter)},
+		); derr == nil {
+			st = withDetails
+		}
+		return st.Err()
 	}
 	type mapping struct {
 		target error

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,8 +12,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/clients/go/q4c"
 	"github.com/query4code/query4code/cmd/q4c/internal/local"
 	"github.com/query4code/query4code/platform/client"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
@@ -68,9 +72,27 @@ matching CoSQA, WebQueryTest or a --decontaminate path, and all but one of each
 cluster of near-duplicates (token 5-gram Jaccard >= --near-dup-threshold) are
 left out. --splits assigns each repository to train, validation or test by a
 stable hash. Secrets, email and public IP addresses are replaced by
-[REDACTED:<kind>] in every file. Finished
-stages are kept in a store (--state-dir), so an interrupted run resumes where
-it stopped and a re-run on unchanged code makes no LLM calls.
+[REDACTED:<kind>] in every file. The files are
+written into a staging directory beside it and swapped in whole, so a failure
+leaves the previous dataset (or none). The output directory is checked before
+anything starts: a path that is a file, or a directory that cannot be written,
+is refused. A --budget-usd on a model the annotator has no price for is
+refused too (give the price with --llm-prices).
+
+One job per command: the same sources, options (all but --concurrency) and
+--out make one job. Running the same command again after an interruption
+(Ctrl-C, a crash, a failure, a cancellation) continues that job from its
+stored stage results instead of starting another; a different command on an
+--out that a queued or running job holds is refused. After a job succeeded,
+the same command makes a new job that takes every stage result from the store
+(no LLM request) and rewrites the same dataset.
+
+Exit codes:
+  0    the dataset was written
+  1    bad arguments, or the job was refused before it started
+  2    the job failed or was cancelled; nothing was written
+  3    the cost budget stopped the job; the dataset holds what was finished
+  130  interrupted; run the same command again to continue
 
 A corpus too large for one process is split into shards: q4c popularity counts
 the API usage of the whole corpus once, then each q4c annotate --shard I/N
@@ -136,7 +158,7 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 		return fmt.Errorf("--keep-threshold %d is outside 0-3", f.keepThreshold)
 	}
 	threshold := int32(f.keepThreshold)
-	req := &orchestratorv1.AnnotateRepositoryRequest{
+	req := &orchestratorv1.SubmitJobRequest{
 		Sources: sources,
 		Options: &orchestratorv1.JobOptions{
 			KeepThreshold: &threshold,
@@ -156,6 +178,7 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 	}
 	var conn *grpc.ClientConn
 	if f.orchestrator != "" {
+		// The directory is on the orchestrator's machine: it checks it at submission.
 		req.Options.OutputDir = f.out
 		conn, err = client.Dial(f.orchestrator, f.remote)
 		if err != nil {
@@ -167,13 +190,17 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 		if err != nil {
 			return err
 		}
+		// Refused before any service starts, let alone an LLM request.
+		if err := dataset.CheckOutputDir(out); err != nil {
+			return err
+		}
 		req.Options.OutputDir = out
 		suite, err := startLocal(f, sources, out, stderr)
 		if err != nil {
 			return err
 		}
 		defer func() {
-			if err := suite.Close(); err != nil {
+			if err := suite.Close(); err != nil && f.verbose {
 				fmt.Fprintln(stderr, "q4c: stopping the local services:", err)
 			}
 		}()
@@ -182,18 +209,56 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 		}
 		conn = suite.Orchestrator
 	}
-	stream, err := orchestratorv1.NewOrchestratorServiceClient(conn).AnnotateRepository(cmd.Context(), req)
+	interrupted := "interrupted: run the same command again to continue the job without repeating finished work"
+	if f.orchestrator != "" {
+		interrupted = "interrupted: the job goes on in the orchestrator; run the same command again to watch it"
+	}
+	err = runJob(cmd.Context(), conn, req, interrupted, cmd.OutOrStdout(), stderr)
+	if f.orchestrator == "" && errorReason(err) == "OUTPUT_DIR_BUSY" {
+		// The job holding the directory lives in this state directory, not in a running orchestrator.
+		return fmt.Errorf("%s (q4c cancel --state-dir %s JOB_ID cancels it)", describe(err), f.stateDir)
+	}
+	return err
+}
+
+// errorReason is the ErrorInfo reason of a gRPC status error, or "".
+func errorReason(err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// watchReconnects is how many reconnects in a row the CLI makes to an orchestrator that went away
+// (about two minutes with the client's backoff), so a restart does not end the watch.
+const watchReconnects = 30
+
+// runJob submits the job (or finds the unfinished one the same command started) and follows it to
+// its end, across orchestrator restarts.
+// An interruption exits exitInterrupted with the message interrupted.
+func runJob(ctx context.Context, conn *grpc.ClientConn, req *orchestratorv1.SubmitJobRequest, interrupted string, stdout, stderr io.Writer) error {
+	resp, err := orchestratorv1.NewOrchestratorServiceClient(conn).SubmitJob(ctx, req)
 	if err != nil {
 		return err
 	}
-	done, err := watchEvents(cmd.Context(), stream, newProgressView(stderr))
+	if resp.GetExisting() {
+		fmt.Fprintf(stderr, "q4c: continuing job %s, which the same command started\n", resp.GetJobId())
+	}
+	watcher := q4c.NewFromConn(conn, q4c.Options{WatchReconnects: watchReconnects})
+	done, err := watchEvents(watcher.WatchJob(ctx, resp.GetJobId(), 0), newProgressView(stderr))
 	if err != nil {
-		if cmd.Context().Err() != nil {
-			return errors.New("interrupted: run the same command again to resume without repeating finished work")
+		if ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, err: errors.New(interrupted)}
 		}
 		return err
 	}
-	return reportDone(cmd.OutOrStdout(), done)
+	return reportDone(stdout, done)
 }
 
 // writeEmptyShard writes the dataset of a shard that holds no source: no records, a manifest
@@ -219,9 +284,10 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 	if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
 	}
-	level := slog.LevelError
+	// Without -v the services say nothing: a failed job is reported in one line, from its done event.
+	logs := io.Discard
 	if f.verbose {
-		level = slog.LevelInfo
+		logs = stderr
 	}
 	cfg := local.Config{
 		Parser:    parserserver.DefaultConfig(),
@@ -231,10 +297,14 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 			StorePath:          filepath.Join(f.stateDir, "orchestrator.db"),
 			OutputRoot:         out,
 			DefaultConcurrency: 8,
+			// This process runs the job it was asked for; an unfinished one continues when its
+			// command is run again, never beside another.
+			ResumeOnSubmit: true,
 		},
-		Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	cfg.Parser.AllowedRoots = nil
+	cfg.Parser.AdmissionWait = parserserver.WaitForBudget
 	for _, s := range sources {
 		if p := s.GetLocalPath(); p != "" {
 			cfg.Parser.AllowedRoots = append(cfg.Parser.AllowedRoots, p)

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/query4code/query4code/services/annotator/fakellm"
 )
@@ -148,13 +150,7 @@ func writeChainRepo(t *testing.T, dir, leafBody string) {
 // costs no LLM call, and editing one leaf re-summarises exactly it and its
 // transitive callers.
 func TestRerunReusesFinishedStages(t *testing.T) {
-	llm, err := fakellm.Start(fakellm.Config{}, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = llm.Close() })
-	repo := filepath.Join(t.TempDir(), "repo")
-	writeChainRepo(t, repo, "return x + 1")
+	llm, repo := startLLMAndRepo(t, fakellm.Config{})
 	state := t.TempDir()
 	outDir := t.TempDir()
 	run := func(out string) {
@@ -202,5 +198,149 @@ func TestRerunReusesFinishedStages(t *testing.T) {
 	}
 	if len(resummarised) != 3 || !resummarised["leaf"] || !resummarised["mid"] || !resummarised["top"] {
 		t.Errorf("re-summarised %v, want exactly leaf, mid and top", resummarised)
+	}
+}
+
+// startLLMAndRepo starts a fakellm and writes the chain repository.
+func startLLMAndRepo(t *testing.T, cfg fakellm.Config) (*fakellm.Server, string) {
+	t.Helper()
+	llm, err := fakellm.Start(cfg, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = llm.Close() })
+	repo := filepath.Join(t.TempDir(), "repo")
+	writeChainRepo(t, repo, "return x + 1")
+	return llm, repo
+}
+
+// An output that cannot be written and a budget that cannot be enforced are refused before any
+// service makes an LLM request.
+func TestAnnotateRefusedBeforeAnyRequest(t *testing.T) {
+	llm, repo := startLLMAndRepo(t, fakellm.Config{})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"out is a file", []string{"--out", file}, file + " exists and is not a directory"},
+		{"out under a file", []string{"--out", filepath.Join(file, "sub")}, file + " is not a directory"},
+		{"out on a read-only filesystem", []string{"--out", "/proc/q4c-out"}, "cannot create output directory /proc/q4c-out"},
+		{"budget on an unpriced model", []string{"--out", filepath.Join(dir, "ok"), "--budget-usd", "1"}, "--llm-prices fake-llm="},
+	}
+	if os.Geteuid() != 0 { // root writes through permission bits
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct {
+			name string
+			args []string
+			want string
+		}{"read-only out", []string{"--out", ro}, ro + " is not writable"})
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"annotate", "--state-dir", filepath.Join(dir, "state"),
+				"--llm", "openai", "--llm-base-url", llm.URL(), "--llm-model", "fake-llm"}, tc.args...)
+			stdout, stderr, code := runQ4C(t, append(args, repo)...)
+			if code != 1 || !strings.Contains(stderr, tc.want) || stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 1 naming %q", code, stdout, stderr, tc.want)
+			}
+			if n := llm.Counts().Requests; n != 0 {
+				t.Fatalf("%d LLM requests before the refusal", n)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ok")); err == nil {
+		t.Error("a refused job created its output directory")
+	}
+}
+
+// A failed job is one line on stderr with its reason and what it spent, and no summary of a
+// dataset it did not write.
+func TestFailedJobIsOneLine(t *testing.T) {
+	llm, repo := startLLMAndRepo(t, fakellm.Config{FaultRate: 1, FaultKinds: []fakellm.Fault{fakellm.FaultGarbage}})
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", out,
+		"--llm", "openai", "--llm-base-url", llm.URL(), "--llm-model", "fake-llm", repo)
+	if code != exitJobFailed || stdout != "" {
+		t.Fatalf("exit %d, stdout %q; want exit %d and nothing on stdout", code, stdout, exitJobFailed)
+	}
+	var reports []string
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if strings.HasPrefix(line, "{") {
+			t.Fatalf("raw log line without -v: %s", line)
+		}
+		if strings.HasPrefix(line, "q4c:") {
+			reports = append(reports, line)
+		}
+	}
+	// The count itself is the retry contract's (every request, failures included); here the line
+	// must carry one.
+	spent := regexp.MustCompile(`^q4c: job failed: .+ \(([1-9][0-9]*) LLM requests, \$[0-9]+\.[0-9]{4}\)$`)
+	if len(reports) != 1 || !spent.MatchString(reports[0]) {
+		t.Fatalf("stderr reports %q; want one \"q4c: job failed: REASON (N LLM requests, $X)\" line\n%s", reports, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a failed job left an output directory")
+	}
+}
+
+// A budget stop writes what was finished, says so and exits 3.
+func TestBudgetStopExitCode(t *testing.T) {
+	llm, repo := startLLMAndRepo(t, fakellm.Config{})
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", out, "--concurrency", "1",
+		"--budget-usd", "0.0000001", "--llm", "openai", "--llm-base-url", llm.URL(), "--llm-model", "gpt-4o-mini", repo)
+	if code != exitBudget || !strings.Contains(stderr, "q4c: stopped by the cost budget") || !strings.Contains(stdout, "dataset: "+out) {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+		t.Fatalf("a budget stop wrote no dataset: %v", err)
+	}
+}
+
+// An interrupted in-process job holds its output directory: another command there is refused,
+// naming the job, until q4c cancel --state-dir releases it.
+func TestBusyOutputAndLocalCancel(t *testing.T) {
+	llm, repo := startLLMAndRepo(t, fakellm.Config{Latency: 50 * time.Millisecond})
+	state, out := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	args := func(threshold string) []string {
+		return append([]string{"annotate", "--state-dir", state, "--out", out, "--concurrency", "1", "--keep-threshold", threshold}, append(
+			[]string{"--llm", "openai", "--llm-base-url", llm.URL(), "--llm-model", "fake-llm"}, repo)...)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for llm.Counts().Requests < 3 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	var stdout, stderr bytes.Buffer
+	if code := Execute(ctx, args("2"), &stdout, &stderr); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit %d\n%s", code, stderr.String())
+	}
+
+	_, refusal, code := runQ4C(t, args("3")...)
+	held := regexp.MustCompile(`held by job ([0-9a-f]+) `).FindStringSubmatch(refusal)
+	if code != 1 || held == nil || !strings.Contains(refusal, "q4c cancel --state-dir "+state) {
+		t.Fatalf("another command on the held output: exit %d, stderr %q", code, refusal)
+	}
+	listed, _, code := runQ4C(t, "jobs", "--state-dir", state)
+	if code != 0 || !strings.Contains(listed, held[1]) {
+		t.Fatalf("q4c jobs --state-dir: exit %d\n%s", code, listed)
+	}
+	cancelled, stderrText, code := runQ4C(t, "cancel", "--state-dir", state, held[1])
+	if code != 0 || strings.TrimSpace(cancelled) != held[1]+" cancelled" {
+		t.Fatalf("q4c cancel --state-dir: exit %d, %q %q", code, cancelled, stderrText)
+	}
+	if stdoutText, stderrText, code := runQ4C(t, args("3")...); code != 0 {
+		t.Fatalf("the other command after the cancellation: exit %d\n%s%s", code, stdoutText, stderrText)
 	}
 }

@@ -1,16 +1,20 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 
+	"github.com/query4code/query4code/clients/go/q4c"
 	"github.com/query4code/query4code/platform/client"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	annotatorserver "github.com/query4code/query4code/services/annotator/server"
 )
 
 // remoteFlags are how the job commands reach a running orchestrator.
@@ -34,8 +38,37 @@ func (r *remoteFlags) dial() (orchestratorv1.OrchestratorServiceClient, *grpc.Cl
 	return orchestratorv1.NewOrchestratorServiceClient(conn), conn, nil
 }
 
+// storeFlags let jobs and cancel reach the jobs of q4c annotate's in-process orchestrator, kept
+// under its --state-dir, as well as a running orchestrator's.
+type storeFlags struct {
+	remoteFlags
+	stateDir string
+}
+
+func (s *storeFlags) register(cmd *cobra.Command) {
+	s.remoteFlags.register(cmd)
+	cmd.Flags().StringVar(&s.stateDir, "state-dir", "", "the jobs of q4c annotate without --orchestrator, kept in this state directory, instead of a running orchestrator's")
+}
+
+// open reaches the orchestrator: a running one, or with --state-dir one started in this process on
+// that store (it runs no job: an unfinished one continues only when its command runs again).
+func (s *storeFlags) open(stderr io.Writer) (orchestratorv1.OrchestratorServiceClient, func() error, error) {
+	if s.stateDir == "" {
+		orch, conn, err := s.dial()
+		if err != nil {
+			return nil, nil, err
+		}
+		return orch, conn.Close, nil
+	}
+	suite, err := startLocal(&annotateFlags{stateDir: s.stateDir, annotator: annotatorserver.DefaultConfig()}, nil, s.stateDir, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return orchestratorv1.NewOrchestratorServiceClient(suite.Orchestrator), suite.Close, nil
+}
+
 func newJobsCmd() *cobra.Command {
-	var r remoteFlags
+	var r storeFlags
 	var state string
 	var limit int
 	cmd := &cobra.Command{
@@ -47,11 +80,11 @@ func newJobsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			orch, conn, err := r.dial()
+			orch, closeOrch, err := r.open(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer func() { _ = conn.Close() }()
+			defer func() { _ = closeOrch() }()
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "JOB\tSTATE\tCREATED\tDONE\tKEPT\tREJECTED\tFAILED\tCOST\tOUTPUT")
 			token, shown := "", 0
@@ -87,20 +120,20 @@ func newWatchCmd() *cobra.Command {
 	var after uint64
 	cmd := &cobra.Command{
 		Use:   "watch JOB_ID",
-		Short: "Follow a job's progress until it finishes",
+		Short: "Follow a job's progress until it finishes (exit codes as q4c annotate's)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orch, conn, err := r.dial()
+			_, conn, err := r.dial()
 			if err != nil {
 				return err
 			}
 			defer func() { _ = conn.Close() }()
-			stream, err := orch.WatchJob(cmd.Context(), &orchestratorv1.WatchJobRequest{JobId: args[0], AfterSequence: after})
+			watcher := q4c.NewFromConn(conn, q4c.Options{WatchReconnects: watchReconnects})
+			done, err := watchEvents(watcher.WatchJob(cmd.Context(), args[0], after), newProgressView(cmd.ErrOrStderr()))
 			if err != nil {
-				return err
-			}
-			done, err := watchEvents(cmd.Context(), stream, newProgressView(cmd.ErrOrStderr()))
-			if err != nil {
+				if cmd.Context().Err() != nil {
+					return &exitError{code: exitInterrupted, err: errors.New("interrupted: the job goes on; watch it again with the same command")}
+				}
 				return err
 			}
 			return reportDone(cmd.OutOrStdout(), done)
@@ -112,17 +145,21 @@ func newWatchCmd() *cobra.Command {
 }
 
 func newCancelCmd() *cobra.Command {
-	var r remoteFlags
+	var r storeFlags
 	cmd := &cobra.Command{
 		Use:   "cancel JOB_ID",
 		Short: "Cancel a job; finished work stays in the store, so resubmitting resumes it",
-		Args:  cobra.ExactArgs(1),
+		Long: `Cancel a job; finished work stays in the store, so running its command again
+continues it. A cancelled job no longer holds its output directory, so another
+command may write there. With --state-dir, cancel a job of q4c annotate without
+--orchestrator (one a Ctrl-C or crash left unfinished).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			orch, conn, err := r.dial()
+			orch, closeOrch, err := r.open(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			defer func() { _ = conn.Close() }()
+			defer func() { _ = closeOrch() }()
 			resp, err := orch.CancelJob(cmd.Context(), &orchestratorv1.CancelJobRequest{JobId: args[0]})
 			if err != nil {
 				return err

@@ -179,6 +179,7 @@ func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.So
 	}
 	cfg := parserserver.DefaultConfig()
 	cfg.AllowedRoots = nil
+	cfg.AdmissionWait = parserserver.WaitForBudget
 	for _, s := range sources {
 		if p := s.GetLocalPath(); p != "" {
 			cfg.AllowedRoots = append(cfg.AllowedRoots, p)

@@ -178,12 +178,15 @@ func checkAccounted(t *testing.T, out string, ids []string, events []*orchestrat
 	return len(seen), len(ids) - len(seen)
 }
 
-// noTempFiles fails if any file under dir looks like a half-written output.
+// noTempFiles fails if anything under dir looks like a half-written output or a staging directory.
 func noTempFiles(t *testing.T, dir string) {
 	t.Helper()
 	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".tmp") {
-			t.Errorf("temporary file left behind: %s", path)
+		if err != nil {
+			return nil
+		}
+		if name := d.Name(); strings.Contains(name, ".tmp") || strings.Contains(name, ".staging-") || strings.Contains(name, ".old-") {
+			t.Errorf("temporary file or staging directory left behind: %s", path)
 		}
 		return nil
 	})

@@ -32,7 +32,7 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
 }
 
-// Binaries builds parser, docs, annotator, orchestrator and fakellm into a
+// Binaries builds parser, docs, annotator, orchestrator, fakellm and q4c into a
 // temporary directory (once per test binary) and returns it.
 func Binaries(t testing.TB) string {
 	t.Helper()
@@ -43,7 +43,7 @@ func Binaries(t testing.TB) string {
 		}
 		cmd := exec.Command("go", "build", "-o", binDir+"/",
 			"./services/parser/cmd/parser", "./services/docs/cmd/docs", "./services/annotator/cmd/annotator",
-			"./services/annotator/cmd/fakellm", "./services/orchestrator/cmd/orchestrator")
+			"./services/annotator/cmd/fakellm", "./services/orchestrator/cmd/orchestrator", "./cmd/q4c")
 		cmd.Dir = repoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
@@ -182,4 +182,11 @@ func (p *Process) Stop(timeout time.Duration) error {
 		p.Kill()
 		return fmt.Errorf("%s still running %v after SIGTERM", p.Name, timeout)
 	}
+}
+
+// Command returns an unstarted command running bin from Binaries' directory, for tests that drive
+// a CLI (q4c) as a process: its exit code, output and signals.
+func Command(t testing.TB, bin string, args ...string) *exec.Cmd {
+	t.Helper()
+	return exec.Command(filepath.Join(Binaries(t), bin), args...)
 }

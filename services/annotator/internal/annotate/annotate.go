@@ -222,7 +222,8 @@ func (s *Service) Annotate(ctx context.Context, req Request, keepThreshold *int)
 	q, err := s.gen.GenerateQuery(qctx, prompt.Input{Function: in.Function}, summary)
 	qspan.End()
 	if err != nil {
-		return Annotation{}, stageFailed(span, stageFailed(qspan, err))
+		// A failure reports what the whole request spent, earlier stages included.
+		return Annotation{}, stageFailed(span, stageFailed(qspan, llm.AddUsage(err, sum.Usage)))
 	}
 	query, n := redact.String(q.Text)
 	report.Redactions += n
@@ -231,7 +232,7 @@ func (s *Service) Annotate(ctx context.Context, req Request, keepThreshold *int)
 	j, err := s.gen.Validate(vctx, prompt.Input{Function: in.Function}, query)
 	vspan.End()
 	if err != nil {
-		return Annotation{}, stageFailed(span, stageFailed(vspan, err))
+		return Annotation{}, stageFailed(span, stageFailed(vspan, llm.AddUsage(err, sum.Usage.Add(q.Usage))))
 	}
 	span.SetAttributes(attribute.Int("q4c.score", j.Score))
 	return Annotation{

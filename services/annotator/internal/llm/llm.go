@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/query4code/query4code/services/annotator/internal/prompt"
 )
@@ -99,8 +100,68 @@ type CallError struct {
 	Kind       error // one of the Err* kinds above
 	Attempts   int
 	StatusCode int // last HTTP status, 0 if none
+	// Usage is what the failed work spent: every request sent (retries and
+	// the repair included) and the tokens of those that were answered, so a
+	// caller's count and budget include failures.
+	Usage Usage
+	// RetryAfter is how long the LLM should be left alone before the next
+	// request: the server's Retry-After when it sent one, else the next step
+	// of the client's own back-off. 0 for kinds that waiting does not cure
+	// (ErrBadOutput, ErrRejected).
+	RetryAfter time.Duration
 	Err        error
 }
+
+// AddUsage adds spent, the usage of work done before a failure (earlier
+// stages of one request), to err's CallError, so the failure reports all
+// it cost. Other errors are returned unchanged.
+func AddUsage(err error, spent Usage) error {
+	var callErr *CallError
+	if !errors.As(err, &callErr) {
+		return err
+	}
+	copied := *callErr
+	copied.Usage = spent.Add(callErr.Usage)
+	return &copied
+}
+
+// Outcome is how one request to the LLM ended, as metrics count it.
+type Outcome string
+
+// Request outcomes. Their counts sum to the requests sent.
+const (
+	OutcomeOK          Outcome = "ok"           // answered, and the answer was usable
+	OutcomeBadOutput   Outcome = "bad_output"   // answered, but the answer could not be parsed
+	OutcomeRateLimited Outcome = "rate_limited" // 429
+	OutcomeUnavailable Outcome = "unavailable"  // 5xx, a network error or a broken body
+	OutcomeTimeout     Outcome = "timeout"      // no answer within the per-request timeout
+	OutcomeRejected    Outcome = "rejected"     // another 4xx (including a refused response format)
+)
+
+// Observer is told about every request the client sends, so a service can
+// count them (Prometheus in the annotator). Implementations must be safe
+// for concurrent use.
+type Observer interface {
+	// Request is one request sent; u holds its tokens and cost (zero when
+	// it got no answer).
+	Request(stage prompt.Stage, outcome Outcome, u Usage)
+	// Retry is a request about to be resent after a transient failure.
+	Retry(stage prompt.Stage, after Outcome)
+	// Repair is a repair request about to be sent after a bad answer.
+	Repair(stage prompt.Stage)
+}
+
+// NopObserver counts nothing.
+type NopObserver struct{}
+
+// Request does nothing.
+func (NopObserver) Request(prompt.Stage, Outcome, Usage) {}
+
+// Retry does nothing.
+func (NopObserver) Retry(prompt.Stage, Outcome) {}
+
+// Repair does nothing.
+func (NopObserver) Repair(prompt.Stage) {}
 
 func (e *CallError) Error() string {
 	msg := fmt.Sprintf("%s stage: %v after %d attempt(s)", e.Stage, e.Kind, e.Attempts)

@@ -70,6 +70,8 @@ type OpenAIConfig struct {
 	Jitter   func() float64
 	Logger   *slog.Logger
 	Renderer *prompt.Renderer // default prompt.Default()
+	// Observer is told about every request sent; default NopObserver.
+	Observer Observer
 }
 
 func (c *OpenAIConfig) setDefaults() error {
@@ -117,6 +119,9 @@ func (c *OpenAIConfig) setDefaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Observer == nil {
+		c.Observer = NopObserver{}
 	}
 	if c.Renderer == nil {
 		r, err := prompt.Default()
@@ -292,7 +297,8 @@ func repairInstruction(stage prompt.Stage) string {
 }
 
 // complete sends the prompt, parses the answer with parse, and repairs an
-// unparsable answer once. Usage covers every request made.
+// unparsable answer once: a second bad answer fails with ErrBadOutput. Usage,
+// also that of a failure's CallError, covers every request made.
 func (c *OpenAI) complete(ctx context.Context, p prompt.Prompt, schema *jsonSchema, parse func(string) error) (string, Usage, error) {
 	// A last line of defence: callers redact inputs, but nothing that looks
 	// like a secret leaves the process whoever the caller is.
@@ -308,21 +314,24 @@ func (c *OpenAI) complete(ctx context.Context, p prompt.Prompt, schema *jsonSche
 	usage := Usage{Priced: true}
 	model := c.cfg.Model
 	for repaired := false; ; repaired = true {
-		content, m, u, err := c.chat(ctx, p.Stage, messages, schema)
-		usage = usage.Add(u)
+		content, m, u, answered, err := c.chat(ctx, p.Stage, messages, schema)
 		if m != "" {
 			model = m
 		}
 		if err != nil {
-			return model, usage, err
+			return model, usage.Add(u), AddUsage(err, usage)
 		}
+		usage = usage.Add(u)
 		perr := parse(content)
 		if perr == nil {
+			c.cfg.Observer.Request(p.Stage, OutcomeOK, answered)
 			return model, usage, nil
 		}
+		c.cfg.Observer.Request(p.Stage, OutcomeBadOutput, answered)
 		if repaired {
-			return model, usage, &CallError{Stage: p.Stage, Kind: ErrBadOutput, Attempts: usage.Calls, Err: perr}
+			return model, usage, &CallError{Stage: p.Stage, Kind: ErrBadOutput, Attempts: usage.Calls, Usage: usage, Err: perr}
 		}
+		c.cfg.Observer.Repair(p.Stage)
 		c.cfg.Logger.InfoContext(ctx, "asking the model to repair an unparsable answer", "stage", p.Stage, "error", perr)
 		messages = append(messages,
 			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: content},
@@ -332,9 +341,12 @@ func (c *OpenAI) complete(ctx context.Context, p prompt.Prompt, schema *jsonSche
 }
 
 // chat makes one chat completion with rate limiting and retries. It
-// returns the answer, the model that wrote it and the usage of every
-// attempt.
-func (c *OpenAI) chat(ctx context.Context, stage prompt.Stage, messages []openai.ChatCompletionMessage, schema *jsonSchema) (string, string, Usage, error) {
+// returns the answer, the model that wrote it, the usage of every attempt
+// and that of the answered one alone (which the caller reports to the
+// Observer once it knows whether the answer parses). A CallError carries
+// the usage of every attempt. Failed attempts are reported to the Observer
+// here.
+func (c *OpenAI) chat(ctx context.Context, stage prompt.Stage, messages []openai.ChatCompletionMessage, schema *jsonSchema) (string, string, Usage, Usage, error) {
 	usage := Usage{Priced: true}
 	estimate := c.cfg.MaxCompletionTokens
 	for _, m := range messages {
@@ -344,9 +356,10 @@ func (c *OpenAI) chat(ctx context.Context, stage prompt.Stage, messages []openai
 	for {
 		if err := c.limiter.Wait(ctx, estimate); err != nil {
 			if ctx.Err() != nil {
-				return "", "", usage, fmt.Errorf("%s stage: waiting for the rate limiter: %w", stage, err)
+				return "", "", usage, Usage{}, fmt.Errorf("%s stage: waiting for the rate limiter: %w", stage, err)
 			}
-			return "", "", usage, &CallError{Stage: stage, Kind: ErrRateLimited, Attempts: usage.Calls, Err: err}
+			return "", "", usage, Usage{}, &CallError{Stage: stage, Kind: ErrRateLimited, Attempts: usage.Calls, Usage: usage,
+				RetryAfter: c.backoff(retries + 1), Err: err}
 		}
 		level := c.format.Load()
 		req := c.request(messages, schema, formatLevels[level])
@@ -361,8 +374,7 @@ func (c *OpenAI) chat(ctx context.Context, stage prompt.Stage, messages []openai
 			if model == "" {
 				model = c.cfg.Model
 			}
-			usage.PromptTokens += int64(resp.Usage.PromptTokens)
-			usage.CompletionTokens += int64(resp.Usage.CompletionTokens)
+			answered := Usage{PromptTokens: int64(resp.Usage.PromptTokens), CompletionTokens: int64(resp.Usage.CompletionTokens), Calls: 1, Priced: true}
 			cost, priced := c.cfg.Prices.Cost(model, int64(resp.Usage.PromptTokens), int64(resp.Usage.CompletionTokens))
 			if !priced {
 				// Retry the configured name: servers often answer with a
@@ -374,17 +386,21 @@ func (c *OpenAI) chat(ctx context.Context, stage prompt.Stage, messages []openai
 					c.cfg.Logger.WarnContext(ctx, "model has no price in the price table; cost reported as 0", "model", model)
 				})
 			}
+			answered.CostUSD, answered.Priced = cost, priced
+			usage.PromptTokens += answered.PromptTokens
+			usage.CompletionTokens += answered.CompletionTokens
 			usage.CostUSD += cost
 			usage.Priced = usage.Priced && priced
-			return resp.Choices[0].Message.Content, model, usage, nil
+			return resp.Choices[0].Message.Content, model, usage, answered, nil
 		}
 		if err == nil {
 			err = errors.New("response has no choices")
 		}
-		if ctx.Err() != nil {
-			return "", "", usage, fmt.Errorf("%s stage: %w", stage, ctx.Err())
-		}
 		f := classify(err, timedOut, info)
+		c.cfg.Observer.Request(stage, f.outcome(), Usage{Calls: 1})
+		if ctx.Err() != nil {
+			return "", "", usage, Usage{}, fmt.Errorf("%s stage: %w", stage, ctx.Err())
+		}
 		if f.formatRejected && schema != nil && int(level) < len(formatLevels)-1 {
 			// The server does not do this response format: step down for
 			// good and resend at once. Not a retry: nothing failed upstream.
@@ -394,27 +410,31 @@ func (c *OpenAI) chat(ctx context.Context, stage prompt.Stage, messages []openai
 			}
 			continue
 		}
-		callErr := &CallError{Stage: stage, Kind: f.kind, Attempts: usage.Calls, StatusCode: f.status, Err: err}
-		if !f.retryable || retries >= c.cfg.MaxRetries {
-			return "", "", usage, callErr
-		}
-		retries++
-		wait := c.backoff(retries)
+		callErr := &CallError{Stage: stage, Kind: f.kind, Attempts: usage.Calls, StatusCode: f.status, Usage: usage, Err: err}
+		wait := c.backoff(retries + 1)
 		if info.retryAfter > 0 {
-			if info.retryAfter > c.cfg.MaxRetryAfter {
-				callErr.Err = fmt.Errorf("server asked to retry after %s, more than the %s allowed: %w", info.retryAfter, c.cfg.MaxRetryAfter, err)
-				return "", "", usage, callErr
-			}
 			wait = info.retryAfter
+		}
+		if f.retryable {
+			callErr.RetryAfter = wait
+		}
+		if !f.retryable || retries >= c.cfg.MaxRetries {
+			return "", "", usage, Usage{}, callErr
+		}
+		if info.retryAfter > c.cfg.MaxRetryAfter {
+			callErr.Err = fmt.Errorf("server asked to retry after %s, more than the %s allowed: %w", info.retryAfter, c.cfg.MaxRetryAfter, err)
+			return "", "", usage, Usage{}, callErr
 		}
 		if deadline, ok := ctx.Deadline(); ok && c.cfg.Clock.Now().Add(wait).After(deadline) {
 			callErr.Err = fmt.Errorf("no time left to retry after %s: %w", wait, err)
-			return "", "", usage, callErr
+			return "", "", usage, Usage{}, callErr
 		}
+		retries++
+		c.cfg.Observer.Retry(stage, f.outcome())
 		c.cfg.Logger.DebugContext(ctx, "retrying LLM call", "stage", stage, "attempt", usage.Calls+1,
 			"wait", wait, "status", f.status, "error", err)
 		if err := c.cfg.Clock.Sleep(ctx, wait); err != nil {
-			return "", "", usage, fmt.Errorf("%s stage: waiting to retry: %w", stage, err)
+			return "", "", usage, Usage{}, fmt.Errorf("%s stage: waiting to retry: %w", stage, err)
 		}
 	}
 }
@@ -479,6 +499,19 @@ type failure struct {
 	retryable      bool
 	status         int
 	formatRejected bool
+}
+
+// outcome names the failure for metrics.
+func (f failure) outcome() Outcome {
+	switch f.kind {
+	case ErrRateLimited:
+		return OutcomeRateLimited
+	case ErrTimeout:
+		return OutcomeTimeout
+	case ErrRejected:
+		return OutcomeRejected
+	}
+	return OutcomeUnavailable
 }
 
 func classify(err error, timedOut bool, info *attemptInfo) failure {

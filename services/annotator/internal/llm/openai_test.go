@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -288,8 +289,11 @@ func TestOpenAIFaultsExhaustRetries(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Attempts != 3 || ce.Stage != prompt.StageQuery {
 				t.Fatalf("err = %#v, want a CallError after 3 attempts", err)
 			}
-			if c := f.fake.Counts(); c.Requests != 3 {
-				t.Errorf("server saw %d requests, want 3 (1 + 2 retries)", c.Requests)
+			if c := f.fake.Counts(); c.Requests != 3 || ce.Usage.Calls != 3 {
+				t.Errorf("server saw %d requests, the error's usage counts %d, want 3 (1 + 2 retries)", c.Requests, ce.Usage.Calls)
+			}
+			if ce.RetryAfter <= 0 || (tt.fault == fakellm.FaultRateLimit && ce.RetryAfter != 100*time.Millisecond) {
+				t.Errorf("retry after %v, want > 0 (the server's 100ms for 429)", ce.RetryAfter)
 			}
 			if !strings.Contains(err.Error(), "after 3 attempt(s)") {
 				t.Errorf("error not clear: %v", err)
@@ -360,8 +364,13 @@ func TestOpenAIGarbledAnswers(t *testing.T) {
 			// Two of the three query words are in the code: fakellm scores 2.
 			j, err := f.client.Validate(context.Background(), sampleInput, "split multiline text")
 			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
+				var ce *CallError
+				if !errors.Is(err, tt.wantErr) || !errors.As(err, &ce) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				// One repair, no more; waiting cures no bad answer.
+				if ce.Usage.Calls != tt.wantCalls || f.fake.Counts().Requests != tt.wantCalls || ce.RetryAfter != 0 {
+					t.Fatalf("usage %+v retry after %v, server saw %d requests; want %d and no delay", ce.Usage, ce.RetryAfter, f.fake.Counts().Requests, tt.wantCalls)
 				}
 				return
 			}
@@ -506,5 +515,52 @@ func TestOpenAITokenLimitTooSmall(t *testing.T) {
 func TestNewOpenAIRejectsBadFormat(t *testing.T) {
 	if _, err := NewOpenAI(OpenAIConfig{ResponseFormat: "xml"}); err == nil {
 		t.Fatal("want an error for an unknown response format")
+	}
+}
+
+// countingObserver tallies what an Observer is told.
+type countingObserver struct {
+	mu       sync.Mutex
+	outcomes map[Outcome]int
+	retries  int
+	repairs  int
+	tokens   int64
+}
+
+func (o *countingObserver) Request(_ prompt.Stage, out Outcome, u Usage) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.outcomes[out]++
+	o.tokens += u.PromptTokens + u.CompletionTokens
+}
+
+func (o *countingObserver) Retry(prompt.Stage, Outcome) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.retries++
+}
+
+func (o *countingObserver) Repair(prompt.Stage) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.repairs++
+}
+
+// Every request the server sees is reported once, with its outcome.
+func TestOpenAIObserverSeesEveryRequest(t *testing.T) {
+	obs := &countingObserver{outcomes: map[Outcome]int{}}
+	f := newFixture(t, fakellm.Config{RetryAfter: time.Millisecond},
+		func(c *OpenAIConfig) { c.Observer = obs; c.MaxRetries = 3 })
+	f.fake.Inject(fakellm.FaultRateLimit, fakellm.FaultServerError, fakellm.FaultGarbage, fakellm.FaultNone)
+	j, err := f.client.Validate(context.Background(), sampleInput, "split multiline text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Outcome]int{OutcomeRateLimited: 1, OutcomeUnavailable: 1, OutcomeBadOutput: 1, OutcomeOK: 1}
+	if !maps.Equal(obs.outcomes, want) || obs.retries != 2 || obs.repairs != 1 {
+		t.Errorf("outcomes %v retries %d repairs %d, want %v, 2 and 1", obs.outcomes, obs.retries, obs.repairs, want)
+	}
+	if f.fake.Counts().Requests != 4 || j.Usage.Calls != 4 || obs.tokens != j.Usage.PromptTokens+j.Usage.CompletionTokens {
+		t.Errorf("server saw %d requests, usage %+v, observer tokens %d", f.fake.Counts().Requests, j.Usage, obs.tokens)
 	}
 }

@@ -51,6 +51,10 @@ func run(args []string) error {
 		"comma-separated `dirs` local sources must lie in (the parser checks its own list too)")
 	config.EnvIntVar(fs, &cfg.DefaultConcurrency, "concurrency", env("concurrency"), 8, "annotation calls in flight per job when a job asks for 0")
 	config.EnvIntVar(fs, &cfg.MaxRunningJobs, "max-running-jobs", env("max-running-jobs"), 2, "jobs running at once")
+	config.EnvDurationVar(fs, &cfg.LLMPause, "llm-pause", env("llm-pause"), time.Second,
+		"a job's first pause after an LLM outage (circuit breaker), doubling per outage in a row up to 1m")
+	config.EnvIntVar(fs, &cfg.LLMOutageTrips, "llm-outage-trips", env("llm-outage-trips"), 5,
+		"LLM outages in a row, with no answer between them, that stop a job (run it again to continue)")
 	config.EnvDurationVar(fs, &cfg.ProgressInterval, "progress-interval", env("progress-interval"), 500*time.Millisecond, "most often progress events are sent")
 	if err := config.Parse(fs, args); err != nil {
 		return err

@@ -13,10 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/query4code/query4code/platform/servertest"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
@@ -54,12 +57,15 @@ type Parser struct {
 	mu    sync.Mutex
 	repos map[string][]*parserv1.Function
 	fail  map[string]error
+	busy  map[string]int // parses left to refuse as busy
 	calls int
+	// busyDelay is the retry delay busy refusals name.
+	busyDelay time.Duration
 }
 
 // NewParser returns an empty parser.
 func NewParser() *Parser {
-	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}}
+	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}, busy: map[string]int{}}
 }
 
 // SetRepo sets the functions of a repository, in callee-first order.
@@ -74,6 +80,15 @@ func (p *Parser) Fail(path string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fail[path] = err
+}
+
+// BusyFor makes the next n parses of path fail as a parser whose analysis budget is full does:
+// ResourceExhausted with a RetryInfo of retryDelay.
+func (p *Parser) BusyFor(path string, n int, retryDelay time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.busy[path] = n
+	p.busyDelay = retryDelay
 }
 
 // Calls is how many ParseRepository calls were received.
@@ -93,9 +108,21 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	p.calls++
 	funcs, ok := p.repos[key]
 	err := p.fail[key]
+	busy := p.busy[key] > 0
+	if busy {
+		p.busy[key]--
+	}
 	p.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if busy {
+		st, derr := status.New(codes.ResourceExhausted, "analysis budget full").
+			WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(p.busyDelay)})
+		if derr != nil {
+			return derr
+		}
+		return st.Err()
 	}
 	if !ok {
 		return status.Errorf(codes.NotFound, "no repository %s", key)
@@ -193,33 +220,53 @@ type Annotator struct {
 	CostUSD float64
 	// Model and PromptVersion answered.
 	Model, PromptVersion string
+	// Unpriced makes Info say the model has no price (a cost budget cannot be enforced).
+	Unpriced bool
 
 	mu        sync.Mutex
 	calls     []Call
 	inFlight  int
 	peak      int
 	permanent map[string]codes.Code // function id -> error on every call
-	transient map[string]int        // function id -> Unavailable answers left
+	outages   map[string]int        // function id -> LLM outage answers left
+	outageAll int                   // outage answers left for any function
+	failed    int                   // calls answered with an error
 	scores    map[string]int32
 }
 
 // NewAnnotator returns an annotator with no latency.
 func NewAnnotator() *Annotator {
-	return &Annotator{Model: "fake-model", PromptVersion: "v1", permanent: map[string]codes.Code{}, transient: map[string]int{}, scores: map[string]int32{}}
+	return &Annotator{Model: "fake-model", PromptVersion: "v1", permanent: map[string]codes.Code{}, outages: map[string]int{}, scores: map[string]int32{}}
 }
 
-// FailAlways makes every call for the function fail with code.
+// FailAlways makes every call for the function fail with code, carrying the usage of one LLM request as
+// the real annotator's failures do.
 func (a *Annotator) FailAlways(function string, code codes.Code) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.permanent[function] = code
 }
 
-// FailTransiently makes the next n calls for the function fail with Unavailable.
-func (a *Annotator) FailTransiently(function string, n int) {
+// FailOutage makes the next n calls for the function fail as the real annotator reports an LLM outage:
+// ABORTED, reason LLM_UNAVAILABLE, a 1 ms RetryInfo and the usage of one request.
+func (a *Annotator) FailOutage(function string, n int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.transient[function] = n
+	a.outages[function] = n
+}
+
+// FailOutageAll makes the next n calls, whatever the function, fail as FailOutage does.
+func (a *Annotator) FailOutageAll(n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.outageAll = n
+}
+
+// Failed counts the calls answered with an error (each one LLM request in the usage it reports).
+func (a *Annotator) Failed() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.failed
 }
 
 // Score sets the validation score of a function (default 3).
@@ -266,9 +313,11 @@ func (a *Annotator) enter(ctx context.Context, method string, fn *annotatorv1.Co
 	a.inFlight++
 	a.peak = max(a.peak, a.inFlight)
 	code, permanent := a.permanent[fn.GetId()]
-	transient := a.transient[fn.GetId()] > 0
-	if transient {
-		a.transient[fn.GetId()]--
+	outage := a.outages[fn.GetId()] > 0 || a.outageAll > 0
+	if a.outages[fn.GetId()] > 0 {
+		a.outages[fn.GetId()]--
+	} else if a.outageAll > 0 {
+		a.outageAll--
 	}
 	a.mu.Unlock()
 	defer func() {
@@ -285,11 +334,18 @@ func (a *Annotator) enter(ctx context.Context, method string, fn *annotatorv1.Co
 			return status.FromContextError(ctx.Err()).Err()
 		}
 	}
-	if permanent {
-		return status.Errorf(code, "%s failed for %s", method, fn.GetId())
+	if permanent || outage {
+		a.mu.Lock()
+		a.failed++
+		a.mu.Unlock()
 	}
-	if transient {
-		return status.Errorf(codes.Unavailable, "%s briefly unavailable", method)
+	if permanent {
+		return withDetails(status.Newf(code, "%s failed for %s", method, fn.GetId()), a.usage())
+	}
+	if outage {
+		return withDetails(status.Newf(codes.Aborted, "%s: llm unavailable", method), a.usage(),
+			&errdetails.ErrorInfo{Domain: "annotator.query4code", Reason: "LLM_UNAVAILABLE"},
+			&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Millisecond)})
 	}
 	return ctx.Err()
 }
@@ -298,6 +354,13 @@ func (a *Annotator) record(c Call) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls = append(a.calls, c)
+}
+
+func withDetails(st *status.Status, details ...protoadapt.MessageV1) error {
+	if d, err := st.WithDetails(details...); err == nil {
+		st = d
+	}
+	return st.Err()
 }
 
 func (a *Annotator) usage() *annotatorv1.Usage {
@@ -319,7 +382,13 @@ func (a *Annotator) SetModel(model string) {
 // Info says the model and prompt version the answers carry.
 func (a *Annotator) Info(context.Context, *annotatorv1.InfoRequest) (*annotatorv1.InfoResponse, error) {
 	model, version := a.identity()
-	return &annotatorv1.InfoResponse{Backend: "fake", Model: model, PromptVersion: version}, nil
+	return &annotatorv1.InfoResponse{Backend: "fake", Model: model, PromptVersion: version, Priced: a.priced()}, nil
+}
+
+func (a *Annotator) priced() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !a.Unpriced
 }
 
 func (a *Annotator) identity() (model, promptVersion string) {

@@ -1,6 +1,6 @@
-// Package jobs manages annotation jobs: submission with idempotency keys, running them through the
-// pipeline, the event log that watchers follow, cancellation, and resuming jobs an earlier process left
-// queued or running.
+// Package jobs manages annotation jobs: submission with idempotency keys and job identities (one job
+// per sources, options and output), running them through the pipeline, the event log that watchers
+// follow, cancellation, and resuming jobs an earlier process left queued or running.
 package jobs
 
 import (
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +24,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -40,7 +43,15 @@ var (
 	ErrFinished = errors.New("job already finished")
 	// ErrClosed is returned once the manager is closing.
 	ErrClosed = errors.New("job manager closed")
+	// ErrOutputUnwritable refuses a job whose output directory cannot be created or written.
+	ErrOutputUnwritable = errors.New("cannot write the dataset")
+	// ErrBudgetUnpriced refuses a cost budget on a model whose price the annotator does not know: its
+	// cost reads 0, so the budget would never stop the job.
+	ErrBudgetUnpriced = errors.New("cost budget refused")
 )
+
+// OutputBusyError refuses a job whose output directory an unfinished job of another identity holds.
+type OutputBusyError = store.OutputBusyError
 
 // InvalidArgumentError names the request field that is wrong.
 type InvalidArgumentError struct {
@@ -63,6 +74,10 @@ type Config struct {
 	OutputRoot string
 	// AllowedRoots, when set, restrict local sources to these directories.
 	AllowedRoots []string
+	// ResumeOnSubmit leaves the jobs an earlier process left unfinished alone until the same job is
+	// submitted again (the in-process CLI, which runs only the job it was asked for); false resumes
+	// them all at start.
+	ResumeOnSubmit bool
 	// DefaultConcurrency is used when a job asks for 0; at least 1.
 	DefaultConcurrency int
 	// MaxRunningJobs bounds jobs running at once; others wait QUEUED. 0 means 2.
@@ -144,6 +159,9 @@ func New(cfg Config) (*Manager, error) {
 		m.cfg.Pipeline.Logger = cfg.Logger
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
+	if cfg.ResumeOnSubmit {
+		return m, nil
+	}
 	pending, err := m.store.JobsInStates(orchestratorv1.JobState_JOB_STATE_QUEUED, orchestratorv1.JobState_JOB_STATE_RUNNING)
 	if err != nil {
 		m.cancel()
@@ -196,9 +214,12 @@ type Spec struct {
 	IdempotencyKey string
 }
 
-// Submit creates and starts a job, or returns the job an earlier submission with the same idempotency key
-// created (existing=true).
-func (m *Manager) Submit(spec Spec) (*orchestratorv1.Job, bool, error) {
+// Submit creates and starts a job, or returns an earlier one (existing=true): the job an earlier
+// submission with the same idempotency key created, or the unfinished job with the same identity (see
+// Identity), which continues from its stored stage results. A job is refused before it starts when
+// its output directory cannot be written (ErrOutputUnwritable), another unfinished job holds that
+// directory (OutputBusyError), or it has a cost budget the annotator cannot price (ErrBudgetUnpriced).
+func (m *Manager) Submit(ctx context.Context, spec Spec) (*orchestratorv1.Job, bool, error) {
 	if len(spec.Sources) == 0 {
 		return nil, false, &InvalidArgumentError{Field: "sources", Reason: "at least one source is required"}
 	}
@@ -232,6 +253,18 @@ func (m *Manager) Submit(spec Spec) (*orchestratorv1.Job, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if err := dataset.CheckOutputDir(outDir); err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrOutputUnwritable, err)
+	}
+	annotator, err := m.annotatorIdentity(ctx, opts.GetBudgetUsd())
+	if err != nil {
+		return nil, false, err
+	}
+	requestedOut := ""
+	if opts.GetOutputDir() != "" {
+		requestedOut = outDir
+	}
+	identity := Identity(spec.Sources, opts, requestedOut, annotator)
 	job := &orchestratorv1.Job{
 		JobId: id, State: orchestratorv1.JobState_JOB_STATE_QUEUED, CreatedAt: timestamppb.New(now), UpdatedAt: timestamppb.New(now),
 		Sources: spec.Sources, Options: opts, OutputDir: outDir, IdempotencyKey: spec.IdempotencyKey,
@@ -244,14 +277,71 @@ func (m *Manager) Submit(spec Spec) (*orchestratorv1.Job, bool, error) {
 		return nil, false, ErrClosed
 	}
 	// A Close between here and start leaves the job queued; the next manager runs it.
-	stored, existing, err := m.store.CreateJob(job)
+	sub, err := m.store.SubmitJob(job, identity)
 	if err != nil {
 		return nil, false, err
 	}
-	if !existing {
-		m.start(stored.GetJobId())
+	if !terminal(sub.Job.GetState()) {
+		// New, reopened after a failure or cancellation, or left unfinished by an earlier process:
+		// start is a no-op for a job already running here.
+		if sub.Existing {
+			m.log.Info("continuing job", "job", sub.Job.GetJobId(), "state", sub.Job.GetState().String(), "reopened", sub.Reopened)
+		}
+		m.start(sub.Job.GetJobId())
 	}
-	return stored, existing, nil
+	return sub.Job, sub.Existing, nil
+}
+
+// infoTimeout bounds the annotator's Info call at submission.
+const infoTimeout = 5 * time.Second
+
+// annotatorIdentity asks the annotator which model and prompt version it answers with (part of a
+// job's identity) and, for a job with a cost budget, refuses a model it cannot price. An annotator
+// that does not answer leaves the last identity seen; the budget is then enforced as well as the
+// answers' costs allow.
+func (m *Manager) annotatorIdentity(ctx context.Context, budget float64) (store.AnnotatorIdentity, error) {
+	if m.cfg.Pipeline.Annotator == nil {
+		return m.store.Identity()
+	}
+	ctx, cancel := context.WithTimeout(ctx, infoTimeout)
+	defer cancel()
+	info, err := m.cfg.Pipeline.Annotator.Info(ctx, &annotatorv1.InfoRequest{})
+	if err != nil {
+		m.log.Warn("annotator did not say its model at submission", "error", err)
+		return m.store.Identity()
+	}
+	if budget > 0 && !info.GetPriced() {
+		return store.AnnotatorIdentity{}, fmt.Errorf("%w: the annotator has no price for model %q, so its cost reads $0 and a $%g budget "+
+			"would never stop the job; give the price with the annotator's --llm-prices %s=PROMPT/COMPLETION "+
+			"(USD per 1M tokens; Q4C_ANNOTATOR_LLM_PRICES), or drop the budget", ErrBudgetUnpriced, info.GetModel(), budget, info.GetModel())
+	}
+	return store.AnnotatorIdentity{Model: info.GetModel(), PromptVersion: info.GetPromptVersion()}, nil
+}
+
+// Identity names what a job produces: its sources (normalised and in a canonical order), the options
+// that change the dataset (all but concurrency, a run-time knob), the output directory ("" for the
+// default, which is named after the job) and the annotator's model and prompt version. Submitting the
+// same identity again continues the job unless it succeeded.
+func Identity(sources []*parserv1.Source, opts *orchestratorv1.JobOptions, outputDir string, annotator store.AnnotatorIdentity) string {
+	marshal := proto.MarshalOptions{Deterministic: true}
+	var srcs []string
+	for _, src := range sources {
+		n := proto.Clone(src).(*parserv1.Source)
+		switch k := n.GetKind().(type) {
+		case *parserv1.Source_LocalPath:
+			k.LocalPath = filepath.Clean(k.LocalPath)
+		case *parserv1.Source_Git:
+			k.Git.Url = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(k.Git.GetUrl()), "/"), ".git")
+		}
+		b, _ := marshal.Marshal(n) // a message that came off the wire always marshals
+		srcs = append(srcs, string(b))
+	}
+	slices.Sort(srcs)
+	o := proto.Clone(orDefault(opts)).(*orchestratorv1.JobOptions)
+	o.Concurrency, o.OutputDir = 0, ""
+	ob, _ := marshal.Marshal(o)
+	parts := append([]string{"q4c-job/v1", string(ob), outputDir, annotator.Model, annotator.PromptVersion}, srcs...)
+	return store.HashText(parts...)
 }
 
 func orDefault(o *orchestratorv1.JobOptions) *orchestratorv1.JobOptions {
@@ -378,7 +468,7 @@ func (m *Manager) Cancel(id string) (*orchestratorv1.Job, error) {
 		return m.waitTerminal(id)
 	}
 	// Not running in this process (e.g. closing): finish it here.
-	return m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil)
+	return m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil, false)
 }
 
 // waitTerminal waits briefly for the run to record its end, so CancelJob returns the cancelled job.
@@ -418,12 +508,22 @@ func (m *Manager) Watch(ctx context.Context, id string, afterSequence uint64, se
 		}
 		ch := m.notifyLocked(id) // taken before reading, so no event slips between read and wait
 		m.mu.Unlock()
+		// A job run again after it failed or was cancelled keeps its earlier runs' events; their done
+		// and fatal error events no longer end it.
+		earlierEnd, err := m.store.EarlierRunsEnd(id)
+		if err != nil {
+			return err
+		}
 		for {
 			events, err := m.store.Events(id, after, 256)
 			if err != nil {
 				return err
 			}
 			for _, ev := range events {
+				if ev.GetSequence() <= earlierEnd && (ev.GetDone() != nil || ev.GetError().GetFatal()) {
+					after = ev.GetSequence()
+					continue
+				}
 				if err := send(ev); err != nil {
 					return err
 				}
@@ -466,13 +566,13 @@ func (m *Manager) wake(id string) {
 	}
 }
 
-// start runs a job in its own goroutine once a slot is free. A closing manager starts nothing: the job
-// stays queued for the next one.
+// start runs a job in its own goroutine once a slot is free, unless it already runs here. A closing
+// manager starts nothing: the job stays queued for the next one.
 func (m *Manager) start(id string) {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
+	if _, running := m.running[id]; m.closed || running {
 		cancel(nil)
 		return
 	}
@@ -501,7 +601,7 @@ func (m *Manager) start(id string) {
 // cancellation marks it cancelled.
 func (m *Manager) ended(ctx context.Context, id string, err error) {
 	if errors.Is(context.Cause(ctx), errUserCancelled) {
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_CANCELLED, "cancelled", nil, false); ferr != nil {
 			m.log.Error("record cancellation", "job", id, "error", ferr)
 		}
 		return
@@ -533,7 +633,7 @@ func (m *Manager) run(ctx context.Context, id string) {
 	}, sink)
 	switch {
 	case err == nil:
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress, res.BudgetReached); ferr != nil {
 			log.Error("record success", "error", ferr)
 		}
 		log.Info("job succeeded", "note", res.Note)
@@ -547,7 +647,7 @@ func (m *Manager) run(ctx context.Context, id string) {
 		if _, emitErr := m.store.AppendEvent(id, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{Message: err.Error(), Fatal: true}}}); emitErr != nil {
 			log.Error("record fatal error", "error", emitErr)
 		}
-		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), nil); ferr != nil {
+		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_FAILED, err.Error(), res.Progress, false); ferr != nil {
 			log.Error("record failure", "error", ferr)
 		}
 	}
@@ -580,7 +680,7 @@ func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (contex
 }
 
 // finish sets a terminal state and appends the done event in one transaction.
-func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, progress *orchestratorv1.Progress) (*orchestratorv1.Job, error) {
+func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, progress *orchestratorv1.Progress, budgetReached bool) (*orchestratorv1.Job, error) {
 	doneEvent := &orchestratorv1.JobEvent{}
 	job, _, err := m.store.FinishJob(id, func(j *orchestratorv1.Job) error {
 		if terminal(j.GetState()) {
@@ -592,7 +692,9 @@ func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, 
 			j.Progress = progress
 		}
 		// The done event carries the job's final values; FinishJob appends it after this change.
-		doneEvent.Kind = &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{State: state, OutputDir: j.GetOutputDir(), Progress: j.GetProgress(), Error: note}}
+		doneEvent.Kind = &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{
+			State: state, OutputDir: j.GetOutputDir(), Progress: j.GetProgress(), Error: note, BudgetReached: budgetReached,
+		}}
 		return nil
 	}, doneEvent)
 	if err != nil {

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -112,7 +114,7 @@ func gitSource(url string) *parserv1.Source {
 
 func TestSubmitValidationAndClose(t *testing.T) {
 	m, _ := newManager(t)
-	if _, _, err := m.Submit(Spec{}); !errors.Is(err, ErrInvalidArgument) {
+	if _, _, err := m.Submit(context.Background(), Spec{}); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("no sources: %v", err)
 	}
 	if _, err := m.Get("missing"); !errors.Is(err, ErrNotFound) {
@@ -125,7 +127,41 @@ func TestSubmitValidationAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/r"}}}
-	if _, _, err := m.Submit(Spec{Sources: src}); !errors.Is(err, ErrClosed) {
+	if _, _, err := m.Submit(context.Background(), Spec{Sources: src}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("submit after close: %v", err)
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	local := func(p string) *parserv1.Source {
+		return &parserv1.Source{Kind: &parserv1.Source_LocalPath{LocalPath: p}}
+	}
+	opts := func(concurrency, threshold int32, budget float64) *orchestratorv1.JobOptions {
+		return &orchestratorv1.JobOptions{Concurrency: concurrency, KeepThreshold: &threshold, BudgetUsd: budget, OutputDir: "ignored"}
+	}
+	model := store.AnnotatorIdentity{Model: "m", PromptVersion: "v1"}
+	base := Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 2, 0), "/out", model)
+	same := map[string]string{
+		"concurrency":         Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(8, 2, 0), "/out", model),
+		"source order":        Identity([]*parserv1.Source{local("/b"), local("/a")}, opts(1, 2, 0), "/out", model),
+		"unclean source path": Identity([]*parserv1.Source{local("/a/"), local("/x/../b")}, opts(1, 2, 0), "/out", model),
+	}
+	for name, id := range same {
+		if id != base {
+			t.Errorf("%s changed the identity", name)
+		}
+	}
+	differ := map[string]string{
+		"threshold":  Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 3, 0), "/out", model),
+		"budget":     Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 2, 5), "/out", model),
+		"sources":    Identity([]*parserv1.Source{local("/a")}, opts(1, 2, 0), "/out", model),
+		"output":     Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 2, 0), "/out2", model),
+		"model":      Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 2, 0), "/out", store.AnnotatorIdentity{Model: "m2", PromptVersion: "v1"}),
+		"prompt ver": Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 2, 0), "/out", store.AnnotatorIdentity{Model: "m", PromptVersion: "v2"}),
+	}
+	for name, id := range differ {
+		if id == base {
+			t.Errorf("a different %s kept the identity", name)
+		}
 	}
 }

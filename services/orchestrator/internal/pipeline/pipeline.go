@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"sync"
@@ -47,8 +46,17 @@ var ErrAllFailed = errors.New("every function failed annotation")
 // allowed to finish and their results stored, and the job is left to be resumed.
 var ErrInterrupted = errors.New("job interrupted by shutdown")
 
+// ErrLLMUnavailable is returned when an LLM outage left functions unannotated: their calls failed after
+// the annotator's own retries, or the job's circuit breaker tripped Config.BreakerTrips times in a row and
+// stopped the job. Nothing of those functions is stored as failed, and no dataset is written: a later run
+// of the same job, which serves every finished call from the store, annotates them.
+var ErrLLMUnavailable = errors.New("LLM unavailable")
+
 // errStopping stops a stage that would need a new call after the budget was reached or a shutdown began.
 var errStopping = errors.New("job stopping")
+
+// errOutage marks a call that failed by an LLM outage: its function is left for a later run.
+var errOutage = errors.New("LLM outage")
 
 // Stage names, used in cache keys and span names.
 const (
@@ -56,6 +64,9 @@ const (
 	StageGenerateQuery = "generate_query"
 	StageValidate      = "validate"
 )
+
+// stagesPerFunction is the annotation calls a function needs: summary, query and validation.
+const stagesPerFunction = 3
 
 // Size limits of the annotator API, kept so that oversized context is trimmed, not refused.
 const (
@@ -66,10 +77,27 @@ const (
 	maxDocBytes       = 16384
 	lookupBatch       = 1000
 	parseParallelism  = 4
-	defaultRetries    = 4
-	defaultBackoff    = 200 * time.Millisecond
 	defaultProgressIv = 500 * time.Millisecond
+	// Circuit breaker defaults: the annotator already waited out its own retries (seconds), so the job
+	// pauses on the order of seconds too, and gives up after a few minutes without an answer.
+	defaultBreakerPause    = time.Second
+	defaultBreakerMaxPause = time.Minute
+	defaultBreakerTrips    = 5
 )
+
+// CallFailure is what a failed annotator call means for the job, as Config.Classify reads it.
+type CallFailure struct {
+	// Outage: the LLM, or every annotator replica, is unavailable for now (the annotator's retries did not
+	// get through). The call is not resent in this run and its function is not failed: it is left for a
+	// later run, and the job's circuit breaker pauses new calls. Otherwise the function fails for good
+	// (an unusable answer, a rejected request, invalid input).
+	Outage bool
+	// RetryAfter is the pause the annotator asked for (its RetryInfo); 0 when it gave none.
+	RetryAfter time.Duration
+	// Usage is what the failed call spent (the annotator's Usage detail): it counts in the job's requests,
+	// tokens, cost and budget. Nil when the failure carried none (the call reached no LLM).
+	Usage *annotatorv1.Usage
+}
 
 // Config holds what every job of an orchestrator shares.
 type Config struct {
@@ -80,13 +108,19 @@ type Config struct {
 	// Tracer makes the job's spans; nil means no tracing.
 	Tracer trace.Tracer
 	Logger *slog.Logger
-	// IsTransient says whether a failed call may succeed when retried (e.g. Unavailable). Required: it
-	// is how the server package's knowledge of gRPC codes reaches this package.
-	IsTransient func(error) bool
-	// Attempts per annotator call (the first try included); 0 means 4.
-	Attempts int
-	// BackoffBase is the first retry's wait, doubled each retry, with jitter; 0 means 200 ms.
-	BackoffBase time.Duration
+	// Classify says what a failed annotator call means. Required: it is how the server package's
+	// knowledge of gRPC codes and error details reaches this package. The pipeline never resends a failed
+	// call itself: the annotator is the only layer that retries an LLM request.
+	Classify func(error) CallFailure
+	// BreakerPause is the circuit breaker's first pause after an outage, doubled at each trip in a row up
+	// to a minute; 0 means 1 s.
+	BreakerPause time.Duration
+	// BreakerTrips is how many trips in a row, with no answer between them, stop the job; 0 means 5.
+	BreakerTrips int
+	// ParseRetryDelay says whether a failed parse asks to be retried after a delay (a parser whose
+	// analysis budget is full answers so) and how long; nil means never. Like Classify, it carries
+	// the server package's knowledge of gRPC status details.
+	ParseRetryDelay func(error) (time.Duration, bool)
 	// ProgressInterval is the most often progress events are sent; 0 means 500 ms.
 	ProgressInterval time.Duration
 	// DetectLicense names the licence of a local source directory; nil means "unknown".
@@ -101,7 +135,8 @@ type Job struct {
 	Options   *orchestratorv1.JobOptions
 	OutputDir string
 	// Prior is the progress stored by an earlier, interrupted run of the same job: its spend (calls,
-	// tokens, cost) carries over so the budget covers the whole job.
+	// tokens, cost) carries over so the budget covers the whole job. The spend the store records with
+	// each call wins when there is one (it does not lag behind the last progress event).
 	Prior *orchestratorv1.Progress
 	// Shutdown, when closed, stops the job gracefully: no new call starts, the calls in flight finish and
 	// are stored, and Run returns ErrInterrupted. Cancelling ctx instead abandons the calls in flight.
@@ -117,11 +152,14 @@ type Sink interface {
 	Record(rec *orchestratorv1.Record) error
 }
 
-// Result is how a run ended, when it wrote its dataset.
+// Result is how a run ended.
 type Result struct {
+	// Progress is the final count, also when Run returns an error.
 	Progress *orchestratorv1.Progress
 	// Note explains an early stop (the cost budget); empty when every function was annotated.
 	Note string
+	// BudgetReached is true when the cost budget stopped the job early.
+	BudgetReached bool
 }
 
 type repoState struct {
@@ -185,6 +223,9 @@ type run struct {
 	docsDown bool
 	flights  map[string]*flight
 	memo     map[string]*store.StageResult
+	breaker  *breaker
+	// llmDown is set when the breaker found the outage lasting and stopped the job.
+	llmDown  bool
 	stop     chan struct{} // closed when the budget is reached or a shutdown begins
 	stopOnce sync.Once
 	shutdown bool
@@ -197,8 +238,8 @@ type run struct {
 // and an error when the job cannot complete (no source parsed, every function failed, the dataset
 // could not be written). A budget stop is not an error: the dataset holds what was finished.
 func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
-	if cfg.IsTransient == nil {
-		return Result{}, errors.New("pipeline: IsTransient is required")
+	if cfg.Classify == nil {
+		return Result{}, errors.New("pipeline: Classify is required")
 	}
 	if cfg.Tracer == nil {
 		cfg.Tracer = noop.NewTracerProvider().Tracer("")
@@ -206,11 +247,11 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.Attempts <= 0 {
-		cfg.Attempts = defaultRetries
+	if cfg.BreakerPause <= 0 {
+		cfg.BreakerPause = defaultBreakerPause
 	}
-	if cfg.BackoffBase <= 0 {
-		cfg.BackoffBase = defaultBackoff
+	if cfg.BreakerTrips <= 0 {
+		cfg.BreakerTrips = defaultBreakerTrips
 	}
 	if cfg.ProgressInterval <= 0 {
 		cfg.ProgressInterval = defaultProgressIv
@@ -228,9 +269,17 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 		flights:  map[string]*flight{},
 		memo:     map[string]*store.StageResult{},
 		stop:     make(chan struct{}),
+		breaker:  newBreaker(cfg.BreakerPause, max(cfg.BreakerPause, defaultBreakerMaxPause), cfg.BreakerTrips, realClock{}),
 	}
 	r.askIdentity(ctx)
-	if p := job.Prior; p != nil {
+	// The spend recorded with each call is exact across crashes; the stored progress (Prior) may lag
+	// by the calls since its last event, and is only the fallback.
+	if spend, ok, err := cfg.Store.JobSpend(job.ID); err != nil {
+		return Result{}, err
+	} else if ok {
+		r.progress.LlmCalls, r.progress.PromptTokens = spend.LLMCalls, spend.PromptTokens
+		r.progress.CompletionTokens, r.progress.CostUsd = spend.CompletionTokens, spend.CostUSD
+	} else if p := job.Prior; p != nil {
 		r.progress.LlmCalls, r.progress.PromptTokens = p.GetLlmCalls(), p.GetPromptTokens()
 		r.progress.CompletionTokens, r.progress.CostUsd = p.GetCompletionTokens(), p.GetCostUsd()
 	}
@@ -262,6 +311,10 @@ func Run(ctx context.Context, cfg Config, job Job, sink Sink) (Result, error) {
 	close(tickerStop)
 	<-tickerDone
 	<-watchDone
+	if err != nil {
+		// What a failed run spent, for its one-line report; the last progress event may be older.
+		res.Progress = r.snapshot()
+	}
 	return res, err
 }
 
@@ -305,13 +358,20 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 	concurrency := int(r.job.Options.GetConcurrency())
 	err = schedule.Run(ctx, nodes, []schedule.Stage{r.summarize, r.generateQuery, r.validate},
 		schedule.Options{Concurrency: max(concurrency, 1), Stop: r.stop})
+	// The stored progress is what a failed or interrupted run reports and what the next run carries on
+	// from: it must hold every request sent.
+	r.flushProgress()
 	note := ""
 	r.mu.Lock()
-	budgetReached := r.budgetReached
+	budgetReached, llmDown := r.budgetReached, r.llmDown
+	notAnnotated := r.progress.GetFunctionsTotal() - r.progress.GetFunctionsDone()
 	r.mu.Unlock()
 	switch {
 	case (err == nil || errors.Is(err, schedule.ErrStopped)) && r.interrupted():
 		return Result{}, ErrInterrupted
+	case (err == nil || errors.Is(err, schedule.ErrStopped)) && (llmDown || notAnnotated > 0 && !budgetReached):
+		// Only an outage leaves functions neither done nor failed without a budget stop.
+		return Result{}, fmt.Errorf("%w: %d functions not annotated; run the same command again to continue", ErrLLMUnavailable, notAnnotated)
 	case err == nil && budgetReached, errors.Is(err, schedule.ErrStopped):
 		r.mu.Lock()
 		done, total := r.progress.GetFunctionsDone(), r.progress.GetFunctionsTotal()
@@ -336,7 +396,7 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 	if err := r.writeDataset(ctx, note); err != nil {
 		return Result{}, err
 	}
-	return Result{Progress: r.snapshot(), Note: note}, nil
+	return Result{Progress: r.snapshot(), Note: note, BudgetReached: note != ""}, nil
 }
 
 // identityTimeout bounds the annotator's Info call at the start of a job.
@@ -399,12 +459,22 @@ func (r *run) parseAll(ctx context.Context) error {
 	return fmt.Errorf("%w: %d sources; %q: %w", ErrNoSource, len(r.repos), r.repos[0].name, r.repos[0].parseErr)
 }
 
+// parseAttempts bounds the parses of one repository (the first included) when the parser asks for
+// a retry later; maxParseRetryDelay bounds each wait, whatever the parser suggests.
+const (
+	parseAttempts      = 4
+	maxParseRetryDelay = 2 * time.Minute
+)
+
+// parseOne parses one repository; a parser too busy to take it is asked again after the delay it
+// names, a bounded number of times.
 func (r *run) parseOne(ctx context.Context, repo *repoState) {
 	repoCtx, span := r.cfg.Tracer.Start(ctx, "repository", trace.WithAttributes(attribute.String("q4c.repository", repo.name)))
 	repo.span, repo.ctx = span, repoCtx
 	pctx, pspan := r.cfg.Tracer.Start(repoCtx, "parse")
 	defer pspan.End()
-	err := func() error {
+	parse := func() error {
+		repo.funcs = nil
 		stream, err := r.cfg.Parser.ParseRepository(pctx, &parserv1.ParseRepositoryRequest{Source: repo.source, Options: r.job.Options.GetParse()})
 		if err != nil {
 			return err
@@ -425,7 +495,23 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 				return nil
 			}
 		}
-	}()
+	}
+	err := parse()
+	for attempt := 1; err != nil && attempt < parseAttempts && r.cfg.ParseRetryDelay != nil; attempt++ {
+		delay, retry := r.cfg.ParseRetryDelay(err)
+		if !retry {
+			break
+		}
+		r.log.Info("parser busy; retrying the parse", "repository", repo.name, "delay", delay, "attempt", attempt+1, "error", err)
+		timer := time.NewTimer(min(delay, maxParseRetryDelay))
+		select {
+		case <-timer.C:
+			err = parse()
+		case <-pctx.Done():
+			timer.Stop()
+			err = pctx.Err()
+		}
+	}
 	if err != nil {
 		repo.funcs, repo.parseErr = nil, err
 		pspan.RecordError(err)
@@ -576,6 +662,7 @@ func (r *run) buildGraph() ([]schedule.Node, error) {
 	r.mu.Lock()
 	r.progress.FunctionsTotal = int64(len(nodes))
 	r.progress.FunctionsExcluded = int64(len(r.excluded))
+	r.progress.CallsTotal = stagesPerFunction * int64(len(nodes))
 	r.changed = true
 	r.mu.Unlock()
 	return nodes, nil
@@ -694,20 +781,6 @@ func (r *run) event(ev *orchestratorv1.JobEvent) {
 	}
 }
 
-// backoff sleeps before retry number attempt (1-based), with jitter, or returns early on cancellation.
-func (r *run) backoff(ctx context.Context, attempt int) error {
-	d := r.cfg.BackoffBase << (attempt - 1)
-	d = d/2 + rand.N(d/2+1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // writeDataset writes the output directory from every record the job stored.
 func (r *run) writeDataset(ctx context.Context, note string) error {
 	_, span := r.cfg.Tracer.Start(ctx, "write_dataset")
@@ -720,13 +793,13 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		return err
 	}
 	r.mu.Lock()
-	failed := r.progress.GetFunctionsFailed()
+	failed, requests := r.progress.GetFunctionsFailed(), r.progress.GetLlmCalls()
 	identity := r.identity
 	r.mu.Unlock()
 	man := dataset.Manifest{
 		KeepThreshold: r.job.Options.GetKeepThreshold(), Concurrency: r.job.Options.GetConcurrency(),
 		BudgetUSD: r.job.Options.GetBudgetUsd(), MaxContextTokens: r.job.Options.GetMaxContextTokens(),
-		Model: identity.Model, PromptVersion: identity.PromptVersion, FunctionsFailed: failed, Note: note,
+		Model: identity.Model, PromptVersion: identity.PromptVersion, FunctionsFailed: failed, LLMRequests: requests, Note: note,
 	}
 	if p := r.job.Options.GetParse(); p != nil {
 		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),

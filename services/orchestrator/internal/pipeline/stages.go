@@ -20,6 +20,12 @@ import (
 // callees in its own SCC) and the documentation of its unpopular APIs as context.
 func (r *run) summarize(ctx context.Context, key string) error {
 	f := r.nodes[key]
+	if r.calleeLeft(f) {
+		// A callee is left for a later run: summarising now, without its summary, would pay for a
+		// prompt that the next run has to redo with the full context.
+		r.leave(f)
+		return nil
+	}
 	fnCtx, span := r.cfg.Tracer.Start(trace.ContextWithSpan(ctx, f.repo.span), "function",
 		trace.WithAttributes(attribute.String("q4c.function", f.fn.GetId()), attribute.String("q4c.repository", f.repo.name)))
 	f.span = span
@@ -46,6 +52,7 @@ func (r *run) summarize(ctx context.Context, key string) error {
 	}
 	r.mu.Lock()
 	f.summary = res
+	r.progress.CallsDone++
 	r.mu.Unlock()
 	return nil
 }
@@ -74,6 +81,7 @@ func (r *run) generateQuery(ctx context.Context, key string) error {
 	}
 	r.mu.Lock()
 	f.query = res
+	r.progress.CallsDone++
 	r.mu.Unlock()
 	return nil
 }
@@ -106,6 +114,7 @@ func (r *run) validate(ctx context.Context, key string) error {
 	}
 	r.mu.Lock()
 	r.progress.FunctionsDone++
+	r.progress.CallsDone++
 	if rec.GetKept() {
 		r.progress.PairsKept++
 	} else {
@@ -124,16 +133,42 @@ func (r *run) skip(f *fnState) bool {
 	return f.failed || f.abandoned
 }
 
-// stageFailed records a function's failure and lets the job go on; only cancellation stops the run.
+// calleeLeft says whether a callee of f outside its own cycle was left for a later run.
+func (r *run) calleeLeft(f *fnState) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range f.fn.GetCallees() {
+		callee, ok := r.nodes[nodeKey(f.repo.index, c.GetId())]
+		if ok && callee != f && callee.fn.GetSccId() != f.fn.GetSccId() && callee.abandoned {
+			return true
+		}
+	}
+	return false
+}
+
+// leave abandons a function that has not started: neither done nor failed, it is left for a later run.
+func (r *run) leave(f *fnState) {
+	r.mu.Lock()
+	f.abandoned = true
+	r.mu.Unlock()
+	r.finishFunction(f, nil)
+}
+
+// stageFailed records a function's failure and lets the job go on; only cancellation stops the run. A
+// function whose call failed by an LLM outage, or that a budget stop or shutdown stopped, is abandoned
+// instead: not failed, it is left for a later run.
 func (r *run) stageFailed(ctx context.Context, f *fnState, stage string, err error) error {
 	if ctx.Err() != nil {
 		r.finishFunction(f, ctx.Err())
 		return ctx.Err()
 	}
-	if errors.Is(err, errStopping) {
+	if errors.Is(err, errStopping) || errors.Is(err, errOutage) {
 		r.mu.Lock()
 		f.abandoned = true
 		r.mu.Unlock()
+		if errors.Is(err, errOutage) {
+			r.log.Warn("LLM unavailable; function left for a later run", "repository", f.repo.name, "function", f.fn.GetId(), "stage", stage, "error", err)
+		}
 		r.finishFunction(f, err)
 		return nil
 	}
@@ -141,6 +176,8 @@ func (r *run) stageFailed(ctx context.Context, f *fnState, stage string, err err
 	f.failed = true
 	r.progress.FunctionsFailed++
 	r.progress.FunctionsDone++
+	r.progress.CallsDone += callsFrom(stage) // the function's later stages will not be called
+
 	r.lastFailure = err
 	r.changed = true
 	r.mu.Unlock()
@@ -150,6 +187,18 @@ func (r *run) stageFailed(ctx context.Context, f *fnState, stage string, err err
 	}}})
 	r.finishFunction(f, err)
 	return nil
+}
+
+// callsFrom is how many of a function's stage calls remain from stage on, stage included.
+func callsFrom(stage string) int64 {
+	switch stage {
+	case StageSummarize:
+		return stagesPerFunction
+	case StageGenerateQuery:
+		return stagesPerFunction - 1
+	default:
+		return 1
+	}
 }
 
 func (r *run) finishFunction(f *fnState, err error) {
@@ -227,8 +276,7 @@ func (r *run) summaryContext(f *fnState) ([]*annotatorv1.CalleeContext, []*annot
 }
 
 // call returns a stage's result from this run's memo (identical code and context seen earlier in the job),
-// from an identical call in flight, from the store, or from a new call retried on transient errors; new
-// results are stored. The memo and the in-flight table are keyed without the annotator's identity, which
+// from an identical call in flight, from the store, or from a new call; new results are stored. The memo and the in-flight table are keyed without the annotator's identity, which
 // may only become known with the run's first answer.
 func (r *run) call(ctx context.Context, stage string, in store.ResultKeyInput, do func(context.Context) (*store.StageResult, error)) (*store.StageResult, error) {
 	ctx, span := r.cfg.Tracer.Start(ctx, stage)
@@ -278,7 +326,7 @@ func (r *run) call(ctx context.Context, stage string, in store.ResultKeyInput, d
 		r.countHit(span)
 		return res, nil
 	}
-	fl.res, fl.err = r.callWithRetry(ctx, span, in, do)
+	fl.res, fl.err = r.callAnnotator(ctx, span, in, do)
 	if fl.err != nil {
 		span.RecordError(fl.err)
 		span.SetStatus(codes.Error, "call failed")
@@ -294,54 +342,69 @@ func (r *run) countHit(span trace.Span) {
 	r.mu.Unlock()
 }
 
-func (r *run) callWithRetry(ctx context.Context, span trace.Span, in store.ResultKeyInput, do func(context.Context) (*store.StageResult, error)) (*store.StageResult, error) {
-	var lastErr error
-	for attempt := 1; attempt <= r.cfg.Attempts; attempt++ {
-		select {
-		case <-r.stop:
-			return nil, errStopping
-		default:
+// callAnnotator makes one annotator call once the job's circuit breaker lets it start. A failed call is
+// never resent here: the annotator already retried the LLM. Its spend counts all the same; an outage
+// trips the breaker and comes back wrapped in errOutage, and a lasting one stops the job.
+func (r *run) callAnnotator(ctx context.Context, span trace.Span, in store.ResultKeyInput, do func(context.Context) (*store.StageResult, error)) (*store.StageResult, error) {
+	select {
+	case <-r.stop:
+		return nil, errStopping
+	default:
+	}
+	gen, err := r.breaker.wait(ctx, r.stop)
+	if err != nil {
+		return nil, err
+	}
+	res, err := do(ctx)
+	if err == nil {
+		r.breaker.answered(gen)
+		r.spent(res)
+		// The answer's own identity keys it, so a changed model or prompt version never serves it for
+		// another.
+		in.Model, in.PromptVersion = res.Model, res.PromptVersion
+		// Durable, with its cost, before the stage counts as finished, so a crash never repeats a paid
+		// call that completed nor loses its count. Concurrent stages share one group commit, so this
+		// costs about one fsync.
+		spend := store.Spend{LLMCalls: int64(res.LLMCalls), PromptTokens: res.PromptTokens, CompletionTokens: res.CompletionTokens, CostUSD: res.CostUSD}
+		if err := r.cfg.Store.AddSpend(r.job.ID, spend, store.ResultKey(in), res); err != nil {
+			return nil, err
 		}
-		if attempt > 1 {
-			if err := r.backoff(ctx, attempt-1); err != nil {
-				return nil, err
-			}
-		}
-		res, err := do(ctx)
-		if err == nil {
-			span.SetAttributes(attribute.Int("q4c.attempts", attempt))
-			r.spent(res)
-			// The answer's own identity keys it, so a changed model or prompt version never serves it
-			// for another.
-			in.Model, in.PromptVersion = res.Model, res.PromptVersion
-			// Durable before the stage counts as finished, so a crash never repeats a paid call that
-			// completed. Concurrent stages share one group commit, so this costs about one fsync.
-			if err := r.cfg.Store.PutResult(store.ResultKey(in), res); err != nil {
-				return nil, err
-			}
-			return res, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		lastErr = err
-		if !r.cfg.IsTransient(err) {
-			break
+		return res, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	failure := r.cfg.Classify(err)
+	if u := failure.Usage; u != nil {
+		span.SetAttributes(attribute.Int("q4c.llm_calls", int(u.GetLlmCalls())))
+		spend := store.Spend{LLMCalls: int64(u.GetLlmCalls()), PromptTokens: u.GetPromptTokens(), CompletionTokens: u.GetCompletionTokens(), CostUSD: u.GetCostUsd()}
+		r.addSpend(spend.LLMCalls, spend.PromptTokens, spend.CompletionTokens, spend.CostUSD)
+		if err := r.cfg.Store.AddSpend(r.job.ID, spend, "", nil); err != nil {
+			return nil, err
 		}
 	}
-	return nil, lastErr
+	if !failure.Outage {
+		// The annotator answered: the LLM is reachable, this function is the problem.
+		r.breaker.answered(gen)
+		return nil, err
+	}
+	if r.breaker.outage(gen, failure.RetryAfter) {
+		r.mu.Lock()
+		first := !r.llmDown
+		r.llmDown = true
+		r.mu.Unlock()
+		if first {
+			r.log.Error("LLM unavailable: the circuit breaker tripped too often in a row; stopping the job", "trips", r.cfg.BreakerTrips, "error", err)
+		}
+		r.stopOnce.Do(func() { close(r.stop) })
+	}
+	return nil, fmt.Errorf("%w: %w", errOutage, err)
 }
 
-// spent adds a new call's usage to the job and stops the job's scheduling once the budget is reached.
+// spent adds a new call's usage to the job and records the annotator identity its answer carries.
 func (r *run) spent(res *store.StageResult) {
+	r.addSpend(int64(res.LLMCalls), res.PromptTokens, res.CompletionTokens, res.CostUSD)
 	r.mu.Lock()
-	p := r.progress
-	p.LlmCalls += int64(res.LLMCalls) // 0 for the offline back-end: it calls no model
-	p.PromptTokens += res.PromptTokens
-	p.CompletionTokens += res.CompletionTokens
-	p.CostUsd += res.CostUSD
-	r.changed = true
-	over := r.job.Options.GetBudgetUsd() > 0 && p.CostUsd >= r.job.Options.GetBudgetUsd()
 	newIdentity := store.AnnotatorIdentity{Model: res.Model, PromptVersion: res.PromptVersion}
 	identityChanged := newIdentity != r.identity
 	r.identity = newIdentity
@@ -351,10 +414,25 @@ func (r *run) spent(res *store.StageResult) {
 			r.log.Error("record annotator identity", "error", err)
 		}
 	}
+}
+
+// addSpend adds what a call spent, answered or failed, to the job's progress (llm_calls counts every
+// request sent: first tries, the annotator's retries and repairs, failures) and stops the job's
+// scheduling once the budget is reached.
+func (r *run) addSpend(calls, promptTokens, completionTokens int64, costUSD float64) {
+	r.mu.Lock()
+	p := r.progress
+	p.LlmCalls += calls // 0 for the offline back-end: it calls no model
+	p.PromptTokens += promptTokens
+	p.CompletionTokens += completionTokens
+	p.CostUsd += costUSD
+	r.changed = true
+	over := r.job.Options.GetBudgetUsd() > 0 && p.CostUsd >= r.job.Options.GetBudgetUsd()
 	if over {
-		r.mu.Lock()
 		r.budgetReached = true
-		r.mu.Unlock()
+	}
+	r.mu.Unlock()
+	if over {
 		r.stopOnce.Do(func() { close(r.stop) })
 	}
 }

@@ -36,6 +36,14 @@ var (
 	bucketResults = []byte("results")
 	bucketMeta    = []byte("meta")
 	bucketTraces  = []byte("traces")
+	// bucketIdentities maps a job identity (see jobs.Identity) to the latest job with it.
+	bucketIdentities = []byte("identities")
+	// bucketOutputs maps an output directory to the latest job writing it.
+	bucketOutputs = []byte("outputs")
+	// bucketReopened holds, per job run again after it failed or was cancelled, the last sequence of
+	// its earlier runs: their done and fatal error events no longer end it.
+	bucketReopened = []byte("reopened")
+	bucketSpend    = []byte("spend")
 
 	keyIdentity = []byte("annotator_identity")
 )
@@ -75,7 +83,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketJobs, bucketIdem, bucketEvents, bucketRecords, bucketResults, bucketMeta, bucketTraces} {
+		for _, name := range [][]byte{bucketJobs, bucketIdem, bucketEvents, bucketRecords, bucketResults, bucketMeta, bucketTraces, bucketIdentities, bucketOutputs, bucketReopened, bucketSpend} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -219,18 +227,89 @@ func NewJobID(now time.Time) (string, error) {
 // CreateJob stores job unless job.IdempotencyKey names an earlier job, which is returned with
 // existing=true instead. The check and the insert are one transaction.
 func (s *Store) CreateJob(job *orchestratorv1.Job) (stored *orchestratorv1.Job, existing bool, err error) {
-	err = s.update(func(tx *bolt.Tx) error {
-		if key := job.GetIdempotencyKey(); key != "" {
-			if id := tx.Bucket(bucketIdem).Get([]byte(key)); id != nil {
+	sub, err := s.SubmitJob(job, "")
+	if err != nil {
+		return nil, false, err
+	}
+	return sub.Job, sub.Existing, nil
+}
+
+// Submission is what SubmitJob did.
+type Submission struct {
+	// Job is the new job, or the earlier one that was returned instead.
+	Job *orchestratorv1.Job
+	// Existing is true when an earlier job was returned: the idempotency key named it, or it has the
+	// same identity and had not written its dataset.
+	Existing bool
+	// Reopened is true when that earlier job had failed or was cancelled and is queued again.
+	Reopened bool
+}
+
+// OutputBusyError refuses a job whose output directory an unfinished job of another identity holds.
+type OutputBusyError struct {
+	Dir   string
+	JobID string
+	State orchestratorv1.JobState
+}
+
+func (e *OutputBusyError) Error() string {
+	return fmt.Sprintf("output directory %s is held by job %s (%s), which has other sources or options; "+
+		"run that job's command again to finish it, cancel it, or choose another output directory", e.Dir, e.JobID, e.State)
+}
+
+// SubmitJob stores job, or returns the earlier job it stands for, in one transaction:
+//   - the job its idempotency key names, when there is one;
+//   - the job with the same identity (when identity is not empty) unless that one succeeded: a
+//     failed or cancelled one is queued again (Reopened), so re-running a command continues its job;
+//   - an OutputBusyError when a queued or running job of another identity writes job.OutputDir.
+//
+// A job that succeeded is not continued: the same command again makes a new job, whose stage
+// results all come from the store.
+func (s *Store) SubmitJob(job *orchestratorv1.Job, identity string) (Submission, error) {
+	var sub Submission
+	err := s.update(func(tx *bolt.Tx) error {
+		sub = Submission{}
+		idem := tx.Bucket(bucketIdem)
+		key := job.GetIdempotencyKey()
+		if key != "" {
+			if id := idem.Get([]byte(key)); id != nil {
 				earlier, err := getJob(tx, string(id))
 				if err != nil {
 					return err
 				}
-				stored, existing = earlier, true
+				sub.Job, sub.Existing = earlier, true
 				return nil
 			}
-			if err := tx.Bucket(bucketIdem).Put([]byte(key), []byte(job.GetJobId())); err != nil {
-				return fmt.Errorf("put idempotency key: %w", err)
+		}
+		if identity != "" {
+			if id := tx.Bucket(bucketIdentities).Get([]byte(identity)); id != nil {
+				earlier, err := getJob(tx, string(id))
+				if err != nil {
+					return err
+				}
+				if earlier.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
+					if sub.Reopened, err = reopen(tx, earlier); err != nil {
+						return err
+					}
+					if key != "" {
+						if err := idem.Put([]byte(key), []byte(earlier.GetJobId())); err != nil {
+							return fmt.Errorf("put idempotency key: %w", err)
+						}
+					}
+					sub.Job, sub.Existing = earlier, true
+					return nil
+				}
+			}
+		}
+		if dir := job.GetOutputDir(); dir != "" {
+			if id := tx.Bucket(bucketOutputs).Get([]byte(dir)); id != nil {
+				holder, err := getJob(tx, string(id))
+				if err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+				if st := holder.GetState(); err == nil && (st == orchestratorv1.JobState_JOB_STATE_QUEUED || st == orchestratorv1.JobState_JOB_STATE_RUNNING) {
+					return &OutputBusyError{Dir: dir, JobID: holder.GetJobId(), State: st}
+				}
 			}
 		}
 		if tx.Bucket(bucketJobs).Get([]byte(job.GetJobId())) != nil {
@@ -239,13 +318,57 @@ func (s *Store) CreateJob(job *orchestratorv1.Job) (stored *orchestratorv1.Job, 
 		if err := putJob(tx, job); err != nil {
 			return err
 		}
-		stored = proto.Clone(job).(*orchestratorv1.Job)
+		for _, kv := range []struct {
+			bucket     []byte
+			key, value string
+		}{{bucketIdem, key, job.GetJobId()}, {bucketIdentities, identity, job.GetJobId()}, {bucketOutputs, job.GetOutputDir(), job.GetJobId()}} {
+			if kv.key == "" {
+				continue
+			}
+			if err := tx.Bucket(kv.bucket).Put([]byte(kv.key), []byte(kv.value)); err != nil {
+				return fmt.Errorf("put %s: %w", kv.bucket, err)
+			}
+		}
+		sub.Job = proto.Clone(job).(*orchestratorv1.Job)
 		return nil
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("create job: %w", err)
+		return Submission{}, fmt.Errorf("submit job: %w", err)
 	}
-	return stored, existing, nil
+	return sub, nil
+}
+
+// reopen queues a failed or cancelled job again and marks its event log so far as an earlier run's;
+// a queued or running job is left as it is.
+func reopen(tx *bolt.Tx, job *orchestratorv1.Job) (bool, error) {
+	if st := job.GetState(); st != orchestratorv1.JobState_JOB_STATE_FAILED && st != orchestratorv1.JobState_JOB_STATE_CANCELLED {
+		return false, nil
+	}
+	if events := tx.Bucket(bucketEvents).Bucket([]byte(job.GetJobId())); events != nil {
+		if err := tx.Bucket(bucketReopened).Put([]byte(job.GetJobId()), seqKey(events.Sequence())); err != nil {
+			return false, fmt.Errorf("put reopened mark: %w", err)
+		}
+	}
+	job.State = orchestratorv1.JobState_JOB_STATE_QUEUED
+	job.Error = ""
+	job.UpdatedAt = timestamppb.Now()
+	return true, putJob(tx, job)
+}
+
+// EarlierRunsEnd returns the last event sequence of a job's earlier runs (0 when it never ran again
+// after failing or being cancelled): their done and fatal error events do not end the job.
+func (s *Store) EarlierRunsEnd(jobID string) (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketReopened).Get([]byte(jobID)); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("earlier runs of job %s: %w", jobID, err)
+	}
+	return seq, nil
 }
 
 // GetJob returns a job or ErrNotFound.
@@ -607,18 +730,6 @@ func (s *Store) GetResult(key string) (*StageResult, bool, error) {
 	return res, true, nil
 }
 
-// PutResult stores a stage result under key and waits for the commit.
-func (s *Store) PutResult(key string, res *StageResult) error {
-	data, err := json.Marshal(res)
-	if err != nil {
-		return fmt.Errorf("encode result: %w", err)
-	}
-	if err := s.update(putResult(key, data)); err != nil {
-		return fmt.Errorf("put result %s: %w", key, err)
-	}
-	return nil
-}
-
 func putResult(key string, data []byte) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketResults).Put([]byte(key), data)
@@ -737,4 +848,70 @@ func seqKey(seq uint64) []byte {
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
 	return k[:]
+}
+
+// Spend is what a job's LLM requests cost, across all its runs.
+type Spend struct {
+	LLMCalls         int64   `json:"llm_calls"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+}
+
+// AddSpend adds what one call spent to the job's spend and, when res is not nil, stores the call's
+// result under key in the same transaction: a result is never durable without its cost, so a job
+// resumed after a crash serves it from the store and still counts what it cost.
+func (s *Store) AddSpend(jobID string, spent Spend, key string, res *StageResult) error {
+	var data []byte
+	if res != nil {
+		var err error
+		if data, err = json.Marshal(res); err != nil {
+			return fmt.Errorf("encode result: %w", err)
+		}
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSpend)
+		var total Spend
+		if v := b.Get([]byte(jobID)); v != nil {
+			if err := json.Unmarshal(v, &total); err != nil {
+				return fmt.Errorf("decode spend: %w", err)
+			}
+		}
+		total.LLMCalls += spent.LLMCalls
+		total.PromptTokens += spent.PromptTokens
+		total.CompletionTokens += spent.CompletionTokens
+		total.CostUSD += spent.CostUSD
+		v, err := json.Marshal(total)
+		if err != nil {
+			return fmt.Errorf("encode spend: %w", err)
+		}
+		if err := b.Put([]byte(jobID), v); err != nil {
+			return err
+		}
+		if res != nil {
+			return putResult(key, data)(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record spend of job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// JobSpend returns a job's spend; ok is false when none was recorded (a job from before spend was
+// recorded, or one that sent nothing).
+func (s *Store) JobSpend(jobID string) (spend Spend, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSpend).Get([]byte(jobID))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &spend)
+	})
+	if err != nil {
+		return Spend{}, false, fmt.Errorf("spend of job %s: %w", jobID, err)
+	}
+	return spend, ok, nil
 }

@@ -245,7 +245,7 @@ func TestResultKey(t *testing.T) {
 func TestResultsIdentityTrace(t *testing.T) {
 	s, path := openTemp(t)
 	res := &StageResult{Stage: "summarize", Text: "adds", Model: "m", PromptVersion: "v", CostUSD: 0.5, DocsUsed: []string{"x.y"}}
-	if err := s.PutResult("k", res); err != nil {
+	if err := s.AddSpend("job", Spend{}, "k", res); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetIdentity(AnnotatorIdentity{Model: "m", PromptVersion: "v"}); err != nil {
@@ -373,7 +373,7 @@ func crashChild(path string) {
 		if _, err := s.AppendEvent("j", &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Error{Error: &orchestratorv1.JobError{Message: strconv.Itoa(i)}}}); err != nil {
 			os.Exit(3)
 		}
-		if err := s.PutResult(strconv.Itoa(i), &StageResult{Stage: "x"}); err != nil {
+		if err := s.AddSpend("job", Spend{}, strconv.Itoa(i), &StageResult{Stage: "x"}); err != nil {
 			os.Exit(3)
 		}
 		if _, err := s.UpdateJob("j", func(j *orchestratorv1.Job) error { j.Error = strconv.Itoa(i); return nil }); err != nil {
@@ -398,7 +398,7 @@ func TestGroupCommit(t *testing.T) {
 				_, errs[w] = s.AppendEvent("missing", &orchestratorv1.JobEvent{})
 				return
 			}
-			if err := s.PutResult(fmt.Sprint("result", w), &StageResult{Stage: "x"}); err != nil {
+			if err := s.AddSpend("job", Spend{}, fmt.Sprint("result", w), &StageResult{Stage: "x"}); err != nil {
 				errs[w] = err
 				return
 			}
@@ -426,7 +426,7 @@ func TestGroupCommit(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutResult("late", &StageResult{}); !errors.Is(err, ErrClosed) {
+	if err := s.AddSpend("job", Spend{}, "late", &StageResult{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("write after close: %v", err)
 	}
 }
@@ -451,5 +451,87 @@ func TestFlushReportsAsyncFailure(t *testing.T) {
 	failed.Wait()
 	if err := s.Flush(); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("flush: %v", err)
+	}
+}
+
+func TestSubmitJobByIdentity(t *testing.T) {
+	s, _ := openTemp(t)
+	job := func(id, out string) *orchestratorv1.Job {
+		return &orchestratorv1.Job{JobId: id, OutputDir: out, State: orchestratorv1.JobState_JOB_STATE_QUEUED}
+	}
+	first, err := s.SubmitJob(job("a", "/out"), "identity-1")
+	if err != nil || first.Existing {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	again, err := s.SubmitJob(job("b", "/out"), "identity-1")
+	if err != nil || !again.Existing || again.Reopened || again.Job.GetJobId() != "a" {
+		t.Fatalf("same identity while queued: %+v %v", again, err)
+	}
+	var busy *OutputBusyError
+	if _, err := s.SubmitJob(job("c", "/out"), "identity-2"); !errors.As(err, &busy) || busy.JobID != "a" {
+		t.Fatalf("another identity on a queued job's output: %v", err)
+	}
+	// A failed job is queued again; its log so far is an earlier run's.
+	if _, err := s.AppendEvent("a", &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Progress{Progress: &orchestratorv1.Progress{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.FinishJob("a", func(j *orchestratorv1.Job) error {
+		j.State = orchestratorv1.JobState_JOB_STATE_FAILED
+		return nil
+	}, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{}}}); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := s.SubmitJob(job("d", "/out"), "identity-1")
+	if err != nil || !reopened.Existing || !reopened.Reopened || reopened.Job.GetState() != orchestratorv1.JobState_JOB_STATE_QUEUED {
+		t.Fatalf("same identity after a failure: %+v %v", reopened, err)
+	}
+	if end, err := s.EarlierRunsEnd("a"); err != nil || end != 2 {
+		t.Fatalf("earlier runs end at %d (%v), want 2", end, err)
+	}
+	// After success the same identity makes a new job.
+	if _, _, err := s.FinishJob("a", func(j *orchestratorv1.Job) error {
+		j.State = orchestratorv1.JobState_JOB_STATE_SUCCEEDED
+		return nil
+	}, &orchestratorv1.JobEvent{Kind: &orchestratorv1.JobEvent_Done{Done: &orchestratorv1.JobDone{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if rerun, err := s.SubmitJob(job("e", "/out"), "identity-1"); err != nil || rerun.Existing || rerun.Job.GetJobId() != "e" {
+		t.Fatalf("same identity after success: %+v %v", rerun, err)
+	}
+}
+
+// A job's spend adds up call by call, results stored with it, and survives reopening the store.
+func TestJobSpend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spend.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.JobSpend("j1"); ok || err != nil {
+		t.Fatalf("spend of a new job: ok %v err %v", ok, err)
+	}
+	if err := s.AddSpend("j1", Spend{LLMCalls: 2, PromptTokens: 10, CompletionTokens: 3, CostUSD: 0.5}, "k1", &StageResult{Stage: "summarize", Text: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	// A failed call: spend without a result.
+	if err := s.AddSpend("j1", Spend{LLMCalls: 3, CostUSD: 0.25}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddSpend("j2", Spend{LLMCalls: 1}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	got, ok, err := s.JobSpend("j1")
+	if err != nil || !ok || got != (Spend{LLMCalls: 5, PromptTokens: 10, CompletionTokens: 3, CostUSD: 0.75}) {
+		t.Fatalf("spend %+v ok %v err %v", got, ok, err)
+	}
+	if res, hit, err := s.GetResult("k1"); err != nil || !hit || res.Text != "s" {
+		t.Fatalf("result stored with the spend: %+v hit %v err %v", res, hit, err)
 	}
 }

@@ -31,6 +31,7 @@ func run(args []string) error {
 	}
 	return platformserver.Run(context.Background(), srvCfg, func(s *platformserver.Server) error {
 		cfg.Logger = s.Logger()
+		cfg.Metrics = s.Registerer()
 		parser, err := server.New(cfg)
 		if err != nil {
 			return err

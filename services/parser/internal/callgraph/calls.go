@@ -171,7 +171,7 @@ func (s *solver) bind(c *constraint, v int32) {
 		recv := s.vals.list[c.recv]
 		cls := recv.a
 		s.add(c.result, s.vals.intern(value{kind: vBound, a: val.a, b: s.vals.intern(value{kind: vClass, a: cls})}))
-	case c.flag:
+	case c.onClass:
 		// Read on the class object: a plain function stays unbound.
 		s.add(c.result, v)
 	default:
@@ -223,7 +223,7 @@ func (s *solver) subLoad(ci int32, v int32, keys []int32) {
 	switch val.kind {
 	case vContainer:
 		ct := val.a
-		if c.flag {
+		if c.anyKey {
 			s.edge(s.allNode(ct), c.result)
 			return
 		}
@@ -270,7 +270,7 @@ func (s *solver) subStore(ci int32, v int32, keys []int32) {
 	switch val.kind {
 	case vContainer:
 		ct := val.a
-		if c.key < 0 || c.flag {
+		if c.key < 0 || c.anyKey {
 			s.edge(c.val, s.containers[ct].any)
 			return
 		}
@@ -297,7 +297,7 @@ func (s *solver) slice(c *constraint, v int32) {
 	src := s.containers[val.a]
 	nv := s.containerVal(siteKey{site: c.site, tag: 16}, ctList, -1)
 	dst := s.vals.list[nv].a
-	if c.flag || src.length < 0 {
+	if c.anyStart || src.length < 0 {
 		s.edge(s.allNode(val.a), s.containers[dst].any)
 	} else {
 		start := c.index
@@ -382,7 +382,7 @@ func (s *solver) unpack(ci int32, v int32) {
 		s.iterValue(v, c.result, c.caller, c.site)
 		return
 	}
-	if c.flag {
+	if c.starred {
 		nv := s.containerVal(siteKey{site: c.site, tag: 17}, ctList, -1)
 		dst := s.vals.list[nv].a
 		if ct.length >= 0 {
@@ -458,7 +458,7 @@ var containerMethods = map[string]bool{
 func (s *solver) callValue(ci int32, v int32) {
 	c := &s.cons[ci]
 	val := s.vals.list[v]
-	if c.index == raiseOnly && val.kind != vClass {
+	if c.raise && val.kind != vClass {
 		return
 	}
 	switch val.kind {
@@ -737,7 +737,7 @@ func (s *solver) builtinCall(ci int32, name string) {
 			}
 		}
 	case "staticmethod", "classmethod", "property":
-		if len(args) > 0 && args[0].kind == argPos && !c.flag {
+		if len(args) > 0 && args[0].kind == argPos && !c.decorator && !c.raise {
 			s.edge(args[0].node, c.result)
 		}
 	}
@@ -833,15 +833,6 @@ func (s *solver) containerCall(ci int32, m value) {
 }
 
 // ---- results ----
-
-// EdgeKind tells how a call edge was found.
-type EdgeKind uint8
-
-// Edge kinds.
-const (
-	EdgeResolved    EdgeKind = iota + 1 // by following values
-	EdgeNameMatched                     // by the callee's name alone
-)
 
 func (s *solver) addEdge(caller, callee int32, kind EdgeKind) {
 	key := pairKey(caller, callee)

@@ -4,25 +4,65 @@ import (
 	"github.com/query4code/query4code/services/parser/internal/extract"
 )
 
+// consKind is the kind of a constraint: what happens when a value reaches
+// the node it watches (base, unless said otherwise). Each kind reads the
+// fields named here; the others are unused.
 type consKind uint8
 
 const (
+	// cAttrLoad: result = base.name, for every value of base: a module's
+	// attribute, a class's or instance's attribute through the MRO (bound
+	// for methods, called for properties), or an external path extended.
 	cAttrLoad consKind = iota
+	// cAttrStore: base.name = val, for every instance, class or module
+	// value of base.
 	cAttrStore
+	// cCall: result = base(args...) at site, attributed to caller: a call
+	// edge to every function, method or class (its __init__) reaching
+	// base; recv is the receiver already bound, -1 if none. Options:
+	// decorator, raise.
 	cCall
+	// cSubLoad: result = base[key]; fires for new containers on base and
+	// for new keys on key. Option: anyKey.
 	cSubLoad
+	// cSubStore: base[key] = val; fires as cSubLoad. Option: anyKey.
 	cSubStore
+	// cSlice: result = base[index:]: a new list of the elements from
+	// index on. Option: anyStart.
 	cSlice
+	// cIter: result = the elements of iterating base (for loops,
+	// comprehensions): a container's elements, a generator's yields, or
+	// __iter__ called on an instance.
 	cIter
+	// cIterNext: result = next(base): __next__ called on the iterator an
+	// instance's __iter__ returned.
 	cIterNext
+	// cUnpack: result = the element at index of unpacking base, after
+	// elements following a starred target. Option: starred.
 	cUnpack
+	// cEnter: result = the value a with statement binds: __enter__'s
+	// return for instances, the value itself otherwise.
 	cEnter
+	// cBases: the bases of class changed; recompute its MRO and those of
+	// its subclasses, refreshing their lookups.
 	cBases
+	// cBind: result = the functions found on class bound to recv (the
+	// instance or class an attribute was read on). Option: onClass.
 	cBind
+	// cDeliver: result = base's values, calling property getters found on
+	// the way (an edge from caller to each getter).
 	cDeliver
+	// cSuperRecv: result = super().name in class, once the receiver
+	// (base: self or cls) is known.
 	cSuperRecv
+	// cDictMerge: every slot of the containers reaching base flows into
+	// the same slot of container class (dict(x), d.update(x), **x).
 	cDictMerge
+	// cAllOf: result = every element of the containers reaching base.
 	cAllOf
+	// cFilter: result = base's values except external ones: how
+	// arguments reach parameters, so a widely called function does not
+	// gather every caller's external objects.
 	cFilter
 )
 
@@ -55,22 +95,28 @@ func (s *solver) newArgs(args ...callArg) argList {
 }
 
 // constraint is one reaction to new values; which fields matter depends on
-// kind. It holds no pointers and fills one cache line.
+// kind (see consKind). It holds no pointers and fits one cache line.
 type constraint struct {
-	kind   consKind
-	flag   bool  // call: decorator application; raise-only; unpack: starred; bind: class access
-	base   int32 // watched node (base, callee, source)
-	key    int32 // subscript key node
-	val    int32 // stored value node
-	result int32
-	name   int32 // name id
-	caller int32 // function or module the code belongs to (global scope)
-	site   int32 // global expr id, for per-site allocations
-	class  int32 // class scope (bases, super, bind)
-	recv   int32 // receiver value of a bound call or bind, -1 if none
-	after  int32
-	args   argList
-	index  int64
+	kind consKind
+	// Options of one kind each.
+	decorator bool  // cCall: applies a decorator, so staticmethod(f) and the like pass nothing through
+	raise     bool  // cCall: a raise statement, which only instantiates classes
+	anyKey    bool  // cSubLoad, cSubStore: the key is unknown, so every slot is read or written
+	anyStart  bool  // cSlice: the start is not a constant, so the slice holds every element
+	starred   bool  // cUnpack: the target is *rest, which receives a list of the remaining elements
+	onClass   bool  // cBind: the attribute is read on the class object, so plain functions stay unbound
+	base      int32 // watched node (base, callee, source)
+	key       int32 // subscript key node
+	val       int32 // stored value node
+	result    int32
+	name      int32 // name id
+	caller    int32 // function or module the code belongs to (global scope)
+	site      int32 // global expr id, for per-site allocations
+	class     int32 // class scope (bases, super, bind)
+	recv      int32 // receiver value of a bound call or bind, -1 if none
+	after     int32
+	args      argList
+	index     int64
 }
 
 func (s *solver) newCons(c constraint) int32 {
@@ -132,7 +178,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			s.noteUnresolved(mod, ex.X, caller, -1)
 			return r
 		}
-		c := s.newCons(constraint{kind: cCall, base: fn, args: args, result: r, caller: caller, site: gid, recv: -1, flag: ex.Flag})
+		c := s.newCons(constraint{kind: cCall, base: fn, args: args, result: r, caller: caller, site: gid, recv: -1, decorator: ex.Flag})
 		if ex.Flag {
 			s.decorators = append(s.decorators, c)
 		}
@@ -146,7 +192,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cSubLoad, base: base, key: key, result: r, site: gid, caller: caller, flag: ex.Y == extract.NoExpr || key < 0})
+		c := s.newCons(constraint{kind: cSubLoad, base: base, key: key, result: r, site: gid, caller: caller, anyKey: ex.Y == extract.NoExpr || key < 0})
 		s.watch(base, c)
 		if key >= 0 {
 			s.watch(key, c)
@@ -161,7 +207,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cSlice, base: base, result: r, site: gid, index: int64(ex.Int), flag: ex.Flag})
+		c := s.newCons(constraint{kind: cSlice, base: base, result: r, site: gid, index: int64(ex.Int), anyStart: ex.Flag})
 		s.watch(base, c)
 		return r
 	case extract.ExprTuple, extract.ExprList, extract.ExprSet:
@@ -256,7 +302,7 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 			return -1
 		}
 		r := s.newNode()
-		c := s.newCons(constraint{kind: cUnpack, base: src, result: r, index: int64(ex.Int), after: ex.Int2, flag: ex.Flag, site: gid, caller: caller})
+		c := s.newCons(constraint{kind: cUnpack, base: src, result: r, index: int64(ex.Int), after: ex.Int2, starred: ex.Flag, site: gid, caller: caller})
 		s.watch(src, c)
 		return r
 	case extract.ExprIter:
@@ -297,15 +343,12 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		if src < 0 {
 			return -1
 		}
-		c := s.newCons(constraint{kind: cCall, base: src, result: s.newNode(), caller: caller, site: gid, recv: -1, flag: true, index: raiseOnly})
+		c := s.newCons(constraint{kind: cCall, base: src, result: s.newNode(), caller: caller, site: gid, recv: -1, raise: true})
 		s.watch(src, c)
 		return -1
 	}
 	return -1
 }
-
-// raiseOnly marks a call constraint that only instantiates classes (raise X).
-const raiseOnly = 1
 
 // literalKey returns the constant value of a literal key expression, or -1.
 func (s *solver) literalKey(mod int32, e extract.ExprID) int32 {

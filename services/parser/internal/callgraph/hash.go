@@ -34,11 +34,10 @@ func tableSize(hint int) (int, uint8) {
 	return size, shift
 }
 
-// newIntMap returns a map for about hint keys, its first table carved
-// from r (nil: the Go heap).
-func newIntMap(r *region, hint int) *intMap {
+// newIntMap returns a map sized for about hint keys.
+func newIntMap(hint int) *intMap {
 	size, shift := tableSize(hint)
-	return &intMap{slots: carve[hashSlot](r, size), shift: shift}
+	return &intMap{slots: make([]hashSlot, size), shift: shift}
 }
 
 // hashIndex spreads key over a table of 64-shift bits (Fibonacci hashing).
@@ -111,11 +110,10 @@ type intSet struct {
 	hasMax bool
 }
 
-// newIntSet returns a set for about hint keys, its first table carved
-// from r (nil: the Go heap).
-func newIntSet(r *region, hint int) *intSet {
+// newIntSet returns a set sized for about hint keys.
+func newIntSet(hint int) *intSet {
 	size, shift := tableSize(hint)
-	return &intSet{keys: carve[uint64](r, size), shift: shift}
+	return &intSet{keys: make([]uint64, size), shift: shift}
 }
 
 // insert adds key and reports whether it was new.

@@ -9,7 +9,7 @@ import (
 // through growth and with the all-ones key that their slots cannot hold.
 func TestIntMapAndSetAgreeWithGoMaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	m, s := newIntMap(nil, 0), newIntSet(nil, 0)
+	m, s := newIntMap(0), newIntSet(0)
 	refM, refS := map[uint64]int32{}, map[uint64]bool{}
 	key := func() uint64 {
 		switch rng.IntN(10) {

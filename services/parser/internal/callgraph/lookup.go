@@ -171,9 +171,6 @@ func (s *solver) dfsOrder(g int32) []int32 {
 	return out
 }
 
-// MRO returns the method resolution order of class g (repository classes).
-func (s *solver) MRO(g int32) []int32 { return s.classInfo(g).mro }
-
 type lookupKind uint8
 
 const (
@@ -252,7 +249,7 @@ func (s *solver) refresh(l int32) {
 		if !lk.bound {
 			s.lookups[l].bound = true
 			src := s.lookupNode(lkClassAttr, lk.class, lk.name, -1, -1)
-			c := s.newCons(constraint{kind: cBind, base: src, result: lk.node, class: lk.class, recv: s.vals.intern(value{kind: vClass, a: lk.class}), flag: true})
+			c := s.newCons(constraint{kind: cBind, base: src, result: lk.node, class: lk.class, recv: s.vals.intern(value{kind: vClass, a: lk.class}), onClass: true})
 			s.watch(src, c)
 		}
 	case lkSuper:
@@ -268,7 +265,7 @@ func (s *solver) refresh(l int32) {
 					if !s.superBound[key] {
 						s.superBound[key] = true
 						recvVal := s.vals.list[lk.recv]
-						c := s.newCons(constraint{kind: cBind, base: src, result: lk.node, class: lk.class, recv: lk.recv, flag: recvVal.kind == vClass})
+						c := s.newCons(constraint{kind: cBind, base: src, result: lk.node, class: lk.class, recv: lk.recv, onClass: recvVal.kind == vClass})
 						s.watch(src, c)
 					}
 					found = true

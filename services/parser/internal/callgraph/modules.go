@@ -1,8 +1,3 @@
-// Package callgraph resolves the calls of a Python repository: module
-// naming, imports, and a flow-insensitive points-to analysis over the
-// extracted IR (flow-sensitive inside each scope through reaching
-// definitions) that follows functions, classes, instances, modules and
-// containers through assignments, arguments, returns and attributes.
 package callgraph
 
 import (

@@ -20,7 +20,6 @@ type solver struct {
 	ctx   context.Context
 	files []File
 	ix    *moduleIndex
-	mem   *region // the large tables' memory, released when Resolve returns
 
 	scopes    []scopeRef
 	scopeBase []int32 // per module
@@ -180,21 +179,19 @@ func newSolver(ctx context.Context, files []File) *solver {
 	// Size hints from the proportions seen on large code bases; they only
 	// spare the regrowing of tables that reach tens of thousands of entries.
 	e, d, sc := int(nExprs), int(nDefs), int(nScopes)
-	r := &region{}
-	s.mem = r
 	s.vals = newValues(e / 8)
-	s.edges = newIntSet(r, e/8)
-	s.allDefs = newIntMap(r, sc)
-	s.modAttr = newIntMap(r, sc/4)
-	s.modName = newIntMap(r, sc/2)
-	s.instField = newIntMap(r, d/3)
-	s.containerAt = newIntMap(r, e/32)
-	s.elems = newIntMap(r, e/64)
-	s.sites = newIntSet(r, e/32)
-	s.lookupAt = newIntMap(r, e/8)
-	s.callEdges = newIntMap(r, e/16)
-	s.delivered = newIntSet(r, e/8)
-	s.bound = newIntSet(r, e/8)
+	s.edges = newIntSet(e / 8)
+	s.allDefs = newIntMap(sc)
+	s.modAttr = newIntMap(sc / 4)
+	s.modName = newIntMap(sc / 2)
+	s.instField = newIntMap(d / 3)
+	s.containerAt = newIntMap(e / 32)
+	s.elems = newIntMap(e / 64)
+	s.sites = newIntSet(e / 32)
+	s.lookupAt = newIntMap(e / 8)
+	s.callEdges = newIntMap(e / 16)
+	s.delivered = newIntSet(e / 8)
+	s.bound = newIntSet(e / 8)
 	s.classes = make([]*classInfo, nScopes)
 	s.superAt = map[superKey]int32{}
 	s.nameIDs = make(map[string]int32, d/6)
@@ -205,22 +202,22 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.trackedStr = map[string]bool{}
 	s.builtinCalls = map[int32]map[string]bool{}
 	s.extCall = map[int32]map[string]int{}
-	s.storeTarget = carve[bool](r, e)
-	s.defNode = carve[int32](r, d)
-	s.exprNode = carve[int32](r, e)
+	s.storeTarget = make([]bool, e)
+	s.defNode = make([]int32, d)
+	s.exprNode = make([]int32, e)
 	for k := range s.exprNode {
 		s.exprNode[k] = exprPending
 	}
-	s.strNames = carve[int32](r, int(nStrs))
-	s.retNode = carve[int32](r, sc)
-	s.yieldNode = carve[int32](r, sc)
-	s.caller = carve[int32](r, sc)
-	s.nodes = carve[node](r, d+e)[:0]
-	s.arena = carve[int32](r, 7*e)[:0]
-	s.cons = carve[constraint](r, e*3/5)[:0]
-	s.args = carve[callArg](r, e/6)[:0]
-	s.lookups = carve[lookup](r, e/8)[:0]
-	s.unresolved = carve[unresolvedCall](r, e/8)[:0]
+	s.strNames = make([]int32, int(nStrs))
+	s.retNode = make([]int32, sc)
+	s.yieldNode = make([]int32, sc)
+	s.caller = make([]int32, sc)
+	s.nodes = make([]node, 0, d+e)
+	s.arena = make([]int32, 0, 7*e)
+	s.cons = make([]constraint, 0, e*3/5)
+	s.args = make([]callArg, 0, e/6)
+	s.lookups = make([]lookup, 0, e/8)
+	s.unresolved = make([]unresolvedCall, 0, e/8)
 	return s
 }
 

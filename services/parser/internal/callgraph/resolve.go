@@ -3,7 +3,6 @@ package callgraph
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/query4code/query4code/services/parser/internal/extract"
 )
@@ -15,7 +14,6 @@ const maxFallbackRounds = 8
 // Resolve builds the call graph of the given files.
 func Resolve(ctx context.Context, files []File) (*Graph, error) {
 	s := newSolver(ctx, files)
-	defer s.mem.release()
 	if err := s.setup(); err != nil {
 		return nil, fmt.Errorf("call graph setup: %w", err)
 	}
@@ -85,7 +83,7 @@ func (s *solver) applyFallbacks() bool {
 	changed := false
 	for _, ci := range s.decorators {
 		c := &s.cons[ci]
-		if s.hasCallable(c.result) || c.index == raiseOnly {
+		if s.hasCallable(c.result) || c.raise {
 			continue
 		}
 		// The decorator's result is unknown (external, builtin, or opaque):
@@ -100,11 +98,11 @@ func (s *solver) applyFallbacks() bool {
 	}
 	for _, ci := range s.keyLoads {
 		c := &s.cons[ci]
-		if c.flag || c.key < 0 || s.nodes[c.key].nVals > 0 {
+		if c.anyKey || c.key < 0 || s.nodes[c.key].nVals > 0 {
 			continue
 		}
 		// The key never got a constant: read every slot.
-		c.flag = true
+		c.anyKey = true
 		for _, v := range s.valsOf(c.base) {
 			if val := s.vals.list[v]; val.kind == vContainer {
 				s.edge(s.allNode(val.a), c.result)
@@ -159,85 +157,4 @@ func (s *solver) nameMatch() {
 			s.addEdge(u.caller, cands[0], EdgeNameMatched)
 		}
 	}
-}
-
-// Graph is the resolved call graph of a repository.
-type Graph struct {
-	Modules []Module
-	// Scopes lists every module, class, function and lambda.
-	Scopes []Scope
-	// Callees of each scope (functions and modules), sorted by callee.
-	Callees [][]Callee
-	// External calls per scope: dotted API path -> call sites.
-	External []map[string]int
-	// Builtins called per scope (for the PyCG output).
-	Builtins [][]string
-	// Calls is the number of call sites seen.
-	Calls int
-}
-
-// Module is one module of the repository.
-type Module struct {
-	Name string
-	Path string // "" for namespace packages
-	File int    // index into the files given to Resolve, -1 for namespace packages
-}
-
-// Scope is one scope of the program.
-type Scope struct {
-	Module int32
-	Local  extract.ScopeID
-	// Name is the dotted PyCG-style name: module, module.Class.method,
-	// module.func.<lambda1>.
-	Name string
-	// MRO lists the class's repository bases in method resolution order
-	// (classes only; the class itself first).
-	MRO []int32
-}
-
-// Callee is one outgoing edge.
-type Callee struct {
-	Scope int32
-	Kind  EdgeKind
-}
-
-func (s *solver) graph() *Graph {
-	g := &Graph{Calls: s.calls}
-	for _, m := range s.ix.mods {
-		g.Modules = append(g.Modules, Module{Name: m.name, Path: m.path, File: m.file})
-	}
-	g.Scopes = make([]Scope, len(s.scopes))
-	for k, r := range s.scopes {
-		sc := s.scope(int32(k))
-		name := s.ix.mods[r.mod].name
-		if sc.QualName != "" {
-			name += "." + sc.QualName
-		}
-		g.Scopes[k] = Scope{Module: r.mod, Local: r.local, Name: name}
-		if sc.Kind == extract.ScopeClass {
-			g.Scopes[k].MRO = append([]int32(nil), s.classInfo(int32(k)).mro...)
-		}
-	}
-	g.Callees = make([][]Callee, len(s.scopes))
-	s.callEdges.each(func(key uint64, kind int32) {
-		caller, callee := int32(key>>32), int32(uint32(key))
-		g.Callees[caller] = append(g.Callees[caller], Callee{Scope: callee, Kind: EdgeKind(kind)})
-	})
-	for k := range g.Callees {
-		sort.Slice(g.Callees[k], func(a, b int) bool { return g.Callees[k][a].Scope < g.Callees[k][b].Scope })
-	}
-	g.External = make([]map[string]int, len(s.scopes))
-	for caller, m := range s.extCall {
-		g.External[caller] = m
-	}
-	g.Builtins = make([][]string, len(s.scopes))
-	for caller, set := range s.builtinCalls {
-		names := make([]string, 0, len(set))
-		for n := range set {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		g.Builtins[caller] = names
-	}
-	return g
 }

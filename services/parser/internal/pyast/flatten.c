@@ -3,8 +3,6 @@
 // cgo for every node.
 #include "flatten.h"
 
-const TSLanguage *q4c_language(void) { return tree_sitter_python(); }
-
 TSParser *q4c_parser_new(uint64_t timeout_micros) {
   TSParser *p = ts_parser_new();
   if (p == NULL) return NULL;

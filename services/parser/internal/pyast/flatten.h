@@ -7,24 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-// The few tree-sitter types this package needs, as declared in tree-sitter's
-// api.h (ABI-stable). The runtime itself is linked in from
+// The few tree-sitter types and functions this package needs, declared as
+// in tree-sitter's api.h; the runtime itself is linked in from
 // github.com/smacker/go-tree-sitter and the grammar from its python package.
+// cgo cannot put another module's directory on the include path, so
+// TestDeclarationsMatchTreeSitterHeader compiles these declarations
+// against the module's api.h: a prototype that differs is a compile error,
+// and the structs (declared under other names there, via TS_DECLARED) must
+// match the real ones field by field. A dependency bump that changes a
+// layout (TSTreeCursor has changed size across releases) fails that test
+// instead of corrupting memory.
+#ifdef Q4C_LAYOUT_CHECK
+#define TS_DECLARED(name) q4c_declared_##name
+#else
+#define TS_DECLARED(name) name
+#endif
 typedef uint16_t TSSymbol;
 typedef uint16_t TSFieldId;
 typedef struct TSLanguage TSLanguage;
 typedef struct TSParser TSParser;
 typedef struct TSTree TSTree;
-typedef struct { uint32_t row; uint32_t column; } TSPoint;
-typedef struct { uint32_t context[4]; const void *id; const TSTree *tree; } TSNode;
-typedef struct { const void *tree; const void *id; uint32_t context[3]; } TSTreeCursor;
+typedef struct { uint32_t row; uint32_t column; } TS_DECLARED(TSPoint);
+typedef struct { uint32_t context[4]; const void *id; const TSTree *tree; } TS_DECLARED(TSNode);
+typedef struct { const void *tree; const void *id; uint32_t context[3]; } TS_DECLARED(TSTreeCursor);
 
-// The tree-sitter functions used here (api.h).
 const TSLanguage *tree_sitter_python(void);
 TSParser *ts_parser_new(void);
 void ts_parser_delete(TSParser *self);
 bool ts_parser_set_language(TSParser *self, const TSLanguage *language);
 void ts_parser_set_timeout_micros(TSParser *self, uint64_t timeout_micros);
+void ts_parser_reset(TSParser *self);
 TSTree *ts_parser_parse_string(TSParser *self, const TSTree *old_tree, const char *string, uint32_t length);
 void ts_tree_delete(TSTree *self);
 TSNode ts_tree_root_node(const TSTree *self);
@@ -62,15 +74,6 @@ typedef struct {
 
 enum { q4c_node_start_offset = offsetof(q4c_node, start), q4c_node_next_offset = offsetof(q4c_node, next) };
 
-typedef struct q4c_arena q4c_arena;
-void q4c_install_allocator(void);
-q4c_arena *q4c_arena_new(void);
-void q4c_arena_set_budget(q4c_arena *a, size_t budget);
-void q4c_arena_delete(q4c_arena *a);
-TSTree *q4c_parse(q4c_arena *a, const char *src, uint32_t len, uint64_t timeout_micros, bool *in_arena);
-void q4c_release(q4c_arena *a, TSTree *t, bool in_arena);
-
-const TSLanguage *q4c_language(void);
 TSParser *q4c_parser_new(uint64_t timeout_micros);
 bool q4c_tree_has_error(TSTree *t);
 long q4c_flatten(TSTree *t, const char *src, uint16_t comment_symbol, uint16_t string_symbol, const uint8_t *kinds,

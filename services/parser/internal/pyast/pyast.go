@@ -1,13 +1,12 @@
 // Package pyast parses Python source with tree-sitter and hands back the
 // named nodes of the syntax tree as a flat preorder array.
 //
-// A file costs three cgo calls: parse, flatten, release. go-tree-sitter's
-// node-by-node API (and its query cursor) costs a cgo crossing and a heap
-// allocation per visited node, which on the CPython standard library costs
-// more than the parse itself; walking the flat array is plain Go. tree-sitter
-// allocates into an arena per parser and the tree is dropped at once
-// (arena.c), which makes parsing and flattening together as fast as a plain
-// go-tree-sitter parse.
+// A file costs three cgo calls: parse, flatten, delete. go-tree-sitter's
+// node-by-node API costs a cgo crossing and a heap allocation per visited
+// node; flatten.c walks the tree in one call against tree-sitter's own
+// header, and walking the flat array is plain Go. BenchmarkFlatten compares
+// the two (docs/BENCHMARKS.md). tree-sitter allocates with its default
+// allocator (malloc); the package changes no process-wide state.
 package pyast
 
 /*
@@ -114,55 +113,36 @@ func (t *Tree) ChildByField(i int32, f Field) int32 {
 	return -1
 }
 
-// ChildByKind returns the first child of i with kind k, or -1.
-func (t *Tree) ChildByKind(i int32, k Kind) int32 {
-	end := int32(t.Nodes[i].Next)
-	for c := i + 1; c < end; c = int32(t.Nodes[c].Next) {
-		if t.Nodes[c].Kind == k {
-			return c
-		}
-	}
-	return -1
-}
-
 // Parser parses files; it is not safe for concurrent use (one per worker).
 type Parser struct {
-	arena *C.q4c_arena // holds the tree-sitter parser and tree of one file
-	nodes []Node       // reused: a Tree's Nodes live until the next Parse
-	// lastInArena: the last parse fitted its arena (for tests).
-	lastInArena bool
+	ts    *C.TSParser
+	nodes []Node // reused: a Tree's Nodes live until the next Parse
 }
 
 // NewParser returns a parser; Close releases it.
 func NewParser() (*Parser, error) {
-	if errGrammar != nil {
-		return nil, errGrammar
+	p := C.q4c_parser_new(C.uint64_t(parseTimeoutMicros))
+	if p == nil {
+		return nil, errors.New("tree-sitter: cannot create Python parser")
 	}
-	a := C.q4c_arena_new()
-	if a == nil {
-		return nil, errors.New("tree-sitter: cannot map memory for the parser")
-	}
-	return &Parser{arena: a}, nil
+	return &Parser{ts: p}, nil
 }
-
-// setArenaBudget changes how much arena memory a parse may take before the
-// file is parsed again with malloc (for tests).
-func (p *Parser) setArenaBudget(bytes int) { C.q4c_arena_set_budget(p.arena, C.size_t(bytes)) }
 
 // Close releases the parser's memory.
 func (p *Parser) Close() {
-	if p.arena != nil {
-		C.q4c_arena_delete(p.arena)
-		p.arena = nil
+	if p.ts != nil {
+		C.ts_parser_delete(p.ts)
+		p.ts = nil
 	}
 }
 
 // Parse parses src. Syntax errors are not errors: tree-sitter recovers and
 // the tree says so in HasError. The returned tree references src, and its
 // Nodes are only valid until the parser's next Parse: the node buffer is
-// reused, which spares an allocation the size of the tree per file.
+// reused, which spares an allocation the size of the tree per file. The
+// tree-sitter tree itself is deleted before Parse returns.
 func (p *Parser) Parse(src []byte) (*Tree, error) {
-	if p.arena == nil {
+	if p.ts == nil {
 		return nil, errors.New("tree-sitter: parser is closed")
 	}
 	if int64(len(src)) > MaxSourceBytes {
@@ -174,13 +154,14 @@ func (p *Parser) Parse(src []byte) (*Tree, error) {
 	} else {
 		srcPtr = (*C.char)(unsafe.Pointer(&emptySource[0]))
 	}
-	var inArena C.bool
-	tree := C.q4c_parse(p.arena, srcPtr, C.uint32_t(len(src)), C.uint64_t(parseTimeoutMicros), &inArena)
-	defer C.q4c_release(p.arena, tree, inArena)
-	p.lastInArena = bool(inArena)
+	tree := C.ts_parser_parse_string(p.ts, nil, srcPtr, C.uint32_t(len(src)))
 	if tree == nil {
+		// A parse that timed out leaves the parser mid-way; reset it so the
+		// next file starts afresh.
+		C.ts_parser_reset(p.ts)
 		return nil, ErrParseAborted
 	}
+	defer C.ts_tree_delete(tree)
 	if len(p.nodes) == 0 {
 		// About one named node per 8 bytes of typical Python.
 		p.nodes = make([]Node, max(1024, len(src)/6))
@@ -214,27 +195,7 @@ var (
 	stringSymbol  uint16 = 0xFFFE
 )
 
-func fieldOf(f uint16) Field {
-	if int(f) < len(fieldKind) {
-		return fieldKind[f]
-	}
-	return FieldNone
-}
-
-// errGrammar is set when tree-sitter cannot make a parser for the Python
-// grammar. Parsers are made per file (arena.c): checking once here makes
-// NewParser fail rather than every parse.
-var errGrammar error
-
-func init() {
-	buildTables()
-	C.q4c_install_allocator()
-	if p := C.q4c_parser_new(0); p == nil {
-		errGrammar = errors.New("tree-sitter: cannot create Python parser")
-	} else {
-		C.ts_parser_delete(p)
-	}
-}
+func init() { buildTables() }
 
 func buildTables() {
 	nsym := int(C.q4c_symbol_count())

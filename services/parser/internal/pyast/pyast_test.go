@@ -1,7 +1,6 @@
 package pyast
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -75,45 +74,5 @@ func TestParseLargeInputGrowsBuffer(t *testing.T) {
 	}
 	if got := tree.Text(tree.FirstChild(0)); got != "f(a, b, c.d[e])" {
 		t.Errorf("first statement = %q", got)
-	}
-}
-
-// A parse that outgrows its arena budget is cancelled and redone with
-// malloc; the tree must be the same either way, and the arena usable after.
-func TestParseOverArenaBudgetFallsBackToMalloc(t *testing.T) {
-	// Dense code takes about 200 bytes of tree-sitter memory per source
-	// byte: 480 kB of it about 90 MiB, over the default budget (64 MiB).
-	src := []byte(strings.Repeat("f(a, b, c.d[e])\n", 30000))
-	p, err := NewParser()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	byMalloc, err := p.Parse(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.lastInArena {
-		t.Fatal("the parse stayed in the arena despite its budget")
-	}
-	want := append([]Node(nil), byMalloc.Nodes...)
-	p.setArenaBudget(1 << 30)
-	inArena, err := p.Parse(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !p.lastInArena {
-		t.Fatal("the parse left the arena under a budget of 1 GiB")
-	}
-	if !slices.Equal(inArena.Nodes, want) {
-		t.Fatalf("arena parse differs from malloc parse: %d vs %d nodes", len(inArena.Nodes), len(want))
-	}
-	p.setArenaBudget(1 << 20)
-	if _, err := p.Parse(src); err != nil || p.lastInArena {
-		t.Fatalf("second fallback: err %v, in arena %v", err, p.lastInArena)
-	}
-	small, err := p.Parse([]byte("x = 1\n"))
-	if err != nil || !p.lastInArena || len(small.Nodes) == 0 {
-		t.Fatalf("small parse after a fallback: err %v, in arena %v, %d nodes", err, p.lastInArena, len(small.Nodes))
 	}
 }
