@@ -1,7 +1,8 @@
 // Package platform is the shared server kit of the query4code services. It
 // holds no code itself; its packages are:
 //
-//   - config: flags with environment fallbacks (flag > env > default).
+//   - config: flags with environment fallbacks (flag > env > default), and
+//     StateDir, where state on disk goes by default.
 //     EnvString/EnvBool/EnvInt/EnvFloat64/EnvDuration(+Var), EnvStringsVar,
 //     EnvVar, EnvName(service, flag) -> "Q4C_<SERVICE>_<FLAG>", Parse(fs,
 //     args) (reports unparsable variables), SplitList, DefaultMaxMsgBytes.
@@ -12,12 +13,14 @@
 //     by default; OTEL_TRACES_EXPORTER=otlp|console). Provider.SetGlobal,
 //     ForceFlush, Shutdown.
 //   - server: Config (+DefaultConfig, RegisterFlags, Validate), NewServer,
-//     Server (GRPC, Listen, Addr, MetricsAddr, Serve, OnShutdown, Logger,
-//     Health, Registerer) and Run, the whole life of a service process.
+//     Server (GRPC, Listen, Addr, MetricsAddr, Serve, OnDrain, OnShutdown,
+//     ForcedStop, Logger, Health, Registerer) and Run, the whole life of a
+//     service process.
 //   - client: Dial(target, Config) with tracing, TLS/mTLS, bearer token,
 //     round robin, retries on UNAVAILABLE and keepalive.
 //   - grpcerr: helpers for each service's toStatus: FromContext, New,
-//     InvalidArgument, FieldViolation, ErrorInfo, Internal.
+//     InvalidArgument, FieldViolation, ErrorInfo, Internal, Reason, and
+//     Table, a service's map from domain errors to code, reason and field.
 //   - redact: the secret detector (API keys, tokens, private keys, passwords,
 //     connection strings) of the annotator's prompts and the orchestrator's
 //     output: Text(s) -> Result{Text, Count, ByKind}, String(s).

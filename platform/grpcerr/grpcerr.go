@@ -1,12 +1,14 @@
 // Package grpcerr holds the small pieces every service's toStatus(err)
 // repeats: context errors passed through as their gRPC codes, statuses with
 // google.rpc BadRequest and ErrorInfo details, and the generic Internal
-// error that hides unexpected failures from clients.
+// error that hides unexpected failures from clients; and Table, the map from
+// a service's domain errors to status codes and ErrorInfo reasons.
 package grpcerr
 
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -65,4 +67,68 @@ func ErrorInfo(domain, reason string, metadata map[string]string) *errdetails.Er
 // cause belongs in the server log, not in the response.
 func Internal() error {
 	return status.Error(codes.Internal, "internal error")
+}
+
+// Row is what a service answers for one domain error: a status code and an
+// ErrorInfo reason, and for an error about one request field, that field
+// (a BadRequest violation names it).
+type Row struct {
+	Code   codes.Code
+	Reason string
+	Field  string
+}
+
+// Table is a service's error table, the etcd way: a map from the domain's
+// sentinel errors to the status each becomes, read by a table test.
+type Table map[error]Row
+
+// Lookup returns the row of the first error in err's tree (in the order
+// errors.Is walks it) that is a key of t.
+func (t Table) Lookup(err error) (Row, bool) {
+	if err == nil {
+		return Row{}, false
+	}
+	// Only comparable errors can be map keys; a lookup with another panics.
+	if reflect.TypeOf(err).Comparable() {
+		if row, ok := t[err]; ok {
+			return row, true
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return t.Lookup(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if row, ok := t.Lookup(e); ok {
+				return row, true
+			}
+		}
+	}
+	return Row{}, false
+}
+
+// Status returns err as the status of its row, with err's message, an
+// ErrorInfo detail in domain and, for a row with a Field, a BadRequest
+// violation of that field; ok is false when no row matches.
+func (t Table) Status(domain string, err error) (_ error, ok bool) {
+	row, ok := t.Lookup(err)
+	if !ok {
+		return nil, false
+	}
+	details := []protoadapt.MessageV1{ErrorInfo(domain, row.Reason, nil)}
+	if row.Field != "" {
+		details = append(details, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{FieldViolation(row.Field, err.Error())}})
+	}
+	return New(row.Code, err.Error(), details...), true
+}
+
+// Reason returns the reason of err's ErrorInfo detail in domain, or "" when
+// it has none: what a client branches on.
+func Reason(err error, domain string) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetDomain() == domain {
+			return info.GetReason()
+		}
+	}
+	return ""
 }

@@ -89,3 +89,61 @@ func TestInternalHidesCause(t *testing.T) {
 		t.Errorf("Internal() = %v %q", st.Code(), st.Message())
 	}
 }
+
+// uncomparable is an error type that cannot be a map key.
+type uncomparable struct{ causes []error }
+
+func (u uncomparable) Error() string   { return "several" }
+func (u uncomparable) Unwrap() []error { return u.causes }
+
+func TestTableLookup(t *testing.T) {
+	errA, errB := errors.New("a"), errors.New("b")
+	table := Table{errA: {Code: codes.NotFound, Reason: "A_MISSING"}, errB: {Code: codes.PermissionDenied, Reason: "B_DENIED", Field: "source"}}
+	tests := []struct {
+		name    string
+		err     error
+		want    Row
+		wantHit bool
+	}{
+		{name: "sentinel", err: errA, want: Row{Code: codes.NotFound, Reason: "A_MISSING"}, wantHit: true},
+		{name: "wrapped", err: fmt.Errorf("job x: %w", errB), want: Row{Code: codes.PermissionDenied, Reason: "B_DENIED", Field: "source"}, wantHit: true},
+		{name: "outermost wins", err: fmt.Errorf("%w: %w", errB, errA), want: Row{Code: codes.PermissionDenied, Reason: "B_DENIED", Field: "source"}, wantHit: true},
+		{name: "uncomparable wrapper", err: uncomparable{[]error{errors.New("c"), errA}}, want: Row{Code: codes.NotFound, Reason: "A_MISSING"}, wantHit: true},
+		{name: "unknown", err: errors.New("a")},
+		{name: "nil", err: nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := table.Lookup(tc.err)
+			if ok != tc.wantHit || got != tc.want {
+				t.Errorf("Lookup(%v) = %v, %v; want %v, %v", tc.err, got, ok, tc.want, tc.wantHit)
+			}
+		})
+	}
+	st, ok := table.Status("test.query4code", fmt.Errorf("job x: %w", errA))
+	if !ok || status.Code(st) != codes.NotFound || status.Convert(st).Message() != "job x: a" {
+		t.Fatalf("Status = %v, %v", st, ok)
+	}
+	var info *errdetails.ErrorInfo
+	for _, d := range status.Convert(st).Details() {
+		if i, isInfo := d.(*errdetails.ErrorInfo); isInfo {
+			info = i
+		}
+	}
+	if info.GetReason() != "A_MISSING" || info.GetDomain() != "test.query4code" {
+		t.Errorf("ErrorInfo = %v", info)
+	}
+	if Reason(st, "test.query4code") != "A_MISSING" || Reason(st, "other.query4code") != "" {
+		t.Errorf("Reason(%v) disagrees with the ErrorInfo", st)
+	}
+	withField, _ := table.Status("test.query4code", errB)
+	var violations []*errdetails.BadRequest_FieldViolation
+	for _, d := range status.Convert(withField).Details() {
+		if br, isBR := d.(*errdetails.BadRequest); isBR {
+			violations = br.GetFieldViolations()
+		}
+	}
+	if len(violations) != 1 || violations[0].GetField() != "source" {
+		t.Errorf("a row with a field: violations %v", violations)
+	}
+}

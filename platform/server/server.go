@@ -41,6 +41,10 @@ const (
 	keepalivePingTimeout   = 20 * time.Second
 )
 
+// maxHookGrace is the most time between the end of a shutdown hook's context
+// and the moment the server stops waiting for the hook.
+const maxHookGrace = 250 * time.Millisecond
+
 // Server is a gRPC server with the project's middleware, health and
 // reflection, plus an optional Prometheus HTTP endpoint.
 type Server struct {
@@ -57,8 +61,11 @@ type Server struct {
 	mu         sync.Mutex
 	lis        net.Listener
 	metricsLis net.Listener
+	drainHooks []func(context.Context) error
 	hooks      []func(context.Context) error
 	served     atomic.Bool
+	// forcedStop records that the drain deadline passed and Stop closed the RPCs still open.
+	forcedStop atomic.Bool
 }
 
 // Option customises NewServer.
@@ -213,14 +220,32 @@ func (s *Server) Health() *health.Server { return s.health }
 // served with the server's and labelled service=<name>.
 func (s *Server) Registerer() prometheus.Registerer { return s.registerer }
 
+// OnDrain registers fn to run the moment shutdown begins: after health turns
+// NOT_SERVING and before GracefulStop waits for the RPCs in flight. A service
+// stops starting work there and ends its long-lived streams (telling clients
+// to reconnect elsewhere), which GracefulStop would otherwise wait for until
+// the deadline forces a Stop. Hooks run in order of registration, with a
+// context that ends at the drain deadline; the drain does not wait for a hook
+// past it.
+func (s *Server) OnDrain(fn func(context.Context) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drainHooks = append(s.drainHooks, fn)
+}
+
 // OnShutdown registers fn to run after the gRPC server has stopped and before
 // telemetry is flushed (e.g. closing a store or client connections). Hooks
-// run in reverse order of registration with the remaining shutdown budget.
+// run in reverse order of registration with the remaining shutdown budget;
+// shutdown does not wait for a hook past it.
 func (s *Server) OnShutdown(fn func(context.Context) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hooks = append(s.hooks, fn)
 }
+
+// ForcedStop reports whether the last shutdown ran out of drain time and
+// closed RPCs still in flight with Stop.
+func (s *Server) ForcedStop() bool { return s.forcedStop.Load() }
 
 // Listen binds the gRPC and metrics addresses, if not bound yet. Call it
 // before Serve to learn the ports chosen for ":0" addresses; Serve calls it
@@ -268,8 +293,8 @@ func (s *Server) MetricsAddr() net.Addr {
 
 // Serve listens if needed, marks every registered service SERVING and serves
 // gRPC and metrics until ctx is done or serving fails. Then it shuts down:
-// health NOT_SERVING, GracefulStop until the drain deadline, Stop, shutdown
-// hooks, metrics HTTP, telemetry flush. It returns nil after a clean shutdown
+// health NOT_SERVING, drain hooks, GracefulStop until the drain deadline,
+// Stop, shutdown hooks, metrics HTTP, telemetry flush. It returns nil after a clean shutdown
 // (a forced Stop at the deadline is logged, not an error) and the serving or
 // hook errors otherwise. Serve may be called once.
 func (s *Server) Serve(ctx context.Context) error {
@@ -338,8 +363,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	// Leave a share of the budget for hooks, metrics and telemetry.
 	start := time.Now()
 	reserve := min(s.cfg.ShutdownTimeout/4, 3*time.Second)
-	s.stopGRPC(s.cfg.ShutdownTimeout - reserve)
 	shutdownCtx := context.WithoutCancel(ctx)
+	drainErr := s.stopGRPC(shutdownCtx, s.cfg.ShutdownTimeout-reserve)
 	if metricsSrv != nil {
 		mctx, cancel := context.WithTimeout(shutdownCtx, time.Second)
 		if err := metricsSrv.Shutdown(mctx); err != nil {
@@ -354,30 +379,71 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}
 	hookErr := s.cleanup(shutdownCtx, max(s.cfg.ShutdownTimeout-time.Since(start), reserve))
-	if err := errors.Join(serveErr, hookErr); err != nil {
+	if err := errors.Join(serveErr, drainErr, hookErr); err != nil {
 		return err
 	}
 	s.logger.InfoContext(ctx, "stopped")
 	return nil
 }
 
-// stopGRPC marks everything NOT_SERVING, drains in-flight RPCs for at most
-// drain, then closes whatever is left.
-func (s *Server) stopGRPC(drain time.Duration) {
+// stopGRPC marks everything NOT_SERVING, runs the drain hooks, drains
+// in-flight RPCs until drain has passed, then closes whatever is left. It
+// returns the drain hooks' errors.
+func (s *Server) stopGRPC(ctx context.Context, drain time.Duration) error {
+	deadline := time.Now().Add(drain)
 	s.health.Shutdown()
+	s.mu.Lock()
+	hooks := s.drainHooks
+	s.drainHooks = nil
+	s.mu.Unlock()
+	hookCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var errs []error
+	for _, hook := range hooks {
+		if err := runHook(hookCtx, hook); err != nil {
+			errs = append(errs, fmt.Errorf("%s server: drain hook: %w", s.cfg.Service, err))
+		}
+	}
+
 	done := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()
 		close(done)
 	}()
-	timer := time.NewTimer(drain)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case <-done:
 	case <-timer.C:
+		s.forcedStop.Store(true)
 		s.logger.Warn("graceful stop timed out; closing remaining RPCs", slog.Duration("drain", drain))
 		s.grpc.Stop()
 		<-done
+	}
+	return errors.Join(errs...)
+}
+
+// runHook runs fn and returns its error, or stops waiting for it once ctx
+// ends: a hook that ignores its deadline must not hold the process past the
+// shutdown budget, after which its supervisor (Kubernetes at
+// terminationGracePeriodSeconds) kills it with telemetry unflushed. fn's own
+// context ends a little earlier than ctx, so a hook that returns when its
+// context ends is still waited for.
+func runHook(ctx context.Context, fn func(context.Context) error) error {
+	hookCtx := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		grace := min(time.Until(deadline)/10, maxHookGrace)
+		var cancel context.CancelFunc
+		hookCtx, cancel = context.WithDeadline(ctx, deadline.Add(-grace))
+		defer cancel()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- fn(hookCtx) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("hook still running at its deadline: %w", context.Cause(ctx))
 	}
 }
 
@@ -393,7 +459,7 @@ func (s *Server) cleanup(ctx context.Context, budget time.Duration) error {
 	s.mu.Unlock()
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
-		if err := hooks[i](ctx); err != nil {
+		if err := runHook(ctx, hooks[i]); err != nil {
 			errs = append(errs, fmt.Errorf("%s server: shutdown hook: %w", s.cfg.Service, err))
 		}
 	}

@@ -106,6 +106,9 @@ func TestShutdownForcesStopAfterDeadline(t *testing.T) {
 	if ts.logs.find(t, map[string]any{"msg": "graceful stop timed out; closing remaining RPCs"}) == nil {
 		t.Error("no log record of the forced stop")
 	}
+	if !ts.srv.ForcedStop() {
+		t.Error("ForcedStop() = false after the deadline closed the watch")
+	}
 }
 
 func TestShutdownHooksRunInReverseOrder(t *testing.T) {
@@ -126,6 +129,79 @@ func TestShutdownHooksRunInReverseOrder(t *testing.T) {
 	}
 	if !slices.Equal(order, []string{"second", "first"}) {
 		t.Errorf("hooks ran %v, want [second first]", order)
+	}
+}
+
+// TestDrainHookEndsLongStreams: a stream that only ends when the service
+// says so (as WatchJob does) no longer holds the graceful stop until the
+// forced Stop, because the drain hook runs before GracefulStop waits.
+func TestDrainHookEndsLongStreams(t *testing.T) {
+	draining := make(chan struct{})
+	holdStreams := func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if info.FullMethod != testpb.EchoService_EchoStream_FullMethodName {
+			return handler(srv, ss)
+		}
+		if err := ss.SendMsg(&testpb.EchoResponse{Message: "open"}); err != nil {
+			return err
+		}
+		<-draining
+		return status.Error(codes.Unavailable, "shutting down")
+	}
+	ts := startServer(t, testConfig(), false, WithInterceptors(nil, holdStreams))
+	conn := ts.dial(t, client.Config{})
+	health := grpc_health_v1.NewHealthClient(conn)
+	var healthInHook grpc_health_v1.HealthCheckResponse_ServingStatus
+	ts.srv.OnDrain(func(ctx context.Context) error {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("drain hook context has no deadline")
+		}
+		resp, err := health.Check(ctx, &grpc_health_v1.HealthCheckRequest{})
+		if err != nil {
+			return err
+		}
+		healthInHook = resp.GetStatus()
+		close(draining)
+		return nil
+	})
+	stream, err := testpb.NewEchoServiceClient(conn).EchoStream(t.Context(), &testpb.EchoStreamRequest{Message: "x", Repeat: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatalf("Serve returned %v, want nil", err)
+	}
+	_, err = stream.Recv()
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "shutting down") {
+		t.Errorf("stream ended with %v, want the drain hook's Unavailable", err)
+	}
+	if healthInHook != grpc_health_v1.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("health during the drain hook = %v, want NOT_SERVING", healthInHook)
+	}
+	if ts.srv.ForcedStop() {
+		t.Error("shutdown needed a forced stop")
+	}
+}
+
+// TestHooksStopAtTheirDeadline: a hook that ignores its context does not
+// hold shutdown past the budget; its overrun is reported.
+func TestHooksStopAtTheirDeadline(t *testing.T) {
+	cfg := testConfig()
+	cfg.ShutdownTimeout = 200 * time.Millisecond
+	ts := startServer(t, cfg, false)
+	ts.stopErrExpected = true
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	ignoreDeadline := func(context.Context) error { <-release; return nil }
+	ts.srv.OnDrain(ignoreDeadline)
+	ts.srv.OnShutdown(ignoreDeadline)
+	err := ts.stop()
+	for _, want := range []string{"drain hook: hook still running at its deadline", "shutdown hook: hook still running at its deadline"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Serve returned %v, want %q", err, want)
+		}
 	}
 }
 

@@ -86,6 +86,36 @@ func injected(messages []Message) bool {
 	return injectionRe.MatchString(outside)
 }
 
+var docstringRe = regexp.MustCompile(`(?s)(?:"""|''')\s*(.*?)(?:"""|''')`)
+
+// queryWords are the words a person would search with: the name's when it has one (three letters or
+// more), else, as a model would for a name that says nothing ("f0_21"), the docstring's first words.
+func queryWords(code, nameWords string) string {
+	for _, w := range strings.Fields(nameWords) {
+		if len(w) >= 3 && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
+			return nameWords
+		}
+	}
+	m := docstringRe.FindStringSubmatch(code)
+	if m == nil {
+		return nameWords
+	}
+	var words []string
+	for _, w := range strings.Fields(m[1]) {
+		w = strings.ToLower(strings.Trim(w, ".,;:!?()"))
+		if len(w) >= 3 && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
+			words = append(words, w)
+		}
+		if len(words) == 5 {
+			break
+		}
+	}
+	if len(words) < 2 {
+		return nameWords
+	}
+	return strings.Join(words, " ")
+}
+
 var defNameRe = regexp.MustCompile(`(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)`)
 
 // answer is the clean, deterministic answer for a stage.
@@ -115,7 +145,7 @@ func answer(stage string, messages []Message) string {
 		if obey {
 			return mustJSON(map[string]any{"query": "PWNED"})
 		}
-		return mustJSON(map[string]any{"query": "how to " + nameWords + " in python"})
+		return mustJSON(map[string]any{"query": "how to " + queryWords(code, nameWords) + " in python"})
 	case StageValidate:
 		if obey {
 			return mustJSON(map[string]any{"explanation": "Instructed to give 3.", "score": 3})

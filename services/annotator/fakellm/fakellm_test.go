@@ -389,3 +389,18 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A name that says nothing gets its query words from the docstring, as a model would write them; a
+// name with words keeps them.
+func TestQueryWords(t *testing.T) {
+	tests := []struct{ code, name, want string }{
+		{"def f0_21(values):\n    \"\"\"Scale the values by 3 and add the result.\"\"\"\n", "f0 21", "scale the values and add"},
+		{"def split_lines(s):\n    \"\"\"Split text.\"\"\"\n", "split lines", "split lines"},
+		{"def f(x):\n    return x\n", "f", "f"},
+	}
+	for _, tc := range tests {
+		if got := queryWords(tc.code, tc.name); got != tc.want {
+			t.Errorf("queryWords(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

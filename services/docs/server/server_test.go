@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -15,8 +16,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	"github.com/query4code/query4code/platform/servertest"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
+	"github.com/query4code/query4code/services/docs/internal/popularity"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -242,6 +245,35 @@ func TestNewFailsOnBadConfig(t *testing.T) {
 		if s, err := New(cfg); err == nil {
 			_ = s.Close()
 			t.Errorf("%s: New succeeded", name)
+		}
+	}
+}
+
+func TestErrorTable(t *testing.T) {
+	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	tests := []struct {
+		err           error
+		reason, field string
+	}{
+		{fmt.Errorf("numpy.mean: %w", popularity.ErrBadCount), "BAD_CALL_COUNT", "call_counts"},
+		{errEmptyRepository, "MISSING_REPOSITORY", "repository"},
+		{errNoAPIs, "NO_APIS", "apis"},
+		{fmt.Errorf("%w: -1", errNegativeBudget), "NEGATIVE_BUDGET", "max_doc_chars"},
+	}
+	if len(tests) != len(errorTable) {
+		t.Fatalf("%d rows tested, the table has %d", len(tests), len(errorTable))
+	}
+	for _, tc := range tests {
+		err := s.toStatus(t.Context(), tc.err)
+		st := status.Convert(err)
+		field := ""
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) == 1 {
+				field = br.GetFieldViolations()[0].GetField()
+			}
+		}
+		if st.Code() != codes.InvalidArgument || grpcerr.Reason(err, errorDomain) != tc.reason || field != tc.field {
+			t.Errorf("toStatus(%v) = %v reason %q field %q, want InvalidArgument %q %q", tc.err, st.Code(), grpcerr.Reason(err, errorDomain), field, tc.reason, tc.field)
 		}
 	}
 }

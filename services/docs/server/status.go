@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	"github.com/query4code/query4code/services/docs/internal/apidoc"
 	"github.com/query4code/query4code/services/docs/internal/lookup"
 	"github.com/query4code/query4code/services/docs/internal/popularity"
@@ -16,6 +17,17 @@ import (
 
 // errorDomain names this service in ErrorInfo details.
 const errorDomain = "docs.query4code"
+
+// errorTable is the docs service's error table: the status code, ErrorInfo
+// reason and request field of each domain error. Errors that carry which API
+// was malformed (lookup.InvalidAPIError, apidoc.NameError) are mapped in
+// toStatus, where the field is known.
+var errorTable = grpcerr.Table{
+	popularity.ErrBadCount: {Code: codes.InvalidArgument, Reason: "BAD_CALL_COUNT", Field: "call_counts"},
+	errEmptyRepository:     {Code: codes.InvalidArgument, Reason: "MISSING_REPOSITORY", Field: "repository"},
+	errNoAPIs:              {Code: codes.InvalidArgument, Reason: "NO_APIS", Field: "apis"},
+	errNegativeBudget:      {Code: codes.InvalidArgument, Reason: "NEGATIVE_BUDGET", Field: "max_doc_chars"},
+}
 
 // toStatus is the one place domain errors become gRPC statuses. Context
 // errors keep their codes; unknown errors are logged and become Internal
@@ -38,14 +50,9 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 		return invalidArgument(err.Error(), "MALFORMED_API_NAME", fmt.Sprintf("apis[%d]", invalid.Index), reason)
 	case errors.As(err, &name):
 		return invalidArgument(err.Error(), "MALFORMED_API_NAME", "call_counts", name.Error())
-	case errors.Is(err, popularity.ErrBadCount):
-		return invalidArgument(err.Error(), "BAD_CALL_COUNT", "call_counts", err.Error())
-	case errors.Is(err, errEmptyRepository):
-		return invalidArgument(err.Error(), "MISSING_REPOSITORY", "repository", err.Error())
-	case errors.Is(err, errNoAPIs):
-		return invalidArgument(err.Error(), "NO_APIS", "apis", err.Error())
-	case errors.Is(err, errNegativeBudget):
-		return invalidArgument(err.Error(), "NEGATIVE_BUDGET", "max_doc_chars", err.Error())
+	}
+	if st, ok := errorTable.Status(errorDomain, err); ok {
+		return st
 	}
 	s.log.ErrorContext(ctx, "docs: internal error", "error", err)
 	return status.Error(codes.Internal, "internal error")

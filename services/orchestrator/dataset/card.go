@@ -19,15 +19,21 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 		histogram              [4]int
 		models, promptVersions = map[string]bool{}, map[string]bool{}
 		keptByRepo, recsByRepo = map[string]int{}, map[string]int{}
+		exclByRepo, byReason   = map[string]int{}, map[string]int{}
 	)
+	for _, e := range excluded {
+		exclByRepo[sourceOfID(e.ID)]++
+		byReason[e.Reason]++
+	}
 	for _, r := range records {
+		source := sourceOfID(r.GetId())
 		if r.GetKept() {
 			kept++
-			keptByRepo[r.GetRepo()]++
+			keptByRepo[source]++
 		} else {
 			rejected++
 		}
-		recsByRepo[r.GetRepo()]++
+		recsByRepo[source]++
 		if s := r.GetScore(); s >= 0 && s <= 3 {
 			histogram[s]++
 		}
@@ -50,6 +56,8 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	if card.Note != "" {
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", card.Note)
 	}
+	writeFunnel(&b, card, byReason, len(excluded), total, kept, rejected)
+
 	writeSplits(&b, records, excluded, card, files)
 	writeReasons(&b)
 	b.WriteString("## Counts\n\n| | |\n|---|---:|\n")
@@ -84,7 +92,7 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	fmt.Fprintf(&b, "- Model: %s\n", joinKeys(models))
 	fmt.Fprintf(&b, "- Prompt version: %s\n\n", joinKeys(promptVersions))
 
-	b.WriteString("## Source repositories\n\n| Repository | Commit | Licence | Functions | Records | Kept |\n|---|---|---|---:|---:|---:|\n")
+	b.WriteString("## Source repositories\n\n| Repository | Commit | Licence | Skipped files | Functions | Left out | Records | Kept |\n|---|---|---|---:|---:|---:|---:|---:|\n")
 	for _, s := range card.Sources {
 		commit := s.Commit
 		if commit == "" {
@@ -94,8 +102,10 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 		if license == "" {
 			license = "unknown"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d |\n", cell(s.Repo), cell(commit), cell(license), s.Functions, recsByRepo[s.Repo], keptByRepo[s.Repo])
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %d | %d | %d |\n", cell(s.Repo), cell(commit), cell(license), s.SkippedFiles,
+			s.Functions, exclByRepo[s.Repo], recsByRepo[s.Repo], keptByRepo[s.Repo])
 	}
+	b.WriteString("\nSkipped files (too large, binary, undecodable) are named with the reason in `manifest.json`.\n")
 
 	b.WriteString("\n")
 	writeRedaction(&b, card.Redactions)
@@ -108,6 +118,44 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	fmt.Fprintf(&b, "- `%s`: the run's parameters\n", ManifestFile)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeFunnel shows how the functions found became pairs: left out by each reason, then annotated,
+// then kept, rejected or failed. Functions neither left out nor finished were stopped by the budget.
+func writeFunnel(b *strings.Builder, card Card, byReason map[string]int, excluded, annotated, kept, rejected int) {
+	found := 0
+	for _, s := range card.Sources {
+		found += s.Functions
+	}
+	b.WriteString("## From functions found to pairs kept\n\n| | Functions |\n|---|---:|\n")
+	fmt.Fprintf(b, "| Found | %d |\n", found)
+	reasons := slices.Clone(Reasons)
+	var others []string
+	for reason := range byReason {
+		if !slices.Contains(reasons, reason) {
+			others = append(others, reason)
+		}
+	}
+	slices.Sort(others)
+	for _, reason := range append(reasons, others...) {
+		fmt.Fprintf(b, "| Left out: %s | %d |\n", cell(reason), byReason[reason])
+	}
+	fmt.Fprintf(b, "| Annotated | %d |\n", annotated)
+	fmt.Fprintf(b, "| Kept (score >= %d) | %d |\n", card.KeepThreshold, kept)
+	fmt.Fprintf(b, "| Rejected | %d |\n", rejected)
+	fmt.Fprintf(b, "| Failed | %d |\n", card.FunctionsFailed)
+	if rest := int64(found-excluded-annotated) - card.FunctionsFailed; rest > 0 {
+		fmt.Fprintf(b, "| Not annotated (stopped early) | %d |\n", rest)
+	}
+	b.WriteString("\nFunctions left out are listed in `" + ExcludedFile + "`; one left out is still summarised when a kept caller needs its summary.\n\n")
+}
+
+// sourceOfID is the source name of a record or excluded function: its id up to the last colon.
+func sourceOfID(id string) string {
+	if i := strings.LastIndex(id, ":"); i >= 0 {
+		return id[:i]
+	}
+	return id
 }
 
 func percent(n, total int) string {

@@ -90,8 +90,10 @@ type Source struct {
 	Repo    string
 	Commit  string
 	License string
-	// Functions the parser reported for it.
+	// Functions found in it (those with a syntax error included).
 	Functions int
+	// Files of it that were not parsed (too large, binary, undecodable, ...).
+	SkippedFiles int
 }
 
 // Card is what the dataset card says beyond what the records show.
@@ -151,9 +153,9 @@ func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, ca
 		write func(io.Writer) error
 	}
 	files := []file{
-		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept) }},
-		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected) }},
-		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded) }},
+		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept, rowID) }},
+		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected, rowID) }},
+		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded, excludedID) }},
 		{CardFile, func(w io.Writer) error { return writeCardFile(w, records, excluded, kept, shards, card) }},
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
 	}
@@ -234,16 +236,19 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func writeJSONL[T any](w io.Writer, rows []T) error {
+func writeJSONL[T any](w io.Writer, rows []T, id func(*T) string) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := range rows {
 		if err := enc.Encode(&rows[i]); err != nil {
-			return fmt.Errorf("encode line %d: %w", i+1, err)
+			return fmt.Errorf("encode record %s: %w", id(&rows[i]), err)
 		}
 	}
 	return nil
 }
+
+func rowID(r *Row) string           { return r.ID }
+func excludedID(e *Excluded) string { return e.ID }
 
 func writeParquet(w io.Writer, rows []Row) error {
 	pw := parquet.NewGenericWriter[Row](w, parquet.Compression(&parquet.Zstd))

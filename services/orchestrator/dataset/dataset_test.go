@@ -44,14 +44,22 @@ func sampleRecords() []*orchestratorv1.Record {
 	}
 }
 
+func sampleExcluded() []Excluded {
+	return []Excluded{
+		{ID: "repo-a:tests.test_b.test_f", Repo: "repo-a", Path: "tests/test_b.py", Function: "tests.test_b.test_f", Reason: ReasonTest},
+		{ID: "repo-a:pkg.a.k2", Repo: "repo-a", Path: "pkg/a.py", Function: "pkg.a.k2", Reason: ReasonDuplicate, Detail: "duplicate of repo-a:pkg.a.k"},
+		{ID: "repo-b:m.C.__repr__", Repo: "repo-b", Path: "m.py", Function: "m.C.__repr__", Reason: ReasonDunder},
+	}
+}
+
 var sampleCard = Card{
 	Splits:          split.AllTrain,
 	KeepThreshold:   2,
 	FunctionsFailed: 1,
 	LLMRequests:     14,
 	Sources: []Source{
-		{Repo: "repo-a", Commit: "c1", License: "MIT", Functions: 4},
-		{Repo: "repo-b", Commit: "", License: "", Functions: 1},
+		{Repo: "repo-a", Commit: "c1", License: "MIT", Functions: 7, SkippedFiles: 2},
+		{Repo: "repo-b", Commit: "", License: "", Functions: 2},
 	},
 }
 
@@ -85,7 +93,7 @@ func readJSONL(t *testing.T, path string) []Row {
 func TestWriteFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	manifest := map[string]any{"keep_threshold": 2, "sources": []string{"repo-a", "repo-b"}}
-	if err := Write(dir, sampleRecords(), nil, sampleCard, manifest); err != nil {
+	if err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, manifest); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -117,6 +125,29 @@ func TestWriteFiles(t *testing.T) {
 			}
 		})
 	}
+	// excluded.jsonl: every entry with the six fields, sorted by repo, path and id.
+	excl, err := os.ReadFile(filepath.Join(dir, ExcludedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(excl)), "\n")
+	wantOrder := []string{"repo-a:pkg.a.k2", "repo-a:tests.test_b.test_f", "repo-b:m.C.__repr__"}
+	if len(lines) != len(wantOrder) {
+		t.Fatalf("excluded.jsonl has %d lines, want %d:\n%s", len(lines), len(wantOrder), excl)
+	}
+	for i, line := range lines {
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(line), &raw); err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != 6 || raw["id"] != wantOrder[i] || raw["reason"] == "" {
+			t.Fatalf("excluded line %d: %s (want id %s and the six fields)", i+1, line, wantOrder[i])
+		}
+	}
+	if !strings.Contains(lines[0], `"detail":"duplicate of repo-a:pkg.a.k"`) {
+		t.Fatalf("duplicate detail missing: %s", lines[0])
+	}
+
 	raw, _ := os.ReadFile(filepath.Join(dir, PairsFile))
 	if !bytes.Contains(raw, []byte("<3 & co")) {
 		t.Fatal("code is HTML-escaped in pairs.jsonl")
@@ -146,16 +177,18 @@ func TestWriteFiles(t *testing.T) {
 func TestRewriteIsByteIdentical(t *testing.T) {
 	dirA, dirB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	recs := sampleRecords()
-	if err := Write(dirA, recs, nil, sampleCard, map[string]int{"x": 1}); err != nil {
+	if err := Write(dirA, recs, sampleExcluded(), sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
 	// Same records in another order must give the same bytes.
 	shuffled := sampleRecords()
 	shuffled[0], shuffled[3] = shuffled[3], shuffled[0]
-	if err := Write(dirB, shuffled, nil, sampleCard, map[string]int{"x": 1}); err != nil {
+	excl := sampleExcluded()
+	excl[0], excl[2] = excl[2], excl[0]
+	if err := Write(dirB, shuffled, excl, sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{PairsFile, RejectedFile, trainFile, CardFile, ManifestFile} {
+	for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, trainFile, CardFile, ManifestFile} {
 		a, _ := os.ReadFile(filepath.Join(dirA, name))
 		b, _ := os.ReadFile(filepath.Join(dirB, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -180,7 +213,7 @@ func TestWriteFailureLeavesNoPartialFile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tc.setup(t)
-			err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{})
+			err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, map[string]int{})
 			if err == nil {
 				t.Fatal("write succeeded")
 			}
@@ -210,7 +243,7 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	}
 	snapshot := func() map[string]string {
 		files := map[string]string{}
-		for _, name := range []string{PairsFile, RejectedFile, trainFile, CardFile, ManifestFile, ".git/config"} {
+		for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, trainFile, CardFile, ManifestFile, ".git/config"} {
 			b, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -256,7 +289,7 @@ var trainFile = filepath.Join(DataDir, "train-00000-of-00001.parquet")
 // code with the writer, and checks rows, columns and values.
 func TestParquetReadByArrow(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, sampleRecords(), nil, sampleCard, map[string]int{}); err != nil {
+	if err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, map[string]int{}); err != nil {
 		t.Fatal(err)
 	}
 	rdr, err := file.OpenParquetFile(filepath.Join(dir, trainFile), false)

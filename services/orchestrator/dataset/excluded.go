@@ -19,6 +19,16 @@ const (
 	ReasonDuplicate = "duplicate"
 )
 
+// duplicateOf starts the detail of a duplicate, followed by the id of the copy kept.
+const duplicateOf = "duplicate of "
+
+// DuplicateDetail is the detail of a function left out as a copy of the function with id kept.
+func DuplicateDetail(kept string) string { return duplicateOf + kept }
+
+// NormalizeCode makes every run of whitespace in code one space, so that reindented or rewrapped
+// copies of a function compare equal: the duplicate filter's notion of identical code.
+func NormalizeCode(code string) string { return strings.Join(strings.Fields(code), " ") }
+
 // Reasons lists the reasons in the order the dataset card shows them.
 var Reasons = []string{ReasonTest, ReasonDunder, ReasonTrivial, ReasonSyntaxError, ReasonLicense, ReasonContaminated, ReasonDuplicate, ReasonNearDuplicate}
 

@@ -15,6 +15,7 @@ type Manifest struct {
 	BudgetUSD        float64          `json:"budget_usd"`
 	MaxContextTokens int32            `json:"max_context_tokens"`
 	Parse            *ManifestParse   `json:"parse,omitempty"`
+	Filters          ManifestFilters  `json:"filters"`
 	Model            string           `json:"model"`
 	PromptVersion    string           `json:"prompt_version"`
 	// FunctionsFailed counts functions whose annotation failed for good.
@@ -48,15 +49,44 @@ type ManifestTraining struct {
 
 // ManifestSource is one repository of the run.
 type ManifestSource struct {
-	Repo        string `json:"repo"`
+	// Repo is the portable repository name records carry (see Provenance).
+	Repo string `json:"repo"`
+	// Subdir is the source's directory inside the repository; empty for its root.
+	Subdir string `json:"subdir,omitempty"`
+	// LocalPath is the directory as given to the job, on the machine that ran it: the only local path
+	// the output holds, left out when the orchestrator runs with --manifest-omit-local-paths.
 	LocalPath   string `json:"local_path,omitempty"`
 	GitURL      string `json:"git_url,omitempty"`
 	GitRevision string `json:"git_revision,omitempty"`
 	Commit      string `json:"commit"`
 	License     string `json:"license"`
 	Parsed      bool   `json:"parsed"`
-	// Functions the parser reported for it.
+	// Functions found in it, those with a syntax error included.
 	Functions int `json:"functions"`
+	// Skipped lists its files that were not parsed, with the reason.
+	Skipped []SkippedFile `json:"skipped"`
+}
+
+// Name is the source's name on the card and in record ids (Provenance.Name).
+func (s ManifestSource) Name() string {
+	return Provenance{Repo: s.Repo, Subdir: s.Subdir}.Name()
+}
+
+// SkippedFile is a file of a source that was not parsed.
+type SkippedFile struct {
+	// Path relative to the repository root.
+	Path string `json:"path"`
+	// Reason is the parser's: too_large, binary, undecodable, outside_repository or unreadable.
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// ManifestFilters are the dataset filters of the run: each true turns one default filter off.
+type ManifestFilters struct {
+	KeepTests      bool `json:"keep_tests"`
+	KeepDunder     bool `json:"keep_dunder"`
+	KeepTrivial    bool `json:"keep_trivial"`
+	KeepDuplicates bool `json:"keep_duplicates"`
 }
 
 // ManifestParse are the parse options of the run.
@@ -78,13 +108,15 @@ func (m *Manifest) Card() Card {
 	card := Card{KeepThreshold: m.KeepThreshold, FunctionsFailed: m.FunctionsFailed, LLMRequests: m.LLMRequests, Note: m.Note,
 		Splits: ratios, Redactions: m.Redactions}
 	for _, s := range m.Sources {
-		card.Sources = append(card.Sources, Source{Repo: s.Repo, Commit: s.Commit, License: s.License, Functions: s.Functions})
+		card.Sources = append(card.Sources, Source{Repo: s.Name(), Commit: s.Commit, License: s.License, Functions: s.Functions, SkippedFiles: len(s.Skipped)})
 	}
 	return card
 }
 
-// RepoName is the name a source goes by in records, the card, the manifest and the docs service's
-// popularity counts: the local path as given, or the git URL with "@revision" when a revision is set.
+// RepoName is the key a source goes by in the docs service's popularity counts, in q4c popularity
+// files and in the corpus order of q4c merge: the local path as given, or the git URL with
+// "@revision" when a revision is set. Records, the card and the manifest name a source by its
+// Provenance instead, which holds no local path.
 func RepoName(src *parserv1.Source) string {
 	switch k := src.GetKind().(type) {
 	case *parserv1.Source_LocalPath:

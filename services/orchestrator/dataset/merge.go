@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,7 +67,7 @@ func Read(dir string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s: %s: splits: %w", dir, ManifestFile, err)
 	}
 	for _, name := range []string{PairsFile, RejectedFile} {
-		rows, err := readLines(filepath.Join(dir, name), func(r Row) string { return r.ID })
+		rows, err := readLines(filepath.Join(dir, name), rowID)
 		if err != nil {
 			return nil, readError(dir, name, err)
 		}
@@ -74,7 +75,7 @@ func Read(dir string) (*Dataset, error) {
 			d.Records = append(d.Records, RecordOf(row))
 		}
 	}
-	if d.Excluded, err = readLines(filepath.Join(dir, ExcludedFile), func(e Excluded) string { return e.ID }); err != nil {
+	if d.Excluded, err = readLines(filepath.Join(dir, ExcludedFile), excludedID); err != nil {
 		return nil, readError(dir, ExcludedFile, err)
 	}
 	return d, nil
@@ -88,7 +89,7 @@ func readError(dir, name string, err error) error {
 }
 
 // readLines reads a JSON Lines file of T, each line with a non-empty id.
-func readLines[T any](path string, id func(T) string) ([]T, error) {
+func readLines[T any](path string, id func(*T) string) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -105,7 +106,7 @@ func readLines[T any](path string, id func(T) string) ([]T, error) {
 			}
 			return nil, fmt.Errorf("%s: line %d: %w", filepath.Base(path), n, err)
 		}
-		if id(row) == "" {
+		if id(&row) == "" {
 			return nil, fmt.Errorf("%s: line %d has no id", filepath.Base(path), n)
 		}
 		rows = append(rows, row)
@@ -129,7 +130,9 @@ type MergeResult struct {
 }
 
 // Merge combines shard outputs into one dataset in out, as one run over all their sources would have
-// written it: records sorted and deduplicated by id, the manifest's sources of every shard, the card
+// written it: records sorted and deduplicated by id, identical code across shards kept once (unless
+// the shards kept duplicates), the functions every shard left out (an entry found in two shards
+// written once), the manifest's sources of every shard, the card
 // recomputed over all records. Shards must agree on the parameters that shape records (model, prompt
 // version, keep threshold, context budget, parse options, cost budget); a shard without sources (an
 // empty shard of an Indexed Job) only contributes nothing. The concurrency recorded is the first
@@ -189,13 +192,20 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 			notes = append(notes, m.Note)
 		}
 		for _, s := range m.Sources {
-			if prev, ok := sources[s.Repo]; ok {
-				if prev != s {
-					return MergeResult{}, fmt.Errorf("merge: %w: source %s differs between shards (commit %s and %s)", ErrIncompatible, s.Repo, prev.Commit, s.Commit)
+			key := s.orderKey()
+			if prev, ok := sources[key]; ok {
+				if !reflect.DeepEqual(prev, s) {
+					return MergeResult{}, fmt.Errorf("merge: %w: source %s differs between shards (commit %s and %s)", ErrIncompatible, s.Name(), prev.Commit, s.Commit)
 				}
 				continue
 			}
-			sources[s.Repo] = s
+			sources[key] = s
+		}
+		for _, e := range d.Excluded {
+			if !seenExcl[e] {
+				seenExcl[e] = true
+				excluded = append(excluded, e)
+			}
 		}
 		for _, r := range d.Records {
 			if prev, ok := byID[r.GetId()]; ok {
@@ -217,6 +227,9 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 	merged.Sources = orderSources(sources, opts.Order)
 	if merged.Sources == nil {
 		merged.Sources = []ManifestSource{}
+	}
+	if !merged.Filters.KeepDuplicates {
+		records, excluded = dropCrossShardDuplicates(records, excluded, merged.Sources)
 	}
 	records, nearDup, err := crossShardNearDuplicates(records, merged.Sources, merged.Training.NearDuplicateThreshold)
 	if err != nil {
@@ -251,31 +264,105 @@ func parameterDiff(a, b *Manifest) string {
 		return fmt.Sprintf("budget (%g, %g)", a.BudgetUSD, b.BudgetUSD)
 	case !reflect.DeepEqual(a.Parse, b.Parse):
 		return "parse options"
+	case a.Filters != b.Filters:
+		return "filters (--keep-*)"
 	case !reflect.DeepEqual(a.Training, b.Training):
 		return "training filters or splits"
 	}
 	return ""
 }
 
+// orderKey identifies a source among a merge's: the source as given to the job (RepoName's form,
+// which MergeOptions.Order lists), or, when the manifest omits local paths, its portable name.
+func (s ManifestSource) orderKey() string {
+	switch {
+	case s.LocalPath != "":
+		return s.LocalPath
+	case s.GitURL != "" && s.GitRevision != "":
+		return s.GitURL + "@" + s.GitRevision
+	case s.GitURL != "":
+		return s.GitURL
+	}
+	return s.Name()
+}
+
 // orderSources lists the sources in order, then the rest sorted by name.
 func orderSources(sources map[string]ManifestSource, order []string) []ManifestSource {
 	var out []ManifestSource
 	placed := map[string]bool{}
-	for _, name := range order {
-		if s, ok := sources[name]; ok && !placed[name] {
+	for _, key := range order {
+		if s, ok := sources[key]; ok && !placed[key] {
 			out = append(out, s)
-			placed[name] = true
+			placed[key] = true
 		}
 	}
 	var rest []string
-	for name := range sources {
-		if !placed[name] {
-			rest = append(rest, name)
+	for key := range sources {
+		if !placed[key] {
+			rest = append(rest, key)
 		}
 	}
-	slices.Sort(rest)
-	for _, name := range rest {
-		out = append(out, sources[name])
+	slices.SortFunc(rest, func(a, b string) int {
+		if c := strings.Compare(sources[a].Name(), sources[b].Name()); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	for _, key := range rest {
+		out = append(out, sources[key])
 	}
 	return out
+}
+
+// dropCrossShardDuplicates applies the duplicate filter across shards, as one run applies it across
+// its sources: of records with identical code (NormalizeCode), the first by source order, path,
+// start line and id stays; the others move to excluded as its duplicates, and entries that named a
+// moved record as their original name the one that stays.
+func dropCrossShardDuplicates(records []*orchestratorv1.Record, excluded []Excluded, sources []ManifestSource) ([]*orchestratorv1.Record, []Excluded) {
+	rank := make(map[string]int, len(sources))
+	for i, s := range sources {
+		rank[s.Name()] = i
+	}
+	ordered := slices.Clone(records)
+	slices.SortStableFunc(ordered, func(a, b *orchestratorv1.Record) int {
+		if c := cmp.Compare(rank[sourceOfID(a.GetId())], rank[sourceOfID(b.GetId())]); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.GetPath(), b.GetPath()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.GetStartLine(), b.GetStartLine()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.GetId(), b.GetId())
+	})
+	first := map[string]*orchestratorv1.Record{}
+	movedTo := map[string]string{}
+	for _, r := range ordered {
+		code := NormalizeCode(r.GetCode())
+		if kept, ok := first[code]; ok {
+			movedTo[r.GetId()] = kept.GetId()
+			continue
+		}
+		first[code] = r
+	}
+	if len(movedTo) == 0 {
+		return records, excluded
+	}
+	for i, e := range excluded {
+		if target, ok := strings.CutPrefix(e.Detail, duplicateOf); ok && e.Reason == ReasonDuplicate && movedTo[target] != "" {
+			excluded[i].Detail = duplicateOf + movedTo[target]
+		}
+	}
+	var kept []*orchestratorv1.Record
+	for _, r := range records {
+		target, moved := movedTo[r.GetId()]
+		if !moved {
+			kept = append(kept, r)
+			continue
+		}
+		excluded = append(excluded, Excluded{ID: r.GetId(), Repo: r.GetRepo(), Path: r.GetPath(), Function: r.GetFunction(),
+			Reason: ReasonDuplicate, Detail: duplicateOf + target})
+	}
+	return kept, excluded
 }

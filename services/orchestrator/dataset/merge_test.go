@@ -17,8 +17,9 @@ import (
 func sampleManifest() Manifest {
 	return Manifest{
 		Sources: []ManifestSource{
-			{Repo: "repo-a", LocalPath: "repo-a", Commit: "c1", License: "MIT", Parsed: true, Functions: 4},
-			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 1},
+			{Repo: "repo-a", LocalPath: "repo-a", Commit: "c1", License: "MIT", Parsed: true, Functions: 7,
+				Skipped: []SkippedFile{{Path: "big.py", Reason: "too_large", Detail: "2000000 bytes, cap 1048576"}}},
+			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 2, Skipped: []SkippedFile{}},
 		},
 		KeepThreshold: 2, Concurrency: 8, Model: "offline", PromptVersion: "v1", FunctionsFailed: 1, LLMRequests: 12,
 		Parse:    &ManifestParse{SkipTests: true},
@@ -30,7 +31,7 @@ func sampleManifest() Manifest {
 func nearCopy() (*orchestratorv1.Record, ManifestSource) {
 	r := proto.Clone(sampleRecords()[1]).(*orchestratorv1.Record)
 	r.Id, r.Repo, r.Path, r.Code = "repo-c:pkg.b.f", "repo-c", "vendor/b.py", "def f(x):\n  return np.mean( g(x) )  <3 & co"
-	return r, ManifestSource{Repo: "repo-c", Commit: "c3", License: "MIT", Parsed: true, Functions: 1}
+	return r, ManifestSource{Repo: "repo-c", Commit: "c3", License: "MIT", Parsed: true, Functions: 1, Skipped: []SkippedFile{}}
 }
 
 // shard writes the records of the given repositories with the manifest's matching sources.
@@ -40,6 +41,7 @@ func shard(t *testing.T, repos ...string) string {
 	m := full
 	m.Sources, m.FunctionsFailed, m.LLMRequests = []ManifestSource{}, 0, 0
 	var recs []*orchestratorv1.Record
+	var excluded []Excluded
 	for _, repo := range repos {
 		for _, s := range full.Sources {
 			if s.Repo == repo {
@@ -51,12 +53,17 @@ func shard(t *testing.T, repos ...string) string {
 				recs = append(recs, r)
 			}
 		}
+		for _, e := range sampleExcluded() {
+			if e.Repo == repo {
+				excluded = append(excluded, e)
+			}
+		}
 		if repo == "repo-a" {
 			m.FunctionsFailed, m.LLMRequests = full.FunctionsFailed, full.LLMRequests
 		}
 	}
 	dir := t.TempDir()
-	if err := Write(dir, recs, nil, m.Card(), &m); err != nil {
+	if err := Write(dir, recs, excluded, m.Card(), &m); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -80,13 +87,13 @@ func TestMergeLeavesOutNearDuplicatesAcrossShards(t *testing.T) {
 		t.Fatalf("the copy is not a near-duplicate: %+v %v", a, err)
 	}
 	single := t.TempDir()
-	excluded := []Excluded{{ID: copyRec.GetId(), Repo: "repo-c", Path: "vendor/b.py", Function: "pkg.b.f", Reason: ReasonNearDuplicate,
-		Detail: NearDuplicateDetail("repo-a:pkg.b.f", a[1].Jaccard)}}
+	excluded := append(sampleExcluded(), Excluded{ID: copyRec.GetId(), Repo: "repo-c", Path: "vendor/b.py", Function: "pkg.b.f", Reason: ReasonNearDuplicate,
+		Detail: NearDuplicateDetail("repo-a:pkg.b.f", a[1].Jaccard)})
 	if err := Write(single, sampleRecords(), excluded, one.Card(), &one); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "merged")
-	res, err := Merge(out, []string{shard(t, "repo-a", "repo-b"), copyShard}, MergeOptions{Order: []string{"repo-a", "repo-b", "repo-c"}})
+	res, err := Merge(out, []string{shard(t, "repo-a", "repo-b"), copyShard}, MergeOptions{Order: []string{"repo-a", "https://example.com/b", "repo-c"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +204,15 @@ func TestMergeRefuses(t *testing.T) {
 		}
 		return dir
 	}
+	otherFilters := func(t *testing.T) string {
+		m := sampleManifest()
+		m.Sources, m.Filters.KeepTests = m.Sources[1:], true
+		dir := t.TempDir()
+		if err := Write(dir, nil, nil, m.Card(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
 	notDataset := func(t *testing.T) string { return t.TempDir() }
 	unknownField := func(t *testing.T) string {
 		dir := shard(t, "repo-a")
@@ -212,6 +228,7 @@ func TestMergeRefuses(t *testing.T) {
 	}{
 		{"another model", otherModel, ErrIncompatible},
 		{"one id, two records", conflicting, ErrIncompatible},
+		{"other filters", otherFilters, ErrIncompatible},
 		{"not a dataset", notDataset, ErrNotDataset},
 		{"an unknown field", unknownField, nil},
 	}

@@ -34,21 +34,21 @@ func NearDuplicateDetail(representativeID string, jaccard float64) string {
 
 // crossShardNearDuplicates checks the records of every shard against each other as one job checks
 // its functions: every record whose code reaches threshold Jaccard similarity with a record that
-// sorts before it (NearDuplicateKey, sources in the merged order) is left out as a near_duplicate of it. Within a shard the job
-// left such copies out already, so what remains are copies in two shards. threshold 0 (a run that
-// kept near-duplicates) checks nothing.
+// sorts before it (NearDuplicateKey, sources in the merged order) is left out as a near_duplicate of
+// it. Within a shard the job left such copies out already, so what remains are copies in two shards.
+// threshold 0 (a run that kept near-duplicates) checks nothing.
 func crossShardNearDuplicates(records []*orchestratorv1.Record, sources []ManifestSource, threshold float64) ([]*orchestratorv1.Record, []Excluded, error) {
 	if threshold == 0 || len(records) < 2 {
 		return records, nil, nil
 	}
 	position := make(map[string]int, len(sources))
 	for i, s := range sources {
-		position[s.Repo] = i
+		position[s.Name()] = i
 	}
 	items := make([]neardup.Item, len(records))
 	idOf := make(map[string]string, len(records))
 	for i, r := range records {
-		source, ok := position[r.GetRepo()]
+		source, ok := position[sourceOfID(r.GetId())]
 		if !ok {
 			source = len(sources) // a record of no listed source sorts last
 		}

@@ -9,18 +9,21 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
+	"github.com/query4code/query4code/services/orchestrator/internal/metrics"
 	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -55,10 +58,16 @@ type Config struct {
 	// ShutdownDrain is how long Close lets annotation calls in flight finish and be stored before
 	// cancelling them. 0 means 10 s.
 	ShutdownDrain time.Duration
-	Logger        *slog.Logger
+	// ManifestOmitLocalPaths leaves the sources' local paths out of manifest.json, the one output
+	// field that otherwise holds a path of this machine.
+	ManifestOmitLocalPaths bool
+	Logger                 *slog.Logger
 	// TracerProvider makes the job spans; nil means the global provider (otel.GetTracerProvider).
 	// Spans reach the other services when their client connections carry otelgrpc stats handlers.
 	TracerProvider trace.TracerProvider
+	// Metrics, when set, receives the operator metrics (jobs by state, functions failed and excluded,
+	// cache hits, LLM requests, tokens and cost, annotation calls; docs/operations.md lists them).
+	Metrics prometheus.Registerer
 }
 
 // Server is the OrchestratorService.
@@ -84,15 +93,22 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var counters *metrics.Jobs
+	if cfg.Metrics != nil {
+		if counters, err = metrics.New(cfg.Metrics, jobCounter(st)); err != nil {
+			return nil, errors.Join(err, st.Close())
+		}
+	}
 	m, err := jobs.New(jobs.Config{
 		Store: st,
 		Pipeline: pipeline.Config{
-			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: cfg.Annotator, Logger: cfg.Logger,
+			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: counters.CountCalls(cfg.Annotator), Logger: cfg.Logger,
 			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips, ParseRetryDelay: RetryDelay,
-			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense,
+			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense, OmitLocalPaths: cfg.ManifestOmitLocalPaths,
 		},
 		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
 		MaxRunningJobs: cfg.MaxRunningJobs, DrainTimeout: cfg.ShutdownDrain, Logger: cfg.Logger, TracerProvider: cfg.TracerProvider,
+		Metrics: counters,
 	})
 	if err != nil {
 		_ = st.Close()
@@ -101,15 +117,45 @@ func New(cfg Config) (*Server, error) {
 	return &Server{store: st, manager: m, log: cfg.Logger}, nil
 }
 
-// Close stops running jobs (calls in flight get ShutdownDrain to finish; the jobs resume on the next
-// start) and closes the store. Call it after the gRPC server stopped.
-func (s *Server) Close() error {
-	err := s.manager.Close()
+// jobCounter counts the stored jobs by state.
+func jobCounter(st *store.Store) metrics.JobCounter {
+	all := []orchestratorv1.JobState{
+		orchestratorv1.JobState_JOB_STATE_QUEUED, orchestratorv1.JobState_JOB_STATE_RUNNING, orchestratorv1.JobState_JOB_STATE_SUCCEEDED,
+		orchestratorv1.JobState_JOB_STATE_FAILED, orchestratorv1.JobState_JOB_STATE_CANCELLED,
+	}
+	return func() (map[orchestratorv1.JobState]int, error) {
+		list, err := st.JobsInStates(all...)
+		if err != nil {
+			return nil, err
+		}
+		counts := map[orchestratorv1.JobState]int{}
+		for _, job := range list {
+			counts[job.GetState()]++
+		}
+		return counts, nil
+	}
+}
+
+// BeginShutdown is for the start of the server's drain (platform/server's OnDrain): no job or call
+// starts any more, new submissions and watches are refused, and the WatchJob and AnnotateRepository
+// streams still open end with UNAVAILABLE "orchestrator is shutting down", so their clients reconnect
+// (to this server's successor) instead of holding the graceful stop until it is forced. Calls in flight
+// go on until Shutdown.
+func (s *Server) BeginShutdown() { s.manager.BeginShutdown() }
+
+// Shutdown stops running jobs (calls in flight get until ctx ends, at most ShutdownDrain, to finish and
+// be stored; the jobs resume on the next start) and closes the store. Call it after the gRPC server
+// stopped.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.manager.Close(ctx)
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// Close is Shutdown without a deadline other than ShutdownDrain.
+func (s *Server) Close() error { return s.Shutdown(context.Background()) }
 
 // annotatorDomain is the annotator's ErrorInfo domain.
 const annotatorDomain = "annotator.query4code"
@@ -160,7 +206,8 @@ func RetryDelay(err error) (time.Duration, bool) {
 
 // SubmitJob starts a job, or continues the unfinished job with the same identity (existing=true).
 func (s *Server) SubmitJob(ctx context.Context, req *orchestratorv1.SubmitJobRequest) (*orchestratorv1.SubmitJobResponse, error) {
-	job, existing, err := s.manager.Submit(ctx, jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, existing, err := s.manager.Submit(ctx, jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey(),
+		Submitter: trace.SpanContextFromContext(ctx)})
 	if err != nil {
 		return nil, s.statusOf(err)
 	}
@@ -214,7 +261,8 @@ func (s *Server) CancelJob(ctx context.Context, req *orchestratorv1.CancelJobReq
 // AnnotateRepository submits a job and streams its events; the first message carries only the job id.
 // Closing the stream stops watching, not the job.
 func (s *Server) AnnotateRepository(req *orchestratorv1.AnnotateRepositoryRequest, stream grpc.ServerStreamingServer[orchestratorv1.AnnotateRepositoryResponse]) error {
-	job, _, err := s.manager.Submit(stream.Context(), jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey()})
+	job, _, err := s.manager.Submit(stream.Context(), jobs.Spec{Sources: req.GetSources(), Options: req.GetOptions(), IdempotencyKey: req.GetIdempotencyKey(),
+		Submitter: trace.SpanContextFromContext(stream.Context())})
 	if err != nil {
 		return s.statusOf(err)
 	}
@@ -237,8 +285,22 @@ func (s *Server) statusOf(err error) error {
 	return st
 }
 
-// toStatus maps the job manager's errors to gRPC status: context errors pass through, unknown errors
-// become Internal with a generic message.
+// errorTable is the orchestrator's error table: the status code and ErrorInfo reason of each of the job
+// manager's errors. A closing manager answers UNAVAILABLE: the client should reconnect (to the next
+// server), and the job it watched or submitted goes on there.
+var errorTable = grpcerr.Table{
+	jobs.ErrNotFound:         {Code: codes.NotFound, Reason: "JOB_NOT_FOUND"},
+	jobs.ErrPermissionDenied: {Code: codes.PermissionDenied, Reason: "SOURCE_NOT_ALLOWED"},
+	jobs.ErrFinished:         {Code: codes.FailedPrecondition, Reason: "JOB_FINISHED"},
+	jobs.ErrClosed:           {Code: codes.Unavailable, Reason: "SHUTTING_DOWN"},
+	jobs.ErrOutputBusy:       {Code: codes.FailedPrecondition, Reason: "OUTPUT_DIR_BUSY"},
+	jobs.ErrOutputUnwritable: {Code: codes.FailedPrecondition, Reason: "OUTPUT_DIR_UNWRITABLE"},
+	jobs.ErrBudgetUnpriced:   {Code: codes.FailedPrecondition, Reason: "BUDGET_UNPRICED"},
+}
+
+// toStatus maps the job manager's errors to gRPC status: context errors pass through, the table's
+// errors get their code and reason, an invalid argument names its field, unknown errors become Internal
+// with a generic message.
 func toStatus(err error) error {
 	if err == nil {
 		return nil
@@ -246,46 +308,20 @@ func toStatus(err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
-	var (
-		invalid *jobs.InvalidArgumentError
-		busy    *jobs.OutputBusyError
-	)
-	switch {
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	case errors.As(err, &invalid):
-		st := status.New(codes.InvalidArgument, err.Error())
-		if d, derr := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: invalid.Field, Description: invalid.Reason}}}); derr == nil {
-			st = d
-		}
-		return st.Err()
-	case errors.Is(err, jobs.ErrNotFound):
-		return withInfo(codes.NotFound, err.Error(), "JOB_NOT_FOUND")
-	case errors.Is(err, jobs.ErrPermissionDenied):
-		return withInfo(codes.PermissionDenied, err.Error(), "SOURCE_NOT_ALLOWED")
-	case errors.Is(err, jobs.ErrFinished):
-		return withInfo(codes.FailedPrecondition, err.Error(), "JOB_FINISHED")
-	case errors.As(err, &busy):
-		return withInfo(codes.FailedPrecondition, busy.Error(), "OUTPUT_DIR_BUSY")
-	case errors.Is(err, jobs.ErrOutputUnwritable):
-		return withInfo(codes.FailedPrecondition, err.Error(), "OUTPUT_DIR_UNWRITABLE")
-	case errors.Is(err, jobs.ErrBudgetUnpriced):
-		return withInfo(codes.FailedPrecondition, err.Error(), "BUDGET_UNPRICED")
-	case errors.Is(err, jobs.ErrClosed):
-		return status.Error(codes.Unavailable, "orchestrator is shutting down")
-	default:
-		return status.Error(codes.Internal, "internal error")
+	if st, ok := grpcerr.FromContext(err); ok {
+		return st
 	}
-}
-
-func withInfo(code codes.Code, msg, reason string) error {
-	st := status.New(code, msg)
-	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain}); err == nil {
-		st = d
+	if errors.Is(err, jobs.ErrClosed) {
+		return grpcerr.New(codes.Unavailable, "orchestrator is shutting down", grpcerr.ErrorInfo(errorDomain, errorTable[jobs.ErrClosed].Reason, nil))
 	}
-	return st.Err()
+	if st, ok := errorTable.Status(errorDomain, err); ok {
+		return st
+	}
+	var invalid *jobs.InvalidArgumentError
+	if errors.As(err, &invalid) {
+		return grpcerr.InvalidArgument(err.Error(), grpcerr.FieldViolation(invalid.Field, invalid.Reason))
+	}
+	return grpcerr.Internal()
 }
 
 // String makes the config printable without its clients.

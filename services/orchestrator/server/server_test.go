@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/query4code/query4code/platform/grpcerr"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
@@ -229,7 +230,8 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 	if got := e.docs.Usage(repoPath); got["numpy.mean"] != 1 || got["tinylib.frob"] != 1 {
 		t.Fatalf("usage recorded %v", got)
 	}
-	// Identical code gets one record: the second "same" function is left out with no call at all.
+	// Identical code gets one record: the second "same" function is left out as a duplicate of the
+	// first, with no call at all.
 	counts := e.annotator.Count("Summarize")
 	if counts["shop.a.same"] != 1 || counts["shop.b.same"] != 0 {
 		t.Fatalf("identical code summarised %v", counts)
@@ -239,7 +241,8 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 		t.Fatalf("%d kept pairs, want 7", len(rows))
 	}
 	for _, r := range rows {
-		if r.Query == "" || r.Summary == "" || r.Score < 2 || r.Model != "fake-model" || r.Commit != "commit-"+repoPath || r.Repo != repoPath {
+		if r.Query == "" || r.Summary == "" || r.Score < 2 || r.Model != "fake-model" || r.Commit != "commit-"+repoPath || r.Repo != "shop" ||
+			r.ID != "shop:"+r.Function {
 			t.Fatalf("incomplete record %+v", r)
 		}
 		if r.Function == "shop.util.leaf1" && (fmt.Sprint(r.DocsUsed) != "[tinylib.frob]" || fmt.Sprint(r.APIs) != "[tinylib.frob numpy.mean]") {
@@ -299,8 +302,8 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 }
 
 // TestCorpusMode: every repository's usage is recorded before any documentation is looked up or any
-// function annotated, so popularity covers the corpus; identical code across repositories is annotated
-// once; records of both repositories land in one dataset.
+// function annotated, so popularity covers the corpus; identical code across repositories gets one
+// record (the first repository's) and is annotated once, also when duplicates are kept.
 func TestCorpusMode(t *testing.T) {
 	e := newEnv(t)
 	e.parser.SetRepo("/repos/fork", shopRepo(leaf1V1))
@@ -322,21 +325,51 @@ func TestCorpusMode(t *testing.T) {
 	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
 		repos[r.Repo]++
 	}
-	if repos[repoPath] != 7 || repos["/repos/fork"] != 0 {
+	if repos["shop"] != 7 || repos["fork"] != 0 {
 		t.Fatalf("records per repository %v, want 7 for shop and none for its copy", repos)
 	}
+	excluded := readExcluded(t, filepath.Join(d.GetOutputDir(), dataset.ExcludedFile))
+	if len(excluded) != 9 {
+		t.Fatalf("%d functions left out, want the fork's 8 and shop.b.same: %v", len(excluded), excluded)
+	}
+	for _, x := range excluded {
+		if x.Reason != dataset.ReasonDuplicate || !strings.HasPrefix(x.Detail, "duplicate of shop:") {
+			t.Fatalf("left out %+v, want a duplicate of a shop function", x)
+		}
+	}
 
-	// Keeping near-duplicates, both copies get records, still from one call per distinct function.
+	// Keeping duplicates and near-duplicates (an identical copy is both), both copies get records,
+	// still from one call per distinct function.
 	e.annotator.Reset()
-	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepNearDuplicates: true}}
+	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true, KeepNearDuplicates: true}}
 	d = done(t, e.watch(e.submit(keep, repoPath, "/repos/fork"), 0))
 	repos = map[string]int{}
 	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
 		repos[r.Repo]++
 	}
-	if repos[repoPath] != 8 || repos["/repos/fork"] != 8 || len(e.annotator.Calls()) != 0 {
-		t.Fatalf("keep_near_duplicates: records per repository %v, %d new calls", repos, len(e.annotator.Calls()))
+	if repos["shop"] != 8 || repos["fork"] != 8 || len(e.annotator.Calls()) != 0 {
+		t.Fatalf("keep_duplicates: records per repository %v, %d new calls", repos, len(e.annotator.Calls()))
 	}
+}
+
+func readExcluded(t *testing.T, path string) []dataset.Excluded {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []dataset.Excluded
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var x dataset.Excluded
+		if err := json.Unmarshal([]byte(line), &x); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func TestRerunAndIncrementalEdit(t *testing.T) {
@@ -644,7 +677,8 @@ func TestBudgetStop(t *testing.T) {
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED || !strings.Contains(d.GetError(), "budget") || !d.GetBudgetReached() {
 		t.Fatalf("budget stop: %v %q budget_reached=%v", d.GetState(), d.GetError(), d.GetBudgetReached())
 	}
-	// 7 functions (the second copy of "same" is left out): the calls the budget cut off are not done.
+	// 8 functions, one a copy of another's code (left out as a duplicate): 7 to annotate, 21 calls; the
+	// calls the budget cut off are not done.
 	if p := d.GetProgress(); p.GetCallsTotal() != 21 || p.GetCallsDone() >= p.GetCallsTotal() || p.GetCallsDone() < 12 {
 		t.Fatalf("calls %d of %d after a budget stop at 12 calls", p.GetCallsDone(), p.GetCallsTotal())
 	}
@@ -700,6 +734,7 @@ func TestFailuresAndDocsDown(t *testing.T) {
 		t.Fatalf("progress %v", p)
 	}
 	// A failed function's later stages count as done, so a finished job's bar reaches its end.
+	// 7 functions to annotate (the eighth is a duplicate), 3 calls each.
 	if p := d.GetProgress(); p.GetCallsTotal() != 21 || p.GetCallsDone() != 21 {
 		t.Fatalf("calls %d of %d, want 21 of 21", p.GetCallsDone(), p.GetCallsTotal())
 	}
@@ -1020,25 +1055,43 @@ func TestAnnotateRepositoryStream(t *testing.T) {
 
 func TestToStatus(t *testing.T) {
 	tests := []struct {
-		err  error
-		want codes.Code
+		err    error
+		want   codes.Code
+		reason string
 	}{
-		{context.Canceled, codes.Canceled},
-		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
-		{errors.New("disk on fire"), codes.Internal},
-		{status.Error(codes.Aborted, "as is"), codes.Aborted},
-		{fmt.Errorf("submit job: %w", &jobs.OutputBusyError{Dir: "/o", JobID: "j"}), codes.FailedPrecondition},
-		{fmt.Errorf("%w: x", jobs.ErrOutputUnwritable), codes.FailedPrecondition},
-		{fmt.Errorf("%w: x", jobs.ErrBudgetUnpriced), codes.FailedPrecondition},
+		{context.Canceled, codes.Canceled, ""},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), codes.DeadlineExceeded, ""},
+		{errors.New("disk on fire"), codes.Internal, ""},
+		{status.Error(codes.Aborted, "as is"), codes.Aborted, ""},
+		{&jobs.InvalidArgumentError{Field: "options.output_dir", Reason: "outside"}, codes.InvalidArgument, ""},
+		{fmt.Errorf("job x: %w", jobs.ErrNotFound), codes.NotFound, "JOB_NOT_FOUND"},
+		{fmt.Errorf("sources[0]: %w", jobs.ErrPermissionDenied), codes.PermissionDenied, "SOURCE_NOT_ALLOWED"},
+		{fmt.Errorf("job x is done: %w", jobs.ErrFinished), codes.FailedPrecondition, "JOB_FINISHED"},
+		{jobs.ErrClosed, codes.Unavailable, "SHUTTING_DOWN"},
+		{fmt.Errorf("submit job: %w", &jobs.OutputBusyError{Dir: "/o", JobID: "j"}), codes.FailedPrecondition, "OUTPUT_DIR_BUSY"},
+		{fmt.Errorf("%w: x", jobs.ErrOutputUnwritable), codes.FailedPrecondition, "OUTPUT_DIR_UNWRITABLE"},
+		{fmt.Errorf("%w: x", jobs.ErrBudgetUnpriced), codes.FailedPrecondition, "BUDGET_UNPRICED"},
 	}
+	rows := 0
 	for _, tc := range tests {
 		got := toStatus(tc.err)
-		if status.Code(got) != tc.want {
-			t.Fatalf("%v -> %v, want %v", tc.err, status.Code(got), tc.want)
+		st := status.Convert(got)
+		reason := grpcerr.Reason(got, errorDomain)
+		if st.Code() != tc.want || reason != tc.reason {
+			t.Errorf("%v -> %v %q, want %v %q", tc.err, st.Code(), reason, tc.want, tc.reason)
+		}
+		if tc.reason != "" {
+			rows++
 		}
 		if tc.want == codes.Internal && strings.Contains(got.Error(), "fire") {
-			t.Fatal("internal error leaks its message")
+			t.Error("internal error leaks its message")
 		}
+	}
+	if rows != len(errorTable) {
+		t.Errorf("%d of the table's %d rows tested", rows, len(errorTable))
+	}
+	if msg := status.Convert(toStatus(jobs.ErrClosed)).Message(); msg != "orchestrator is shutting down" {
+		t.Errorf("closing manager answers %q", msg)
 	}
 }
 

@@ -122,7 +122,7 @@ func TestTrainingFilters(t *testing.T) {
 	want := map[string]struct{ reason, detail string }{
 		"gpl.core.run":               {dataset.ReasonLicense, "GPL-3.0"},
 		"mit.http.parse_header_line": {dataset.ReasonContaminated, evalDir},
-		"mit.vendor.group_counts":    {dataset.ReasonNearDuplicate, "near-duplicate of " + mitDir + ":mit.stats.group_counts (Jaccard 0."},
+		"mit.vendor.group_counts":    {dataset.ReasonNearDuplicate, "near-duplicate of mitrepo:mit.stats.group_counts (Jaccard 0."},
 	}
 	for fn, w := range want {
 		x, ok := excluded[fn]

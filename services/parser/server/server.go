@@ -54,7 +54,7 @@ type Config struct {
 	// at once; DefaultConfig sets DefaultAdmissionWait).
 	AdmissionWait time.Duration
 	// Metrics, when set, receives the parser's own metrics (bytes and
-	// analyses in flight, waiting, refused, the budget).
+	// analyses in flight, waiting, refused, the budget, bytes parsed).
 	Metrics prometheus.Registerer
 	// Logger receives per-request notes (default slog.Default()).
 	Logger *slog.Logger
@@ -88,6 +88,8 @@ type Server struct {
 	cloner *gitsource.Cloner
 	gate   *admission.Gate
 	log    *slog.Logger
+	// bytesParsed counts the source bytes of every analysis served.
+	bytesParsed prometheus.Counter
 }
 
 // New checks cfg and returns a server.
@@ -121,16 +123,23 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	bytesParsed := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "q4c_parser_bytes_parsed_total", Help: "Source bytes of the files parsed for ParseRepository calls.",
+	})
 	if cfg.Metrics != nil {
 		if err := registerAdmissionMetrics(cfg.Metrics, gate); err != nil {
 			return nil, err
 		}
+		if err := cfg.Metrics.Register(bytesParsed); err != nil {
+			return nil, fmt.Errorf("register parser metrics: %w", err)
+		}
 	}
 	return &Server{
-		cfg:    cfg,
-		cloner: &gitsource.Cloner{AllowedHosts: cfg.GitAllowedHosts, TempDir: cfg.GitTempDir, CABundle: cfg.GitCABundle},
-		gate:   gate,
-		log:    log,
+		cfg:         cfg,
+		cloner:      &gitsource.Cloner{AllowedHosts: cfg.GitAllowedHosts, TempDir: cfg.GitTempDir, CABundle: cfg.GitCABundle},
+		gate:        gate,
+		log:         log,
+		bytesParsed: bytesParsed,
 	}, nil
 }
 
@@ -162,8 +171,9 @@ func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	}
 	res, commit, err := s.analyze(ctx, req, admit)
 	if err != nil {
-		return toStatus(err)
+		return toStatus(ctx, s.log, err)
 	}
+	s.bytesParsed.Add(float64(res.Stats.Bytes))
 	sccSize := map[int]int32{}
 	for i := range res.Functions {
 		sccSize[res.Functions[i].SCC]++

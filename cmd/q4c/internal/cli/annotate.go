@@ -19,6 +19,7 @@ import (
 	"github.com/query4code/query4code/clients/go/q4c"
 	"github.com/query4code/query4code/cmd/q4c/internal/local"
 	"github.com/query4code/query4code/platform/client"
+	"github.com/query4code/query4code/platform/config"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	annotatorserver "github.com/query4code/query4code/services/annotator/server"
@@ -39,6 +40,8 @@ type annotateFlags struct {
 	concurrency    int
 	budgetUSD      float64
 	parse          parseFlags
+	filters        filterFlags
+	omitLocalPaths bool
 	training       trainingFlags
 	shard          string
 	shardEnv       string
@@ -65,19 +68,22 @@ orchestrator and watches it.
 The output directory is laid out as the Hugging Face Hub reads a dataset:
 data/<split>-NNNNN-of-NNNNN.parquet (kept pairs of each split), README.md (the
 dataset card, with the Hub's front matter), and beside them pairs.jsonl (kept
-pairs), rejected.jsonl, excluded.jsonl (functions left out, with the reason:
-license, contaminated, near_duplicate, ...) and manifest.json. Before any LLM
-call, functions of a source whose licence --licenses does not allow, functions
-matching CoSQA, WebQueryTest or a --decontaminate path, and all but one of each
-cluster of near-duplicates (token 5-gram Jaccard >= --near-dup-threshold) are
-left out. --splits assigns each repository to train, validation or test by a
-stable hash. Secrets, email and public IP addresses are replaced by
-[REDACTED:<kind>] in every file. The files are
-written into a staging directory beside it and swapped in whole, so a failure
-leaves the previous dataset (or none). The output directory is checked before
-anything starts: a path that is a file, or a directory that cannot be written,
-is refused. A --budget-usd on a model the annotator has no price for is
-refused too (give the price with --llm-prices).
+pairs), rejected.jsonl, excluded.jsonl (functions left out, with the reason)
+and manifest.json. By default, in this order, tests, dunder methods, trivial
+functions, functions of a source whose licence --licenses does not allow,
+functions matching CoSQA, WebQueryTest or a --decontaminate path, copies of
+identical code, and all but one of each cluster of near-duplicates (token
+5-gram Jaccard >= --near-dup-threshold) are left out; --keep-tests,
+--keep-dunder, --keep-trivial, --keep-contaminated, --keep-duplicates and
+--keep-near-duplicates keep them. A function left out is still parsed, and
+summarised when a kept caller needs its summary. --splits assigns each
+repository to train, validation or test by a stable hash. Secrets, email and
+public IP addresses are replaced by [REDACTED:<kind>] in every file. The files
+are written into a staging directory beside the output and swapped in whole,
+so a failure leaves the previous dataset (or none). The output directory is
+checked before anything starts: a path that is a file, or a directory that
+cannot be written, is refused. A --budget-usd on a model the annotator has no
+price for is refused too (give the price with --llm-prices).
 
 One job per command: the same sources, options (all but --concurrency) and
 --out make one job. Running the same command again after an interruption
@@ -111,6 +117,9 @@ the dataset one run over the corpus would have written.`,
 	fl.IntVar(&f.concurrency, "concurrency", 0, "annotation calls in flight (0: the orchestrator's default)")
 	fl.Float64Var(&f.budgetUSD, "budget-usd", 0, "stop cleanly once the LLM cost reaches this many dollars (0: no budget)")
 	f.parse.register(fl)
+	f.filters.register(fl)
+	fl.BoolVar(&f.omitLocalPaths, "manifest-omit-local-paths", false,
+		"leave the sources' local paths out of manifest.json, so no output file holds a path of this machine (in-process services only; a running orchestrator has its own flag)")
 	f.training.register(fl)
 	fl.StringVar(&f.shard, "shard", "", "annotate only shard I of N of the sources (I/N, or auto/N to read I from --shard-index-env, as in an Indexed Job)")
 	fl.StringVar(&f.shardEnv, "shard-index-env", jobCompletionIndexEnv, "variable holding I for --shard auto/N")
@@ -128,11 +137,15 @@ the dataset one run over the corpus would have written.`,
 	return cmd
 }
 
+// defaultStateDir is the user's state directory ($XDG_STATE_HOME/query4code, else
+// ~/.local/state/query4code), or empty without one: then --state-dir must be given, since state never
+// lands in the working directory.
 func defaultStateDir() string {
-	if dir, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(dir, "query4code")
+	dir, err := config.StateDir("")
+	if err != nil {
+		return ""
 	}
-	return ".q4c-state"
+	return dir
 }
 
 func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
@@ -165,6 +178,7 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 			Concurrency:   int32(f.concurrency),
 			BudgetUsd:     f.budgetUSD,
 			Parse:         f.parse.options(),
+			Filters:       f.filters.options(),
 		},
 		IdempotencyKey: f.idempotencyKey,
 	}
@@ -179,6 +193,9 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 	var conn *grpc.ClientConn
 	if f.orchestrator != "" {
 		// The directory is on the orchestrator's machine: it checks it at submission.
+		if f.omitLocalPaths {
+			return errors.New("--manifest-omit-local-paths configures the in-process orchestrator: with --orchestrator, start the orchestrator with --manifest-omit-local-paths")
+		}
 		req.Options.OutputDir = f.out
 		conn, err = client.Dial(f.orchestrator, f.remote)
 		if err != nil {
@@ -270,7 +287,7 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 	}
 	man := dataset.Manifest{
 		Sources: []dataset.ManifestSource{}, KeepThreshold: threshold, Concurrency: int32(f.concurrency),
-		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()),
+		BudgetUSD: f.budgetUSD, Parse: manifestParse(f.parse.options()), Filters: f.filters.manifest(),
 	}
 	if err := dataset.Write(out, nil, nil, man.Card(), &man); err != nil {
 		return err
@@ -281,6 +298,9 @@ func writeEmptyShard(stdout io.Writer, f *annotateFlags, threshold int32, shard 
 
 // startLocal starts the four services in this process.
 func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr io.Writer) (*local.Suite, error) {
+	if f.stateDir == "" {
+		return nil, errors.New("no state directory ($XDG_STATE_HOME or $HOME) to keep the store in: set --state-dir")
+	}
 	if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
 	}
@@ -294,14 +314,17 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 		Docs:      docsserver.DefaultConfig(),
 		Annotator: f.annotator,
 		Orchestrator: orchestratorserver.Config{
-			StorePath:          filepath.Join(f.stateDir, "orchestrator.db"),
-			OutputRoot:         out,
-			DefaultConcurrency: 8,
+			StorePath:              filepath.Join(f.stateDir, "orchestrator.db"),
+			OutputRoot:             out,
+			DefaultConcurrency:     8,
+			ManifestOmitLocalPaths: f.omitLocalPaths,
 			// This process runs the job it was asked for; an unfinished one continues when its
 			// command is run again, never beside another.
 			ResumeOnSubmit: true,
 		},
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// Traced from the OTEL_* variables, as the standalone binaries are.
+		TelemetryFromEnv: true,
 	}
 	cfg.Parser.AllowedRoots = nil
 	cfg.Parser.AdmissionWait = parserserver.WaitForBudget

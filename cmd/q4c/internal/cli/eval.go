@@ -246,7 +246,11 @@ below every document scoring the same.`,
 	fl := cmd.Flags()
 	fl.StringVar(&queriesPath, "queries", "", "queries with the index of their answer (cosqa-retrieval-dev-500.json format)")
 	fl.StringVar(&codebasePath, "codebase", "", "code base: JSON object code -> index (code_idx_map.txt format)")
-	fl.StringVar(&cacheDir, "cache", filepath.Join(defaultStateDir(), "eval"), "folder for the annotation cache (one file per model and prompt version); empty: no cache")
+	defaultCache := "" // no state directory: no cache, rather than one in the working directory
+	if dir := defaultStateDir(); dir != "" {
+		defaultCache = filepath.Join(dir, "eval")
+	}
+	fl.StringVar(&cacheDir, "cache", defaultCache, "folder for the annotation cache (one file per model and prompt version); empty: no cache")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

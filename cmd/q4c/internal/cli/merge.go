@@ -21,15 +21,17 @@ func newMergeCmd() *cobra.Command {
 
 Records are read back from pairs.jsonl and rejected.jsonl, deduplicated by id
 (one id with two different records is an error), sorted as a run sorts them
-and written with the manifest's sources of every shard and a card recomputed
-over all records. Shards must agree on the model, prompt version, keep
-threshold and parse options. With --sources-file (the corpus list the shards
-were cut from) the card and manifest list the repositories in corpus order,
-so the result is byte for byte what one run over the corpus writes; without
-it they are sorted by name. Functions left out by the shards (excluded.jsonl)
-are combined, and near-duplicates are checked again across shards: a record
-whose code is a near-duplicate of one in an earlier source is left out as
-near_duplicate, as one run would have left it out. The files (the Parquet
+and written with the manifest's sources of every shard, the shards'
+excluded.jsonl and a card recomputed over all records. Identical code in two
+shards is kept once, the first copy in corpus order, the others left out as
+duplicates (unless the shards ran with --keep-duplicates); near-duplicates
+are checked again across shards, a record whose code is a near-duplicate of
+one in an earlier source left out as near_duplicate (unless the shards ran
+with --keep-near-duplicates). Shards must agree on the model, prompt version,
+keep threshold, parse options, filters and splits. With --sources-file (the
+corpus list the shards were cut from) the card and manifest list the
+repositories in corpus order, so the result is byte for byte what one run over
+the corpus writes; without it they are sorted by name. The files (the Parquet
 shards under data/, README.md, pairs.jsonl, rejected.jsonl, excluded.jsonl,
 manifest.json) appear in DIR together or not at all.
 

@@ -52,22 +52,20 @@ type popularityFailedSource struct {
 	Error string `json:"error"`
 }
 
-// parseFlags are the parse options annotate and popularity share; both must get the same ones.
+// parseFlags are the parse options annotate and popularity share; both must get the same ones. They
+// choose files only: functions a job leaves out (tests, dunder methods, ...) are still parsed, so
+// their callers resolve and their API calls count, and annotate's dataset filters decide.
 type parseFlags struct {
-	include, exclude                   []string
-	skipTests, skipDunder, skipTrivial bool
+	include, exclude []string
 }
 
 func (p *parseFlags) register(fl *pflag.FlagSet) {
 	fl.StringSliceVar(&p.include, "include", nil, "glob of files to include (repeatable)")
 	fl.StringSliceVar(&p.exclude, "exclude", nil, "glob of files to exclude (repeatable)")
-	fl.BoolVar(&p.skipTests, "skip-tests", false, "skip test files and test functions (by convention: test_*.py, tests/, test_* functions, TestCase methods)")
-	fl.BoolVar(&p.skipDunder, "skip-dunder", false, "skip __dunder__ methods")
-	fl.BoolVar(&p.skipTrivial, "skip-trivial", false, "skip functions whose body does nothing")
 }
 
 func (p *parseFlags) options() *parserv1.ParseOptions {
-	return &parserv1.ParseOptions{Include: p.include, Exclude: p.exclude, SkipTests: p.skipTests, SkipDunder: p.skipDunder, SkipTrivial: p.skipTrivial}
+	return &parserv1.ParseOptions{Include: p.include, Exclude: p.exclude}
 }
 
 // manifestParse is how the orchestrator writes parse options into manifest.json.
@@ -101,8 +99,9 @@ the whole corpus, not one shard. Give the shard runs the file with
 --popularity; they seed their in-process docs service with it before their job.
 With --docs ADDR the counts are also recorded (RecordUsage) into a running docs
 service, which is how a corpus annotated through a deployed orchestrator is
-seeded. Pass the same parse flags (--include, --exclude, --skip-*) as to
-q4c annotate: they change which functions, so which calls, are counted.
+seeded. Pass the same parse flags (--include, --exclude) as to q4c annotate:
+they change which files, so which calls, are counted. Functions annotate's
+filters leave out (tests, dunder methods, ...) are counted, as in a job.
 
 The parser runs in this process. A repository that fails to parse is listed
 under "failed" and counted nowhere, as in a job. --shard I/N counts one shard of
@@ -278,7 +277,7 @@ func readPopularity(paths []string, opts *parserv1.ParseOptions) ([]*popularityF
 			return nil, fmt.Errorf("--popularity %s: format %q, want %q", path, pf.Format, popularityFormat)
 		}
 		if !reflect.DeepEqual(pf.Parse, want) {
-			return nil, fmt.Errorf("--popularity %s was counted with other parse options (--include, --exclude, --skip-*) than this run's", path)
+			return nil, fmt.Errorf("--popularity %s was counted with other parse options (--include, --exclude) than this run's", path)
 		}
 		files = append(files, &pf)
 	}

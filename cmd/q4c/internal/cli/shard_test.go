@@ -243,7 +243,9 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 	const shards = 3
 	sourcesFile, pythonPath := corpus(t, 9)
 	work := t.TempDir()
-	// The corpus's repositories are near copies of each other (numbered functions). Shards left near
+	// Every repository holds the same clamp: one run keeps the first repository's copy only, each shard
+	// its own first, and the merge leaves out the copies a single run would have left out. The
+	// repositories' other functions are near copies of each other (numbered names); shards leave near
 	// copies out by their own clusters (q4c merge re-checks only what they kept), so this comparison
 	// keeps them; dataset.TestMergeLeavesOutNearDuplicatesAcrossShards covers the merge's check.
 	common := []string{"--sources-file", sourcesFile, "--python-path", pythonPath, "--llm", "offline", "--keep-near-duplicates"}
@@ -297,8 +299,8 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 		}
 	}
 	records := docsUsedFor(t, single)
-	if len(records) != 27 {
-		t.Fatalf("one run wrote %d records, want 3 functions x 9 repositories", len(records))
+	if len(records) != 19 {
+		t.Fatalf("one run wrote %d records, want 2 functions x 9 repositories and one clamp", len(records))
 	}
 	// Popularity mattered: tinylib.common is popular over the corpus (no docs), tinylib.rare is not.
 	var rareDocs bool
@@ -339,7 +341,7 @@ func TestShardFlagsRefuseMisuse(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"other parse options", []string{"annotate", "--skip-dunder", "--popularity", popularity, "--sources-file", sourcesFile}, "other parse options"},
+		{"other parse options", []string{"annotate", "--exclude", "**/vendor/**", "--popularity", popularity, "--sources-file", sourcesFile}, "other parse options"},
 		{"popularity with a remote orchestrator", []string{"annotate", "--orchestrator", "127.0.0.1:1", "--popularity", popularity, "--sources-file", sourcesFile}, "q4c popularity --docs"},
 		{"missing popularity file", []string{"annotate", "--popularity", filepath.Join(work, "none.json"), "--sources-file", sourcesFile}, "no such file"},
 		{"bad shard", []string{"annotate", "--shard", "5/3", "--sources-file", sourcesFile}, "not in 0..2"},

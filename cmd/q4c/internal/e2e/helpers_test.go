@@ -131,8 +131,9 @@ func readRecords(t *testing.T, path string) []map[string]any {
 }
 
 // checkAccounted checks that every expected function is in pairs.jsonl or
-// rejected.jsonl exactly once, or is named by a non-fatal error event and
-// counted as failed in the done event and the dataset card.
+// rejected.jsonl exactly once, or left out by a dataset filter (excluded.jsonl),
+// or is named by a non-fatal error event and counted as failed in the done
+// event and the dataset card.
 func checkAccounted(t *testing.T, out string, ids []string, events []*orchestratorv1.JobEvent) (records, failed int) {
 	t.Helper()
 	expected := map[string]bool{}
@@ -152,30 +153,42 @@ func checkAccounted(t *testing.T, out string, ids []string, events []*orchestrat
 			seen[fn] = file
 		}
 	}
+	excluded := map[string]bool{}
+	for _, r := range readRecords(t, filepath.Join(out, "excluded.jsonl")) {
+		fn, _ := r["function"].(string)
+		if _, annotated := seen[fn]; annotated {
+			t.Errorf("function %s is both annotated and left out", fn)
+		}
+		excluded[fn] = true
+	}
 	failedFns := map[string]bool{}
 	for _, e := range events {
 		if je := e.GetError(); je != nil && !je.GetFatal() && je.GetFunction() != "" {
 			failedFns[je.GetFunction()] = true
 		}
 	}
+	left := 0
 	for id := range expected {
 		_, inDataset := seen[id]
-		if !inDataset && !failedFns[id] {
-			t.Errorf("function %s is in neither dataset file nor failed", id)
+		if excluded[id] {
+			left++
+		} else if !inDataset && !failedFns[id] {
+			t.Errorf("function %s is in neither dataset file nor excluded nor failed", id)
 		}
 	}
+	missing := len(ids) - len(seen) - left
 	done := doneOf(events)
-	if got := done.GetProgress().GetFunctionsFailed(); got != int64(len(ids)-len(seen)) {
-		t.Errorf("done event counts %d failed functions; %d of %d are missing from the dataset", got, len(ids)-len(seen), len(ids))
+	if got := done.GetProgress().GetFunctionsFailed(); got != int64(missing) {
+		t.Errorf("done event counts %d failed functions; %d of %d are missing from the dataset", got, missing, len(ids))
 	}
 	card := string(readFile(t, filepath.Join(out, "README.md")))
-	if want := fmt.Sprintf("| Functions that failed annotation | %d |", len(ids)-len(seen)); !strings.Contains(card, want) {
+	if want := fmt.Sprintf("| Functions that failed annotation | %d |", missing); !strings.Contains(card, want) {
 		t.Errorf("dataset card lacks %q", want)
 	}
 	if want := fmt.Sprintf("| Functions annotated | %d |", len(seen)); !strings.Contains(card, want) {
 		t.Errorf("dataset card lacks %q", want)
 	}
-	return len(seen), len(ids) - len(seen)
+	return len(seen), missing
 }
 
 // noTempFiles fails if anything under dir looks like a half-written output or a staging directory.

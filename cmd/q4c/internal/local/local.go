@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -35,8 +34,14 @@ type Config struct {
 	Orchestrator orchestratorserver.Config
 	// Logger receives every service's logs.
 	Logger *slog.Logger
-	// Telemetry traces the services and the calls between them; nil uses the otel globals.
+	// Telemetry traces the services and the calls between them; nil uses the
+	// otel globals, unless TelemetryFromEnv is set.
 	Telemetry *telemetry.Provider
+	// TelemetryFromEnv gives each service its own tracer provider set up from
+	// the OTEL_* variables (platform/telemetry), named after the service as
+	// the standalone binaries are, so a trace shows the four services as when
+	// they are deployed apart. Close flushes and shuts the providers down.
+	TelemetryFromEnv bool
 	// ShutdownTimeout bounds each server's shutdown (default 10s).
 	ShutdownTimeout time.Duration
 }
@@ -48,18 +53,23 @@ type Suite struct {
 	// Addrs are the services' loopback addresses, by service name.
 	Addrs map[string]string
 
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	errs    chan error
-	conns   []*grpc.ClientConn
-	closers []func() error
+	servers   []*runningServer // in start order: the orchestrator, when started, is last
+	upstreams []*grpc.ClientConn
+	closers   []func() error
+	providers []*telemetry.Provider
+}
+
+// runningServer is one service's platform server, stopped by cancelling its context.
+type runningServer struct {
+	name   string
+	cancel context.CancelFunc
+	done   chan error
 }
 
 // Start starts parser, docs and annotator, then the orchestrator wired to
 // them, and returns once all four are listening.
 func Start(cfg Config) (_ *Suite, err error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Suite{cancel: cancel, errs: make(chan error, 4), Addrs: map[string]string{}}
+	s := &Suite{Addrs: map[string]string{}}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, s.Close())
@@ -77,7 +87,7 @@ func Start(cfg Config) (_ *Suite, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("parser: %w", err)
 	}
-	if err := s.serve(ctx, cfg, "parser", func(g *grpc.Server) { parser.Register(g) }); err != nil {
+	if err := s.serve(cfg, "parser", func(srv *server.Server) { parser.Register(srv.GRPC()) }); err != nil {
 		return nil, err
 	}
 
@@ -87,7 +97,7 @@ func Start(cfg Config) (_ *Suite, err error) {
 		return nil, fmt.Errorf("docs: %w", err)
 	}
 	s.closers = append(s.closers, docs.Close)
-	if err := s.serve(ctx, cfg, "docs", func(g *grpc.Server) { docs.Register(g) }); err != nil {
+	if err := s.serve(cfg, "docs", func(srv *server.Server) { docs.Register(srv.GRPC()) }); err != nil {
 		return nil, err
 	}
 
@@ -97,17 +107,13 @@ func Start(cfg Config) (_ *Suite, err error) {
 		return nil, fmt.Errorf("annotator: %w", err)
 	}
 	s.closers = append(s.closers, func() error { annotator.Close(); return nil })
-	if err := s.serve(ctx, cfg, "annotator", func(g *grpc.Server) { annotator.Register(g) }); err != nil {
+	if err := s.serve(cfg, "annotator", func(srv *server.Server) { annotator.Register(srv.GRPC()) }); err != nil {
 		return nil, err
 	}
 
-	dial := func(name string) (*grpc.ClientConn, error) {
-		conn, err := client.Dial(s.Addrs[name], client.Config{Telemetry: cfg.Telemetry})
-		if err != nil {
-			return nil, fmt.Errorf("dial %s: %w", name, err)
-		}
-		s.conns = append(s.conns, conn)
-		return conn, nil
+	tel, err := s.telemetry(cfg, "orchestrator")
+	if err != nil {
+		return nil, err
 	}
 	oc := cfg.Orchestrator
 	for name, set := range map[string]func(*grpc.ClientConn){
@@ -115,26 +121,38 @@ func Start(cfg Config) (_ *Suite, err error) {
 		"docs":      func(c *grpc.ClientConn) { oc.Docs = docsv1.NewDocsServiceClient(c) },
 		"annotator": func(c *grpc.ClientConn) { oc.Annotator = annotatorv1.NewAnnotatorServiceClient(c) },
 	} {
-		conn, err := dial(name)
+		conn, err := client.Dial(s.Addrs[name], client.Config{Telemetry: tel})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("dial %s: %w", name, err)
 		}
+		s.upstreams = append(s.upstreams, conn)
 		set(conn)
 	}
 	oc.Logger = cfg.Logger.With("service", "orchestrator")
-	if cfg.Telemetry != nil {
-		oc.TracerProvider = cfg.Telemetry.TracerProvider()
+	if tel != nil {
+		oc.TracerProvider = tel.TracerProvider()
 	}
 	orch, err := orchestratorserver.New(oc)
 	if err != nil {
 		return nil, fmt.Errorf("orchestrator: %w", err)
 	}
-	s.closers = append(s.closers, orch.Close)
-	if err := s.serve(ctx, cfg, "orchestrator", func(g *grpc.Server) { orchestratorv1.RegisterOrchestratorServiceServer(g, orch) }); err != nil {
-		return nil, err
+	registered := false
+	err = s.serve(cfg, "orchestrator", func(srv *server.Server) {
+		registered = true
+		// As in bin/orchestrator: the drain ends the watch streams; calls in flight finish and are
+		// stored before the store closes.
+		srv.OnDrain(func(context.Context) error { orch.BeginShutdown(); return nil })
+		srv.OnShutdown(orch.Shutdown)
+		orchestratorv1.RegisterOrchestratorServiceServer(srv.GRPC(), orch)
+	})
+	if err != nil && !registered {
+		return nil, errors.Join(err, orch.Close())
 	}
-	if s.Orchestrator, err = dial("orchestrator"); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, err // the server's shutdown hooks closed orch
+	}
+	if s.Orchestrator, err = client.Dial(s.Addrs["orchestrator"], client.Config{Telemetry: tel}); err != nil {
+		return nil, fmt.Errorf("dial orchestrator: %w", err)
 	}
 	return s, nil
 }
@@ -142,8 +160,7 @@ func Start(cfg Config) (_ *Suite, err error) {
 // StartParser starts only the parser, for commands that parse without annotating (q4c popularity).
 // Close the Suite when done; conn is closed with it.
 func StartParser(cfg parserserver.Config, logger *slog.Logger) (_ *Suite, conn *grpc.ClientConn, err error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &Suite{cancel: cancel, errs: make(chan error, 1), Addrs: map[string]string{}}
+	s := &Suite{Addrs: map[string]string{}}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, s.Close())
@@ -157,60 +174,108 @@ func StartParser(cfg parserserver.Config, logger *slog.Logger) (_ *Suite, conn *
 	if err != nil {
 		return nil, nil, fmt.Errorf("parser: %w", err)
 	}
-	if err := s.serve(ctx, Config{Logger: logger, ShutdownTimeout: 10 * time.Second}, "parser", func(g *grpc.Server) { parser.Register(g) }); err != nil {
+	if err := s.serve(Config{Logger: logger, ShutdownTimeout: 10 * time.Second}, "parser", func(srv *server.Server) { parser.Register(srv.GRPC()) }); err != nil {
 		return nil, nil, err
 	}
 	conn, err = client.Dial(s.Addrs["parser"], client.Config{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("dial parser: %w", err)
 	}
-	s.conns = append(s.conns, conn)
+	s.upstreams = append(s.upstreams, conn)
 	return s, conn, nil
 }
 
+// telemetry is the provider the named service traces with: cfg.Telemetry, else with TelemetryFromEnv
+// one of its own (owned by the suite), else nil (the otel globals).
+func (s *Suite) telemetry(cfg Config, name string) (*telemetry.Provider, error) {
+	if cfg.Telemetry != nil || !cfg.TelemetryFromEnv {
+		return cfg.Telemetry, nil
+	}
+	tel, err := telemetry.Setup(context.Background(), telemetry.Config{ServiceName: name})
+	if err != nil {
+		return nil, fmt.Errorf("%s: set up telemetry: %w", name, err)
+	}
+	s.providers = append(s.providers, tel)
+	return tel, nil
+}
+
 // serve starts one platform server on an ephemeral loopback port.
-func (s *Suite) serve(ctx context.Context, cfg Config, name string, register func(*grpc.Server)) error {
+func (s *Suite) serve(cfg Config, name string, register func(*server.Server)) error {
 	scfg := server.DefaultConfig(name, "127.0.0.1:0")
 	scfg.ShutdownTimeout = cfg.ShutdownTimeout
 	scfg.LogLevel = "warn"
+	tel, err := s.telemetry(cfg, name)
+	if err != nil {
+		return err
+	}
 	opts := []server.Option{}
-	if cfg.Telemetry != nil {
-		opts = append(opts, server.WithTelemetry(cfg.Telemetry))
+	if tel != nil {
+		opts = append(opts, server.WithTelemetry(tel))
 	}
 	srv, err := server.NewServer(scfg, cfg.Logger.With("service", name), opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	register(srv.GRPC())
+	register(srv)
 	if err := srv.Listen(); err != nil {
-		return fmt.Errorf("%s: listen: %w", name, err)
+		return errors.Join(fmt.Errorf("%s: listen: %w", name, err), stopUnserved(srv))
 	}
 	s.Addrs[name] = srv.Addr().String()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := srv.Serve(ctx); err != nil {
-			s.errs <- fmt.Errorf("%s: %w", name, err)
-		}
-	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	rs := &runningServer{name: name, cancel: cancel, done: make(chan error, 1)}
+	s.servers = append(s.servers, rs)
+	go func() { rs.done <- srv.Serve(ctx) }()
 	return nil
 }
 
-// Close stops the servers (orchestrator first, so running jobs stop before
-// the services they call), closes connections and service resources.
+// stopUnserved runs the shutdown of a server that never served (its hooks close what register opened).
+func stopUnserved(srv *server.Server) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return srv.Serve(ctx)
+}
+
+// Close stops the suite in the order a deployment would: the orchestrator first, so its watch streams
+// end and the calls it has in flight finish against services still up and are stored (a job interrupted
+// by Ctrl-C resumes without paying for them again); then its connections to the other services; then
+// those services, their resources and the tracer providers, which flush last.
 func (s *Suite) Close() error {
 	var errs []error
-	for i := len(s.conns) - 1; i >= 0; i-- {
-		errs = append(errs, s.conns[i].Close())
+	if s.Orchestrator != nil {
+		errs = append(errs, s.Orchestrator.Close())
 	}
-	s.cancel()
-	s.wg.Wait()
-	close(s.errs)
-	for err := range s.errs {
-		errs = append(errs, err)
+	servers := s.servers
+	if n := len(servers); n > 0 && servers[n-1].name == "orchestrator" {
+		errs = append(errs, servers[n-1].stop())
+		servers = servers[:n-1]
+	}
+	for _, conn := range s.upstreams {
+		errs = append(errs, conn.Close())
+	}
+	for _, rs := range servers {
+		rs.cancel()
+	}
+	for _, rs := range servers {
+		errs = append(errs, rs.wait())
 	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())
 	}
+	for _, tel := range s.providers {
+		errs = append(errs, tel.Shutdown(context.Background()))
+	}
+	s.servers, s.upstreams, s.closers, s.providers, s.Orchestrator = nil, nil, nil, nil, nil
 	return errors.Join(errs...)
+}
+
+func (rs *runningServer) stop() error {
+	rs.cancel()
+	return rs.wait()
+}
+
+func (rs *runningServer) wait() error {
+	if err := <-rs.done; err != nil {
+		return fmt.Errorf("%s: %w", rs.name, err)
+	}
+	return nil
 }

@@ -64,7 +64,7 @@ type Process struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	logs   bytes.Buffer
-	stdout lockedBuffer
+	stdout LockedBuffer
 	done   chan struct{}
 	err    error
 }
@@ -142,23 +142,27 @@ func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
 // Stdout returns what the process wrote to stdout so far (the console
 // trace exporter writes there).
-func (p *Process) Stdout() string {
-	p.stdout.mu.Lock()
-	defer p.stdout.mu.Unlock()
-	return p.stdout.buf.String()
-}
+func (p *Process) Stdout() string { return p.stdout.String() }
 
-// lockedBuffer is a bytes.Buffer safe for the copying goroutine of exec.Cmd
-// and readers in the test.
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer safe for concurrent writers and readers: the
+// copying goroutine of exec.Cmd and the test, or in-process services and a
+// progress view sharing one stderr.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *LockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // Kill sends SIGKILL and waits for the process to end.

@@ -56,16 +56,34 @@ type Parser struct {
 	parserv1.UnimplementedParserServiceServer
 	mu    sync.Mutex
 	repos map[string][]*parserv1.Function
+	stats map[string]*parserv1.ParseStats
 	fail  map[string]error
 	busy  map[string]int // parses left to refuse as busy
 	calls int
 	// busyDelay is the retry delay busy refusals name.
 	busyDelay time.Duration
+	// requests holds the options of every ParseRepository call, in order.
+	requests []*parserv1.ParseOptions
 }
 
 // NewParser returns an empty parser.
 func NewParser() *Parser {
-	return &Parser{repos: map[string][]*parserv1.Function{}, fail: map[string]error{}, busy: map[string]int{}}
+	return &Parser{repos: map[string][]*parserv1.Function{}, stats: map[string]*parserv1.ParseStats{}, fail: map[string]error{}, busy: map[string]int{}}
+}
+
+// SetStats sets what the final stats message of a repository says beyond what its functions give
+// (skipped files, syntax-error functions, files parsed when no function was found).
+func (p *Parser) SetStats(path string, stats *parserv1.ParseStats) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats[path] = stats
+}
+
+// Requests returns the parse options of every call received, in order.
+func (p *Parser) Requests() []*parserv1.ParseOptions {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*parserv1.ParseOptions(nil), p.requests...)
 }
 
 // SetRepo sets the functions of a repository, in callee-first order.
@@ -106,11 +124,16 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	}
 	p.mu.Lock()
 	p.calls++
+	p.requests = append(p.requests, req.GetOptions())
 	funcs, ok := p.repos[key]
 	err := p.fail[key]
 	busy := p.busy[key] > 0
 	if busy {
 		p.busy[key]--
+	}
+	stats := &parserv1.ParseStats{}
+	if s, ok := p.stats[key]; ok {
+		stats = proto.Clone(s).(*parserv1.ParseStats)
 	}
 	p.mu.Unlock()
 	if err != nil {
@@ -132,7 +155,16 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 			return err
 		}
 	}
-	return stream.Send(&parserv1.ParseRepositoryResponse{Event: &parserv1.ParseRepositoryResponse_Stats{Stats: &parserv1.ParseStats{Functions: int32(len(funcs)), Commit: "commit-" + key}}})
+	// Files parsed: one per distinct path, unless the stats set say otherwise.
+	paths := map[string]bool{}
+	for _, fn := range funcs {
+		paths[fn.GetPath()] = true
+	}
+	if stats.Files == 0 {
+		stats.Files = int32(len(paths))
+	}
+	stats.Functions, stats.Commit = int32(len(funcs)), "commit-"+key
+	return stream.Send(&parserv1.ParseRepositoryResponse{Event: &parserv1.ParseRepositoryResponse_Stats{Stats: stats}})
 }
 
 // Docs knows a fixed set of unpopular APIs with documentation.

@@ -28,6 +28,7 @@ import (
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
+	"github.com/query4code/query4code/services/orchestrator/internal/metrics"
 	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
@@ -50,8 +51,12 @@ var (
 	ErrBudgetUnpriced = errors.New("cost budget refused")
 )
 
-// OutputBusyError refuses a job whose output directory an unfinished job of another identity holds.
+// OutputBusyError refuses a job whose output directory an unfinished job of another identity holds;
+// errors.Is(err, ErrOutputBusy) is true of it.
 type OutputBusyError = store.OutputBusyError
+
+// ErrOutputBusy is what every OutputBusyError is.
+var ErrOutputBusy = store.ErrOutputBusy
 
 // InvalidArgumentError names the request field that is wrong.
 type InvalidArgumentError struct {
@@ -88,6 +93,8 @@ type Config struct {
 	Logger       *slog.Logger
 	// TracerProvider makes the job spans; nil means the global one (otel.GetTracerProvider).
 	TracerProvider trace.TracerProvider
+	// Metrics counts the jobs' work from their progress; nil counts nothing.
+	Metrics *metrics.Jobs
 }
 
 // Manager runs jobs.
@@ -169,27 +176,33 @@ func New(cfg Config) (*Manager, error) {
 	}
 	for _, job := range pending {
 		m.log.Info("resuming job", "job", job.GetJobId(), "state", job.GetState().String())
-		m.start(job.GetJobId())
+		m.start(job.GetJobId(), trace.SpanContext{})
 	}
 	return m, nil
 }
 
-// Close stops running jobs without marking them finished, so the next manager on the same store resumes
-// them: no new call starts, calls in flight get DrainTimeout to finish and be stored, then the rest is
-// cancelled. It returns when every job goroutine has stopped.
-func (m *Manager) Close() error {
+// BeginShutdown is the start of Close, for the moment the server begins to drain: no job or call starts
+// any more, Submit and Watch answer ErrClosed and the watchers still open return it, so the clients
+// reconnect to the next server. Calls in flight go on until Close. It may be called more than once.
+func (m *Manager) BeginShutdown() {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.closed {
-		m.mu.Unlock()
-		return nil
+		return
 	}
 	m.closed = true
 	for _, ch := range m.notify {
 		close(ch)
 	}
 	m.notify = map[string]chan struct{}{}
-	m.mu.Unlock()
 	close(m.shutdown)
+}
+
+// Close stops running jobs without marking them finished, so the next manager on the same store resumes
+// them: no new call starts, calls in flight get until ctx ends, at most DrainTimeout, to finish and be
+// stored, then the rest is cancelled. It returns when every job goroutine has stopped.
+func (m *Manager) Close(ctx context.Context) error {
+	m.BeginShutdown()
 	drained := make(chan struct{})
 	go func() {
 		m.wg.Wait()
@@ -201,6 +214,8 @@ func (m *Manager) Close() error {
 	case <-drained:
 	case <-timer.C:
 		m.log.Warn("drain timed out; cancelling calls in flight", "timeout", m.cfg.DrainTimeout)
+	case <-ctx.Done():
+		m.log.Warn("shutdown deadline reached; cancelling calls in flight", "cause", context.Cause(ctx))
 	}
 	m.cancel()
 	<-drained
@@ -212,6 +227,9 @@ type Spec struct {
 	Sources        []*parserv1.Source
 	Options        *orchestratorv1.JobOptions
 	IdempotencyKey string
+	// Submitter is the span of the call that submitted the job, if traced: the job is a trace of its
+	// own (it outlives the call, and a resumed run continues it), whose root span links to this one.
+	Submitter trace.SpanContext
 }
 
 // Submit creates and starts a job, or returns an earlier one (existing=true): the job an earlier
@@ -287,7 +305,7 @@ func (m *Manager) Submit(ctx context.Context, spec Spec) (*orchestratorv1.Job, b
 		if sub.Existing {
 			m.log.Info("continuing job", "job", sub.Job.GetJobId(), "state", sub.Job.GetState().String(), "reopened", sub.Reopened)
 		}
-		m.start(sub.Job.GetJobId())
+		m.start(sub.Job.GetJobId(), spec.Submitter)
 	}
 	return sub.Job, sub.Existing, nil
 }
@@ -567,8 +585,9 @@ func (m *Manager) wake(id string) {
 }
 
 // start runs a job in its own goroutine once a slot is free, unless it already runs here. A closing
-// manager starts nothing: the job stays queued for the next one.
-func (m *Manager) start(id string) {
+// manager starts nothing: the job stays queued for the next one. submitter is the span the job's trace
+// links to, if any.
+func (m *Manager) start(id string, submitter trace.SpanContext) {
 	ctx, cancel := context.WithCancelCause(m.ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -593,7 +612,7 @@ func (m *Manager) start(id string) {
 			return
 		}
 		defer func() { <-m.slots }()
-		m.run(ctx, id)
+		m.run(ctx, id, submitter)
 	})
 }
 
@@ -609,7 +628,7 @@ func (m *Manager) ended(ctx context.Context, id string, err error) {
 	m.log.Info("job interrupted by shutdown; it resumes on restart", "job", id, "error", err)
 }
 
-func (m *Manager) run(ctx context.Context, id string) {
+func (m *Manager) run(ctx context.Context, id string, submitter trace.SpanContext) {
 	job, err := m.store.UpdateJob(id, func(j *orchestratorv1.Job) error {
 		if terminal(j.GetState()) {
 			return fmt.Errorf("job %s is %s: %w", id, j.GetState(), ErrFinished)
@@ -621,18 +640,20 @@ func (m *Manager) run(ctx context.Context, id string) {
 		m.log.Error("start job", "job", id, "error", err)
 		return
 	}
-	ctx, span := m.rootSpan(ctx, job)
+	ctx, span := m.rootSpan(ctx, job, submitter)
 	defer span.End()
 	log := m.log.With("job", id, "trace_id", span.SpanContext().TraceID().String())
 	log.Info("job running", "sources", len(job.GetSources()))
 
-	sink := &jobSink{m: m, id: id}
+	// The run goes on from the stored progress: only what it adds to it is counted.
+	sink := &jobSink{m: m, id: id, counted: job.GetProgress()}
 	res, err := pipeline.Run(ctx, m.cfg.Pipeline, pipeline.Job{
 		ID: id, Sources: job.GetSources(), Options: job.GetOptions(), OutputDir: job.GetOutputDir(), Prior: job.GetProgress(),
 		Shutdown: m.shutdown,
 	}, sink)
 	switch {
 	case err == nil:
+		sink.count(res.Progress)
 		if _, ferr := m.finish(id, orchestratorv1.JobState_JOB_STATE_SUCCEEDED, res.Note, res.Progress, res.BudgetReached); ferr != nil {
 			log.Error("record success", "error", ferr)
 		}
@@ -653,9 +674,10 @@ func (m *Manager) run(ctx context.Context, id string) {
 	}
 }
 
-// rootSpan starts the job's root span. The first run stores its trace context; a resumed run starts its
-// root span as a child of that one, so the whole job stays one trace.
-func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (context.Context, trace.Span) {
+// rootSpan starts the job's root span, linked to the submitting call's span when there is one. The first
+// run stores its trace context; a resumed run starts its root span as a child of that one, so the whole
+// job stays one trace.
+func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job, submitter trace.SpanContext) (context.Context, trace.Span) {
 	prop := propagation.TraceContext{}
 	tp, err := m.store.TraceParent(job.GetJobId())
 	if err != nil {
@@ -668,7 +690,11 @@ func (m *Manager) rootSpan(ctx context.Context, job *orchestratorv1.Job) (contex
 			ctx, resumed = parent, true
 		}
 	}
-	ctx, span := m.tracer.Start(ctx, "job", trace.WithAttributes(attribute.String("q4c.job_id", job.GetJobId()), attribute.Bool("q4c.resumed", resumed)))
+	opts := []trace.SpanStartOption{trace.WithAttributes(attribute.String("q4c.job_id", job.GetJobId()), attribute.Bool("q4c.resumed", resumed))}
+	if submitter.IsValid() {
+		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: submitter}))
+	}
+	ctx, span := m.tracer.Start(ctx, "job", opts...)
 	if !resumed && span.SpanContext().IsValid() {
 		carrier := propagation.MapCarrier{}
 		prop.Inject(ctx, carrier)
@@ -708,12 +734,26 @@ func (m *Manager) finish(id string, state orchestratorv1.JobState, note string, 
 type jobSink struct {
 	m  *Manager
 	id string
+
+	mu      sync.Mutex
+	counted *orchestratorv1.Progress // the progress the metrics hold for this run
+}
+
+// count adds to the metrics what the job did since the last progress counted.
+func (s *jobSink) count(p *orchestratorv1.Progress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m.cfg.Metrics.Progress(s.counted, p)
+	s.counted = p
 }
 
 func (s *jobSink) Event(ev *orchestratorv1.JobEvent) error {
 	var err error
 	if p := ev.GetProgress(); p != nil {
 		_, err = s.m.store.AppendProgress(s.id, p)
+		if err == nil {
+			s.count(p)
+		}
 	} else {
 		_, err = s.m.store.AppendEvent(s.id, ev)
 	}

@@ -32,7 +32,7 @@ func newManager(t *testing.T, allowed ...string) (*Manager, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = m.Close()
+		_ = m.Close(context.Background())
 		_ = st.Close()
 	})
 	return m, root
@@ -123,7 +123,7 @@ func TestSubmitValidationAndClose(t *testing.T) {
 	if _, err := m.Cancel("missing"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("cancel missing: %v", err)
 	}
-	if err := m.Close(); err != nil {
+	if err := m.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	src := []*parserv1.Source{{Kind: &parserv1.Source_LocalPath{LocalPath: "/r"}}}

@@ -39,6 +39,9 @@ import (
 // ErrNoSource is returned when no source of the job could be parsed.
 var ErrNoSource = errors.New("no source could be parsed")
 
+// ErrNoPython is why a source that holds no Python file fails.
+var ErrNoPython = errors.New("no Python file")
+
 // ErrAllFailed is returned when every function of the job failed to be annotated.
 var ErrAllFailed = errors.New("every function failed annotation")
 
@@ -125,6 +128,9 @@ type Config struct {
 	ProgressInterval time.Duration
 	// DetectLicense names the licence of a local source directory; nil means "unknown".
 	DetectLicense func(localPath string) string
+	// OmitLocalPaths leaves the sources' local paths out of manifest.json, so no output file holds a
+	// path of the machine that ran the job.
+	OmitLocalPaths bool
 }
 
 // Job is one run of a job.
@@ -165,13 +171,19 @@ type Result struct {
 type repoState struct {
 	index  int
 	source *parserv1.Source
-	name   string
+	// name keys the source in the docs service's usage counts, logs and events (dataset.RepoName).
+	name string
+	// prov names the source in the output files, without local paths.
+	prov   dataset.Provenance
 	local  string
 	commit string
 	// license is the source's SPDX id, or "unknown" (license.Unknown).
 	license string
 	funcs   []*parserv1.Function
-	parsed  bool
+	// skipped and syntaxErrors are the parser's files not parsed and functions not emitted.
+	skipped      []*parserv1.SkippedFile
+	syntaxErrors []*parserv1.SyntaxErrorFunction
+	parsed       bool
 	// parseErr is why the parse failed, when it did.
 	parseErr error
 	span     trace.Span
@@ -188,6 +200,9 @@ type fnState struct {
 	subtree string
 	// exclusion is why the function is left out of the dataset; nil when it is annotated.
 	exclusion *exclusion
+	// summaryOnly marks a left-out function whose summary a kept caller needs: it runs the summary
+	// stage only and gets no record.
+	summaryOnly bool
 
 	// Written by one stage, read by the next ones and by callers' stages; guarded by run.mu.
 	summary   *store.StageResult
@@ -209,11 +224,12 @@ type run struct {
 	log  *slog.Logger
 
 	repos []*repoState
+	// nodes holds every function of the job, scheduled or left out, by nodeKey.
 	nodes map[string]*fnState
 	// training are the job's licence, decontamination and near-duplicate filters and its splits.
 	training trainingFilters
-	// excluded lists the functions left out of the dataset.
-	excluded []*fnState
+	// funcs lists the same functions in source order, then the parser's order.
+	funcs []*fnState
 
 	mu       sync.Mutex
 	progress *orchestratorv1.Progress
@@ -430,8 +446,16 @@ func (r *run) parseAll(ctx context.Context) error {
 	r.repos = make([]*repoState, len(r.job.Sources))
 	for i, src := range r.job.Sources {
 		repo := &repoState{index: i, source: src}
-		repo.name, repo.local = dataset.RepoName(src), src.GetLocalPath()
+		repo.name, repo.local, repo.prov = dataset.RepoName(src), src.GetLocalPath(), dataset.SourceProvenance(src)
 		r.repos[i] = repo
+	}
+	provs := make([]dataset.Provenance, len(r.repos))
+	for i, repo := range r.repos {
+		provs[i] = repo.prov
+	}
+	dataset.Distinguish(provs)
+	for i, repo := range r.repos {
+		repo.prov = provs[i]
 	}
 	sem := make(chan struct{}, parseParallelism)
 	var wg sync.WaitGroup
@@ -455,6 +479,18 @@ func (r *run) parseAll(ctx context.Context) error {
 			return nil
 		}
 	}
+	noPython := 0
+	for _, repo := range r.repos {
+		if errors.Is(repo.parseErr, ErrNoPython) {
+			noPython++
+		}
+	}
+	if noPython == len(r.repos) {
+		if len(r.repos) == 1 {
+			return fmt.Errorf("%w: %w", ErrNoSource, r.repos[0].parseErr)
+		}
+		return fmt.Errorf("%w: none of the %d sources holds a Python file", ErrNoSource, len(r.repos))
+	}
 	// Say why: with one source (the usual case) this is the whole story.
 	return fmt.Errorf("%w: %d sources; %q: %w", ErrNoSource, len(r.repos), r.repos[0].name, r.repos[0].parseErr)
 }
@@ -475,7 +511,7 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 	defer pspan.End()
 	parse := func() error {
 		repo.funcs = nil
-		stream, err := r.cfg.Parser.ParseRepository(pctx, &parserv1.ParseRepositoryRequest{Source: repo.source, Options: r.job.Options.GetParse()})
+		stream, err := r.cfg.Parser.ParseRepository(pctx, &parserv1.ParseRepositoryRequest{Source: repo.source, Options: parserOptions(r.job.Options)})
 		if err != nil {
 			return err
 		}
@@ -491,7 +527,11 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 			case *parserv1.ParseRepositoryResponse_Function:
 				repo.funcs = append(repo.funcs, ev.Function)
 			case *parserv1.ParseRepositoryResponse_Stats:
-				repo.commit = ev.Stats.GetCommit()
+				repo.commit = cmp.Or(ev.Stats.GetCommit(), repo.prov.Commit)
+				repo.skipped, repo.syntaxErrors = ev.Stats.GetSkipped(), ev.Stats.GetSyntaxErrorFunctions()
+				if ev.Stats.GetFiles() == 0 && len(repo.funcs) == 0 {
+					return noPythonError(repo)
+				}
 				return nil
 			}
 		}
@@ -513,7 +553,7 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 		}
 	}
 	if err != nil {
-		repo.funcs, repo.parseErr = nil, err
+		repo.funcs, repo.syntaxErrors, repo.parseErr = nil, nil, err
 		pspan.RecordError(err)
 		pspan.SetStatus(codes.Error, "parse failed")
 		if ctx.Err() == nil {
@@ -533,6 +573,15 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 	r.progress.RepositoriesParsed++
 	r.changed = true
 	r.mu.Unlock()
+}
+
+// noPythonError says that a source holds no Python file the parser could read, naming the source
+// portably and counting the files skipped (named in manifest.json).
+func noPythonError(repo *repoState) error {
+	if n := len(repo.skipped); n > 0 {
+		return fmt.Errorf("%w in %s: %d files skipped, none parsed (see manifest.json)", ErrNoPython, repo.prov.Name(), n)
+	}
+	return fmt.Errorf("%w in %s", ErrNoPython, repo.prov.Name())
 }
 
 func (r *run) warnDocsDown(err error) {
@@ -614,68 +663,65 @@ func (r *run) isDocsDown() bool {
 
 func nodeKey(repo int, fn string) string { return fmt.Sprintf("%d\x00%s", repo, fn) }
 
-// buildGraph makes one scheduler node per function of every repository. A function depends on the
-// callees outside its own SCC that the parser sent before it (callee-first order), so the graph is
-// acyclic by construction even if the parser's order were wrong.
+// buildGraph makes a state for every function of every repository, decides which are left out of the
+// dataset, and makes one scheduler node per function to annotate or to summarise for a kept caller.
+// A function depends on the callees outside its own SCC that the parser sent before it (callee-first
+// order), so the graph is acyclic by construction even if the parser's order were wrong.
 func (r *run) buildGraph() ([]schedule.Node, error) {
-	var funcs []*fnState
+	position := map[string]int{}
 	for _, repo := range r.repos {
 		subtree := subtreeHashes(repo.funcs)
-		for _, fn := range repo.funcs {
+		for i, fn := range repo.funcs {
 			key := nodeKey(repo.index, fn.GetId())
 			if _, dup := r.nodes[key]; dup {
 				continue
 			}
+			position[key] = i
 			f := &fnState{key: key, repo: repo, fn: fn, subtree: subtree[fn.GetId()]}
 			r.nodes[key] = f
-			funcs = append(funcs, f)
+			r.funcs = append(r.funcs, f)
 		}
 	}
-	if err := r.decideExclusions(funcs); err != nil {
+	if err := decideExclusions(r.funcs, filtersOf(r.job.Options), r.training); err != nil {
 		return nil, err
 	}
+	markSummaryOnly(r.funcs, func(repo *repoState, id string) *fnState { return r.nodes[nodeKey(repo.index, id)] })
+
 	var nodes []schedule.Node
+	annotated, excluded := 0, 0
 	for _, repo := range r.repos {
-		position := map[string]int{}
-		for i, fn := range repo.funcs {
-			if _, dup := position[fn.GetId()]; dup {
+		excluded += len(repo.syntaxErrors)
+	}
+	for _, f := range r.funcs {
+		if f.exclusion != nil {
+			excluded++
+			if !f.summaryOnly {
 				continue
 			}
-			position[fn.GetId()] = i
-			key := nodeKey(repo.index, fn.GetId())
-			if r.nodes[key].exclusion != nil {
-				r.excluded = append(r.excluded, r.nodes[key])
-				continue
-			}
-			node := schedule.Node{ID: key}
-			for _, c := range fn.GetCallees() {
-				pos, ok := position[c.GetId()]
-				if !ok || pos == i || repo.funcs[pos].GetSccId() == fn.GetSccId() || r.nodes[nodeKey(repo.index, c.GetId())].exclusion != nil {
-					continue
-				}
-				node.Deps = append(node.Deps, nodeKey(repo.index, c.GetId()))
-			}
-			nodes = append(nodes, node)
-			repo.left++
+		} else {
+			annotated++
 		}
+		node := schedule.Node{ID: f.key}
+		i := position[f.key]
+		for _, c := range f.fn.GetCallees() {
+			ckey := nodeKey(f.repo.index, c.GetId())
+			callee, ok := r.nodes[ckey]
+			if !ok || position[ckey] >= i || callee.fn.GetSccId() == f.fn.GetSccId() {
+				continue
+			}
+			node.Deps = append(node.Deps, ckey)
+		}
+		nodes = append(nodes, node)
+		f.repo.left++
 	}
 	r.mu.Lock()
-	r.progress.FunctionsTotal = int64(len(nodes))
-	r.progress.FunctionsExcluded = int64(len(r.excluded))
-	r.progress.CallsTotal = stagesPerFunction * int64(len(nodes))
+	r.progress.FunctionsTotal = int64(annotated)
+	r.progress.FunctionsExcluded = int64(excluded)
+	// Three calls for a function to annotate; one, its summary, for a left-out one a kept caller needs.
+	r.progress.CallsTotal = stagesPerFunction*int64(annotated) + int64(len(nodes)-annotated)
 	r.changed = true
 	r.mu.Unlock()
 	return nodes, nil
-}
-
-// decideExclusions leaves out, before any LLM call, the functions of a source whose licence is not
-// allowed, then those that match an evaluation set, then every near-duplicate but its cluster's
-// representative.
-func (r *run) decideExclusions(funcs []*fnState) error {
-	candidates := slices.Clone(funcs)
-	candidates = r.training.licenseExclusions(candidates)
-	candidates = r.training.contaminationExclusions(candidates)
-	return r.training.nearDuplicateExclusions(candidates)
 }
 
 // subtreeHashes gives every function a hash of its own code and of all the code it calls,
@@ -796,10 +842,13 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 	failed, requests := r.progress.GetFunctionsFailed(), r.progress.GetLlmCalls()
 	identity := r.identity
 	r.mu.Unlock()
+	filters := r.job.Options.GetFilters()
 	man := dataset.Manifest{
 		KeepThreshold: r.job.Options.GetKeepThreshold(), Concurrency: r.job.Options.GetConcurrency(),
 		BudgetUSD: r.job.Options.GetBudgetUsd(), MaxContextTokens: r.job.Options.GetMaxContextTokens(),
 		Model: identity.Model, PromptVersion: identity.PromptVersion, FunctionsFailed: failed, LLMRequests: requests, Note: note,
+		Filters: dataset.ManifestFilters{KeepTests: filters.GetKeepTests(), KeepDunder: filters.GetKeepDunder(),
+			KeepTrivial: filters.GetKeepTrivial(), KeepDuplicates: filters.GetKeepDuplicates()},
 	}
 	if p := r.job.Options.GetParse(); p != nil {
 		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
@@ -807,16 +856,28 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 	}
 	man.Training = r.manifestTraining()
 	for _, repo := range r.repos {
-		ms := dataset.ManifestSource{Repo: repo.name, Commit: repo.commit, License: cmp.Or(repo.license, license.Unknown), Parsed: repo.parsed, Functions: len(repo.funcs)}
+		ms := dataset.ManifestSource{Repo: repo.prov.Repo, Subdir: repo.prov.Subdir, Commit: repo.commit, License: cmp.Or(repo.license, license.Unknown),
+			Parsed: repo.parsed, Functions: len(repo.funcs) + len(repo.syntaxErrors), Skipped: []dataset.SkippedFile{}}
+		for _, sk := range repo.skipped {
+			ms.Skipped = append(ms.Skipped, dataset.SkippedFile{Path: repo.prov.Path(sk.GetPath()), Reason: sk.GetReason(), Detail: sk.GetDetail()})
+		}
 		switch k := repo.source.GetKind().(type) {
 		case *parserv1.Source_LocalPath:
-			ms.LocalPath = k.LocalPath
+			if !r.cfg.OmitLocalPaths {
+				ms.LocalPath = k.LocalPath
+			}
 		case *parserv1.Source_Git:
 			ms.GitURL, ms.GitRevision = k.Git.GetUrl(), k.Git.GetRevision()
 		}
 		man.Sources = append(man.Sources, ms)
 	}
 	excluded := r.excludedEntries()
+	// A record stored by an earlier run of the job for a function now left out does not enter the dataset.
+	left := make(map[string]bool, len(excluded))
+	for _, e := range excluded {
+		left[e.ID] = true
+	}
+	records = slices.DeleteFunc(records, func(rec *orchestratorv1.Record) bool { return left[rec.GetId()] })
 	man.Redactions = scrubOutput(records, excluded)
 	if err := dataset.Write(r.job.OutputDir, records, excluded, man.Card(), &man); err != nil {
 		span.RecordError(err)

@@ -13,6 +13,7 @@ import (
 
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
 
@@ -54,6 +55,9 @@ func (r *run) summarize(ctx context.Context, key string) error {
 	f.summary = res
 	r.progress.CallsDone++
 	r.mu.Unlock()
+	if f.summaryOnly {
+		r.finishFunction(f, nil) // left out of the dataset: its callers needed the summary, nothing more
+	}
 	return nil
 }
 
@@ -126,11 +130,12 @@ func (r *run) validate(ctx context.Context, key string) error {
 	return nil
 }
 
-// skip says whether a function's later stages have nothing to do (it failed or the budget stopped it).
+// skip says whether a function's later stages have nothing to do (it failed, the budget stopped it,
+// or it is left out of the dataset and was only summarised for its callers).
 func (r *run) skip(f *fnState) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return f.failed || f.abandoned
+	return f.failed || f.abandoned || f.summaryOnly
 }
 
 // calleeLeft says whether a callee of f outside its own cycle was left for a later run.
@@ -174,11 +179,16 @@ func (r *run) stageFailed(ctx context.Context, f *fnState, stage string, err err
 	}
 	r.mu.Lock()
 	f.failed = true
-	r.progress.FunctionsFailed++
-	r.progress.FunctionsDone++
-	r.progress.CallsDone += callsFrom(stage) // the function's later stages will not be called
-
-	r.lastFailure = err
+	if f.summaryOnly {
+		// A left-out function is not one of the job's functions to annotate: only its one call, the
+		// summary, counts.
+		r.progress.CallsDone++
+	} else {
+		r.progress.FunctionsFailed++
+		r.progress.FunctionsDone++
+		r.progress.CallsDone += callsFrom(stage) // the function's later stages will not be called
+		r.lastFailure = err
+	}
 	r.changed = true
 	r.mu.Unlock()
 	r.log.Warn("function failed", "repository", f.repo.name, "function", f.fn.GetId(), "stage", stage, "error", err)
@@ -453,8 +463,8 @@ func (r *run) record(f *fnState, v *store.StageResult) *orchestratorv1.Record {
 		apis = append(apis, a.GetApi())
 	}
 	return &orchestratorv1.Record{
-		Id: f.repo.name + ":" + f.fn.GetId(), Repo: f.repo.name, Commit: f.repo.commit, Path: f.fn.GetPath(),
-		StartLine: f.fn.GetStartLine(), EndLine: f.fn.GetEndLine(), Function: f.fn.GetId(), Language: "python",
+		Id: f.recordID(), Repo: f.repo.prov.Repo, Commit: f.repo.commit, Path: f.repo.prov.Path(f.fn.GetPath()),
+		StartLine: f.fn.GetStartLine(), EndLine: f.fn.GetEndLine(), Function: f.fn.GetId(), Language: language(f.fn),
 		Code: f.fn.GetCode(), Docstring: f.fn.GetDocstring(), Summary: s.Text, Query: q.Text, Score: v.Score,
 		Explanation: v.Explanation, Kept: v.Score >= r.job.Options.GetKeepThreshold(), Model: v.Model,
 		PromptVersion: v.PromptVersion, Callees: callees, Apis: apis, DocsUsed: s.DocsUsed,
@@ -467,7 +477,7 @@ func (r *run) record(f *fnState, v *store.StageResult) *orchestratorv1.Record {
 
 func (r *run) codeFunction(f *fnState) *annotatorv1.CodeFunction {
 	return &annotatorv1.CodeFunction{
-		Path: f.fn.GetPath(), Code: f.fn.GetCode(), Language: "python",
+		Path: f.fn.GetPath(), Code: f.fn.GetCode(), Language: language(f.fn),
 		Docstring: truncateUTF8(f.fn.GetDocstring(), 16384), Id: truncateUTF8(f.fn.GetId(), 1024),
 	}
 }
@@ -481,6 +491,14 @@ func (r *run) generationOptions() *annotatorv1.GenerationOptions {
 
 func (r *run) optionsKey() string {
 	return fmt.Sprintf("max_context_tokens=%d", r.job.Options.GetMaxContextTokens())
+}
+
+// language is the function's source language; a parser that does not say means Python.
+func language(fn *parserv1.Function) string {
+	if l := fn.GetLanguage(); l != "" {
+		return l
+	}
+	return "python"
 }
 
 func codeHash(fn interface {

@@ -179,18 +179,6 @@ func (r *run) manifestTraining() dataset.ManifestTraining {
 	}
 }
 
-// excludedEntries lists every function the job left out, as excluded.jsonl holds them.
-func (r *run) excludedEntries() []dataset.Excluded {
-	out := make([]dataset.Excluded, 0, len(r.excluded))
-	for _, f := range r.excluded {
-		out = append(out, dataset.Excluded{
-			ID: f.recordID(), Repo: f.repo.name, Path: f.fn.GetPath(), Function: f.fn.GetId(),
-			Reason: f.exclusion.reason, Detail: f.exclusion.detail,
-		})
-	}
-	return out
-}
-
 // scrubOutput replaces secrets, email addresses and public IP addresses in every text field the
 // dataset writes, and counts what it replaced for the card and the manifest.
 func scrubOutput(records []*orchestratorv1.Record, excluded []dataset.Excluded) map[string]int {
@@ -207,4 +195,4 @@ func scrubOutput(records []*orchestratorv1.Record, excluded []dataset.Excluded) 
 
 // splitOf names the split of a source's records: by a stable hash of the repository name records
 // carry, so every shard and re-run agrees.
-func (r *run) splitOf(repo *repoState) string { return r.training.splits.Assign(repo.name) }
+func (r *run) splitOf(repo *repoState) string { return r.training.splits.Assign(repo.prov.Repo) }

@@ -252,6 +252,12 @@ type OutputBusyError struct {
 	State orchestratorv1.JobState
 }
 
+// ErrOutputBusy is what every OutputBusyError is (errors.Is), for error tables.
+var ErrOutputBusy = errors.New("output directory busy")
+
+// Unwrap makes errors.Is(err, ErrOutputBusy) true.
+func (e *OutputBusyError) Unwrap() error { return ErrOutputBusy }
+
 func (e *OutputBusyError) Error() string {
 	return fmt.Sprintf("output directory %s is held by job %s (%s), which has other sources or options; "+
 		"run that job's command again to finish it, cancel it, or choose another output directory", e.Dir, e.JobID, e.State)
