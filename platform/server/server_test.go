@@ -144,14 +144,19 @@ func TestDrainHookEndsLongStreams(t *testing.T) {
 		if err := ss.SendMsg(&testpb.EchoResponse{Message: "open"}); err != nil {
 			return err
 		}
-		<-draining
-		return status.Error(codes.Unavailable, "shutting down")
+		select {
+		case <-draining:
+			return status.Error(codes.Unavailable, "shutting down")
+		case <-ss.Context().Done(): // the forced Stop: the test fails on ForcedStop, it does not hang
+			return ss.Context().Err()
+		}
 	}
 	ts := startServer(t, testConfig(), false, WithInterceptors(nil, holdStreams))
 	conn := ts.dial(t, client.Config{})
 	health := grpc_health_v1.NewHealthClient(conn)
 	var healthInHook grpc_health_v1.HealthCheckResponse_ServingStatus
 	ts.srv.OnDrain(func(ctx context.Context) error {
+		defer close(draining)
 		if _, ok := ctx.Deadline(); !ok {
 			t.Error("drain hook context has no deadline")
 		}
@@ -160,7 +165,6 @@ func TestDrainHookEndsLongStreams(t *testing.T) {
 			return err
 		}
 		healthInHook = resp.GetStatus()
-		close(draining)
 		return nil
 	})
 	stream, err := testpb.NewEchoServiceClient(conn).EchoStream(t.Context(), &testpb.EchoStreamRequest{Message: "x", Repeat: 1})

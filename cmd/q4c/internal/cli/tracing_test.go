@@ -131,7 +131,8 @@ func TestAnnotateAllInOneExportsOneTracePerJob(t *testing.T) {
 		if s.traceID == job.traceID {
 			services[s.service] = true
 		}
-		if s.service == "orchestrator" && s.name == "query4code.orchestrator.v1.OrchestratorService/AnnotateRepository" {
+		// q4c annotate submits with SubmitJob, then watches.
+		if s.service == "orchestrator" && s.name == "query4code.orchestrator.v1.OrchestratorService/SubmitJob" {
 			submitTraces[s.traceID] = true
 		}
 	}
@@ -141,7 +142,7 @@ func TestAnnotateAllInOneExportsOneTracePerJob(t *testing.T) {
 		}
 	}
 	if len(job.links) != 1 || !submitTraces[job.links[0]] {
-		t.Errorf("job span links to traces %v, want the AnnotateRepository call's (%v)", job.links, submitTraces)
+		t.Errorf("job span links to traces %v, want the SubmitJob call's (%v)", job.links, submitTraces)
 	}
 }
 
