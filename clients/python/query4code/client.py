@@ -344,11 +344,23 @@ class Client:
         skip_tests: bool = False,
         skip_dunder: bool = False,
         skip_trivial: bool = False,
+        licenses: Sequence[str] = (),
+        decontaminate_paths: Sequence[str] = (),
+        keep_contaminated: bool = False,
+        near_duplicate_threshold: float = 0.0,
+        keep_near_duplicates: bool = False,
+        splits: Sequence[float] = (),
         idempotency_key: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> str:
         """Starts a job and returns its id. Without an idempotency_key a
-        random one is sent, so the channel's retries never start two jobs."""
+        random one is sent, so the channel's retries never start two jobs.
+
+        licenses (SPDX ids or "permissive"), decontaminate_paths (evaluation
+        code on the orchestrator's machine), near_duplicate_threshold (0:
+        0.85) and splits (train, validation, test shares adding up to 1)
+        make a training-ready dataset; see docs/api.md, "Training-ready
+        datasets". The orchestrator refuses bad values with INVALID_ARGUMENT."""
         if not sources:
             raise ValueError("at least one source is required")
         options = orchestrator_pb2.JobOptions(
@@ -359,7 +371,13 @@ class Client:
             parse=parser_pb2.ParseOptions(
                 include=list(include), exclude=list(exclude),
                 skip_tests=skip_tests, skip_dunder=skip_dunder, skip_trivial=skip_trivial),
+            splits=list(splits),
         )
+        options.filters.licenses.extend(licenses)
+        options.filters.decontaminate_paths.extend(decontaminate_paths)
+        options.filters.keep_contaminated = keep_contaminated
+        options.filters.near_duplicate_threshold = near_duplicate_threshold
+        options.filters.keep_near_duplicates = keep_near_duplicates
         if keep_threshold is not None:
             options.keep_threshold = keep_threshold
         req = orchestrator_pb2.SubmitJobRequest(

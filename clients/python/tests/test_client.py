@@ -100,6 +100,36 @@ class DroppingOrchestrator(orchestrator_pb2_grpc.OrchestratorServiceServicer):
             yield orchestrator_pb2.WatchJobResponse(event=ev)
 
 
+class RecordingOrchestrator(orchestrator_pb2_grpc.OrchestratorServiceServicer):
+    """Records the SubmitJob requests it receives."""
+
+    def __init__(self):
+        self.requests = []
+
+    def SubmitJob(self, request, context):
+        self.requests.append(request)
+        return orchestrator_pb2.SubmitJobResponse(job_id="job-1")
+
+
+class SubmitOptionsTest(unittest.TestCase):
+    def test_training_options_reach_the_request(self):
+        orch = RecordingOrchestrator()
+        server = grpc.server(ThreadPoolExecutor(max_workers=2))
+        orchestrator_pb2_grpc.add_OrchestratorServiceServicer_to_server(orch, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self.addCleanup(server.stop, None)
+        with Client(f"127.0.0.1:{port}") as client:
+            client.submit_job(["/repos/a"], licenses=["MIT", "permissive"], decontaminate_paths=["/eval"],
+                              near_duplicate_threshold=0.9, splits=[0.8, 0.1, 0.1])
+        opts = orch.requests[0].options
+        self.assertEqual(list(opts.filters.licenses), ["MIT", "permissive"])
+        self.assertEqual(list(opts.filters.decontaminate_paths), ["/eval"])
+        self.assertAlmostEqual(opts.filters.near_duplicate_threshold, 0.9)
+        self.assertFalse(opts.filters.keep_near_duplicates or opts.filters.keep_contaminated)
+        self.assertEqual([round(s, 2) for s in opts.splits], [0.8, 0.1, 0.1])
+
+
 class WatchResumeTest(unittest.TestCase):
     def serve(self, servicer):
         server = grpc.server(ThreadPoolExecutor(max_workers=4))

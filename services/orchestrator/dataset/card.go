@@ -11,7 +11,7 @@ import (
 	"github.com/query4code/query4code/services/orchestrator/internal/license"
 )
 
-func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Excluded, card Card) error {
+func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Excluded, files []dataFile, card Card) error {
 	var (
 		kept, rejected         int
 		promptTok, complTok    int64
@@ -58,6 +58,8 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	}
 	writeFunnel(&b, card, byReason, len(excluded), total, kept, rejected)
 
+	writeSplits(&b, records, excluded, card, files)
+	writeReasons(&b)
 	b.WriteString("## Counts\n\n| | |\n|---|---:|\n")
 	fmt.Fprintf(&b, "| Functions annotated | %d |\n", total)
 	fmt.Fprintf(&b, "| Pairs kept (score >= %d) | %d |\n", card.KeepThreshold, kept)
@@ -105,11 +107,14 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	}
 	b.WriteString("\nSkipped files (too large, binary, undecodable) are named with the reason in `manifest.json`.\n")
 
-	b.WriteString("\n## Files\n\n")
+	b.WriteString("\n")
+	writeRedaction(&b, card.Redactions)
+
+	b.WriteString("## Files\n\n")
+	fmt.Fprintf(&b, "- `%s/<split>-NNNNN-of-NNNNN.parquet`: kept pairs of each split as Parquet (zstd), one column per record field\n", DataDir)
 	fmt.Fprintf(&b, "- `%s`: kept pairs, one JSON record a line\n", PairsFile)
 	fmt.Fprintf(&b, "- `%s`: pairs below the threshold, same format\n", RejectedFile)
 	fmt.Fprintf(&b, "- `%s`: functions left out of the dataset, with the reason\n", ExcludedFile)
-	fmt.Fprintf(&b, "- `%s`: kept pairs as Parquet, one column per record field\n", ParquetFile)
 	fmt.Fprintf(&b, "- `%s`: the run's parameters\n", ManifestFile)
 	_, err := io.WriteString(w, b.String())
 	return err

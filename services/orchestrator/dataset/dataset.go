@@ -1,6 +1,7 @@
-// Package dataset writes a job's output directory: pairs.jsonl (kept pairs), rejected.jsonl,
-// excluded.jsonl (functions left out of the dataset, with why), dataset.parquet (kept pairs), README.md
-// (the dataset card) and manifest.json (the run's parameters).
+// Package dataset writes a job's output directory in the layout the Hugging Face Hub reads:
+// data/<split>-NNNNN-of-NNNNN.parquet (kept pairs of each split), README.md (the dataset card, with
+// the Hub's YAML front matter), and beside them pairs.jsonl (kept pairs), rejected.jsonl,
+// excluded.jsonl (functions left out of the dataset, with why) and manifest.json (the run's parameters).
 //
 // Records are sorted by repository, path and start line, and nothing time-dependent is written, so the
 // same records give byte-identical files. The files are written and fsynced into a staging directory
@@ -24,6 +25,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 // File names in the output directory.
@@ -31,7 +33,6 @@ const (
 	PairsFile    = "pairs.jsonl"
 	RejectedFile = "rejected.jsonl"
 	ExcludedFile = "excluded.jsonl"
-	ParquetFile  = "dataset.parquet"
 	CardFile     = "README.md"
 	ManifestFile = "manifest.json"
 )
@@ -61,6 +62,8 @@ type Row struct {
 	PromptTokens     int64    `json:"prompt_tokens" parquet:"prompt_tokens"`
 	CompletionTokens int64    `json:"completion_tokens" parquet:"completion_tokens"`
 	CostUSD          float64  `json:"cost_usd" parquet:"cost_usd"`
+	Split            string   `json:"split" parquet:"split"`
+	License          string   `json:"license" parquet:"license"`
 }
 
 // RowOf converts a record; nil lists become empty so every record has every field.
@@ -78,7 +81,7 @@ func RowOf(r *orchestratorv1.Record) Row {
 		Query: r.GetQuery(), Score: r.GetScore(), Explanation: r.GetExplanation(), Kept: r.GetKept(),
 		Model: r.GetModel(), PromptVersion: r.GetPromptVersion(), Callees: list(r.GetCallees()),
 		APIs: list(r.GetApis()), DocsUsed: list(r.GetDocsUsed()), PromptTokens: r.GetPromptTokens(),
-		CompletionTokens: r.GetCompletionTokens(), CostUSD: r.GetCostUsd(),
+		CompletionTokens: r.GetCompletionTokens(), CostUSD: r.GetCostUsd(), Split: r.GetSplit(), License: r.GetLicense(),
 	}
 }
 
@@ -102,6 +105,10 @@ type Card struct {
 	LLMRequests int64
 	// Note explains an early stop (a cost budget reached); empty for a complete run.
 	Note string
+	// Splits are the ratios repositories were assigned to splits by.
+	Splits split.Ratios
+	// Redactions counts the secrets, email and IP addresses replaced in the files, by kind.
+	Redactions map[string]int
 }
 
 // SortRecords orders records by repository, path, start line and id.
@@ -120,7 +127,7 @@ func SortRecords(records []*orchestratorv1.Record) {
 	})
 }
 
-// Write writes the six files as dir (created if missing, replaced whole if present, see swapIn).
+// Write writes the dataset as dir (created if missing, replaced whole if present, see swapIn).
 // records and excluded are sorted in place.
 func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, card Card, manifest any) error {
 	dir = filepath.Clean(dir)
@@ -137,16 +144,23 @@ func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, ca
 			rejected = append(rejected, RowOf(r))
 		}
 	}
-	files := []struct {
+	if excluded == nil {
+		excluded = []Excluded{}
+	}
+	shards := dataFiles(kept, card.Splits)
+	type file struct {
 		name  string
 		write func(io.Writer) error
-	}{
+	}
+	files := []file{
 		{PairsFile, func(w io.Writer) error { return writeJSONL(w, kept, rowID) }},
 		{RejectedFile, func(w io.Writer) error { return writeJSONL(w, rejected, rowID) }},
 		{ExcludedFile, func(w io.Writer) error { return writeJSONL(w, excluded, excludedID) }},
-		{ParquetFile, func(w io.Writer) error { return writeParquet(w, kept) }},
-		{CardFile, func(w io.Writer) error { return writeCard(w, records, excluded, card) }},
+		{CardFile, func(w io.Writer) error { return writeCardFile(w, records, excluded, kept, shards, card) }},
 		{ManifestFile, func(w io.Writer) error { return writeManifest(w, manifest) }},
+	}
+	for _, shard := range shards {
+		files = append(files, file{filepath.FromSlash(shard.path), func(w io.Writer) error { return writeParquet(w, shard.rows) }})
 	}
 	parent := filepath.Dir(dir)
 	stagingParent, place := parent, swapIn
@@ -166,11 +180,16 @@ func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, ca
 			return fmt.Errorf("write %s: %w", f.name, err)
 		}
 	}
-	if err := syncDir(staging); err != nil {
-		return fmt.Errorf("sync staging directory: %w", err)
+	for _, d := range []string{filepath.Join(staging, DataDir), staging} {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("sync staging directory: %w", err)
+		}
 	}
 	if err := place(staging, dir); err != nil {
 		return fmt.Errorf("move the dataset into %s: %w", dir, err)
+	}
+	if err := removeLegacyParquet(dir); err != nil {
+		return err
 	}
 	if err := syncDir(parent); err != nil {
 		return fmt.Errorf("sync output directory: %w", err)
@@ -180,6 +199,9 @@ func Write(dir string, records []*orchestratorv1.Record, excluded []Excluded, ca
 
 // stage writes one file into the staging directory and fsyncs it.
 func stage(dir, name string, write func(io.Writer) error) (err error) {
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err

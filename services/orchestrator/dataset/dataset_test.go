@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -52,6 +53,7 @@ func sampleExcluded() []Excluded {
 }
 
 var sampleCard = Card{
+	Splits:          split.AllTrain,
 	KeepThreshold:   2,
 	FunctionsFailed: 1,
 	LLMRequests:     14,
@@ -99,7 +101,7 @@ func TestWriteFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if want := []string{CardFile, ParquetFile, ExcludedFile, ManifestFile, PairsFile, RejectedFile}; !reflect.DeepEqual(names, want) {
+	if want := []string{CardFile, DataDir, ExcludedFile, ManifestFile, PairsFile, RejectedFile}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("files %v, want %v", names, want)
 	}
 	tests := []struct {
@@ -186,7 +188,7 @@ func TestRewriteIsByteIdentical(t *testing.T) {
 	if err := Write(dirB, shuffled, excl, sampleCard, map[string]int{"x": 1}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, ParquetFile, CardFile, ManifestFile} {
+	for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, trainFile, CardFile, ManifestFile} {
 		a, _ := os.ReadFile(filepath.Join(dirA, name))
 		b, _ := os.ReadFile(filepath.Join(dirB, name))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -241,7 +243,7 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	}
 	snapshot := func() map[string]string {
 		files := map[string]string{}
-		for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, ParquetFile, CardFile, ManifestFile, ".git/config"} {
+		for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, trainFile, CardFile, ManifestFile, ".git/config"} {
 			b, err := os.ReadFile(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -280,14 +282,17 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	onlyOut()
 }
 
-// TestParquetReadByArrow reads dataset.parquet with Apache Arrow's Go implementation, which shares no
+// trainFile is the one Parquet shard of the train split of a small dataset.
+var trainFile = filepath.Join(DataDir, "train-00000-of-00001.parquet")
+
+// TestParquetReadByArrow reads the train split's Parquet file with Apache Arrow's Go implementation, which shares no
 // code with the writer, and checks rows, columns and values.
 func TestParquetReadByArrow(t *testing.T) {
 	dir := t.TempDir()
 	if err := Write(dir, sampleRecords(), sampleExcluded(), sampleCard, map[string]int{}); err != nil {
 		t.Fatal(err)
 	}
-	rdr, err := file.OpenParquetFile(filepath.Join(dir, ParquetFile), false)
+	rdr, err := file.OpenParquetFile(filepath.Join(dir, trainFile), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +311,7 @@ func TestParquetReadByArrow(t *testing.T) {
 	}
 	wantCols := []string{"id", "repo", "commit", "path", "start_line", "end_line", "function", "language", "code", "docstring",
 		"summary", "query", "score", "explanation", "kept", "model", "prompt_version", "callees", "apis", "docs_used",
-		"prompt_tokens", "completion_tokens", "cost_usd"}
+		"prompt_tokens", "completion_tokens", "cost_usd", "split", "license"}
 	schema := table.Schema()
 	var gotCols []string
 	for _, f := range schema.Fields() {
@@ -428,8 +433,8 @@ func TestWriteToMountPoint(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	// The dataset's six files and no staging directory.
-	if fmt.Sprint(names) != fmt.Sprint([]string{CardFile, ParquetFile, ExcludedFile, ManifestFile, PairsFile, RejectedFile}) {
+	// The dataset's files (a second write replaced data/) and no staging directory.
+	if fmt.Sprint(names) != fmt.Sprint([]string{CardFile, DataDir, ExcludedFile, ManifestFile, PairsFile, RejectedFile}) {
 		t.Fatalf("mount point holds %v", names)
 	}
 }

@@ -30,7 +30,7 @@ func DuplicateDetail(kept string) string { return duplicateOf + kept }
 func NormalizeCode(code string) string { return strings.Join(strings.Fields(code), " ") }
 
 // Reasons lists the reasons in the order the dataset card shows them.
-var Reasons = []string{ReasonTest, ReasonDunder, ReasonTrivial, ReasonSyntaxError, ReasonDuplicate}
+var Reasons = []string{ReasonTest, ReasonDunder, ReasonTrivial, ReasonSyntaxError, ReasonLicense, ReasonContaminated, ReasonDuplicate, ReasonNearDuplicate}
 
 // Excluded is one line of excluded.jsonl: a function left out of the dataset, and why.
 type Excluded struct {

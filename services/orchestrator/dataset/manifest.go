@@ -2,6 +2,7 @@ package dataset
 
 import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 // Manifest is manifest.json: the run's parameters and what each source gave, nothing time-dependent.
@@ -25,6 +26,25 @@ type Manifest struct {
 	LLMRequests int64 `json:"llm_requests"`
 	// Note explains an early stop (a cost budget reached); empty for a complete run.
 	Note string `json:"note,omitempty"`
+	// Training are the filters and splits that make the dataset fit to train on.
+	Training ManifestTraining `json:"training"`
+	// Redactions counts what was replaced in the files written, by kind (secret kinds, email,
+	// ip_address).
+	Redactions map[string]int `json:"redactions,omitempty"`
+}
+
+// ManifestTraining are the run's licence, decontamination and near-duplicate filters and its splits.
+type ManifestTraining struct {
+	// Licenses is the allow-list (SPDX ids); empty keeps every licence.
+	Licenses []string `json:"licenses"`
+	// KeepContaminated turns decontamination off; DecontaminatePaths are the user's evaluation code
+	// checked beside the built-in CoSQA and WebQueryTest fingerprints.
+	KeepContaminated   bool     `json:"keep_contaminated"`
+	DecontaminatePaths []string `json:"decontaminate_paths"`
+	// NearDuplicateThreshold is the Jaccard threshold applied; 0 when near-duplicates are kept.
+	NearDuplicateThreshold float64 `json:"near_duplicate_threshold"`
+	// Splits are the train, validation and test ratios, as --splits takes them.
+	Splits string `json:"splits"`
 }
 
 // ManifestSource is one repository of the run.
@@ -81,7 +101,12 @@ type ManifestParse struct {
 
 // Card returns what the dataset card says beyond the records.
 func (m *Manifest) Card() Card {
-	card := Card{KeepThreshold: m.KeepThreshold, FunctionsFailed: m.FunctionsFailed, LLMRequests: m.LLMRequests, Note: m.Note}
+	ratios, err := split.Parse(m.Training.Splits)
+	if err != nil {
+		ratios = split.AllTrain // Read refuses such a manifest; a Manifest built in code has valid ratios
+	}
+	card := Card{KeepThreshold: m.KeepThreshold, FunctionsFailed: m.FunctionsFailed, LLMRequests: m.LLMRequests, Note: m.Note,
+		Splits: ratios, Redactions: m.Redactions}
 	for _, s := range m.Sources {
 		card.Sources = append(card.Sources, Source{Repo: s.Name(), Commit: s.Commit, License: s.License, Functions: s.Functions, SkippedFiles: len(s.Skipped)})
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 // Errors of Read and Merge, for errors.Is.
@@ -33,7 +34,7 @@ func RecordOf(r Row) *orchestratorv1.Record {
 		Query: r.Query, Score: r.Score, Explanation: r.Explanation, Kept: r.Kept, Model: r.Model,
 		PromptVersion: r.PromptVersion, Callees: slices.Clone(r.Callees), Apis: slices.Clone(r.APIs),
 		DocsUsed: slices.Clone(r.DocsUsed), PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens,
-		CostUsd: r.CostUSD,
+		CostUsd: r.CostUSD, Split: r.Split, License: r.License,
 	}
 }
 
@@ -61,6 +62,9 @@ func Read(dir string) (*Dataset, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d.Manifest); err != nil {
 		return nil, fmt.Errorf("%s: decode %s: %w", dir, ManifestFile, err)
+	}
+	if _, err := split.Parse(d.Manifest.Training.Splits); err != nil {
+		return nil, fmt.Errorf("%s: %s: splits: %w", dir, ManifestFile, err)
 	}
 	for _, name := range []string{PairsFile, RejectedFile} {
 		rows, err := readLines(filepath.Join(dir, name), rowID)
@@ -121,6 +125,8 @@ type MergeResult struct {
 	Shards, Sources, Records, Kept int
 	// Duplicates are records found in more than one shard with identical content, written once.
 	Duplicates int
+	// NearDuplicates are records left out as near-duplicates of a record of another shard.
+	NearDuplicates int
 }
 
 // Merge combines shard outputs into one dataset in out, as one run over all their sources would have
@@ -147,9 +153,11 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 		records  []*orchestratorv1.Record
 		excluded []Excluded
 		seenExcl = map[Excluded]bool{}
-		sources  = map[string]ManifestSource{}
-		notes    []string
-		haveBase bool
+		// redactions sums every shard's, an empty shard's included.
+		redactions = map[string]int{}
+		sources    = map[string]ManifestSource{}
+		notes      []string
+		haveBase   bool
 	)
 	for _, dir := range shardDirs {
 		if abs, err := filepath.Abs(dir); err == nil && abs == outAbs {
@@ -164,13 +172,22 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 			if !haveBase {
 				base, haveBase = d, true
 				merged = m
-				merged.Sources, merged.FunctionsFailed, merged.LLMRequests, merged.Note = nil, 0, 0, ""
+				merged.Sources, merged.FunctionsFailed, merged.LLMRequests, merged.Note, merged.Redactions = nil, 0, 0, "", redactions
 			} else if diff := parameterDiff(&base.Manifest, &m); diff != "" {
 				return MergeResult{}, fmt.Errorf("merge: %w: %s and %s differ in %s", ErrIncompatible, base.Dir, dir, diff)
 			}
 		}
 		merged.FunctionsFailed += m.FunctionsFailed
 		merged.LLMRequests += m.LLMRequests
+		for kind, n := range m.Redactions {
+			redactions[kind] += n
+		}
+		for _, e := range d.Excluded {
+			if !seenExcl[e] {
+				seenExcl[e] = true
+				excluded = append(excluded, e)
+			}
+		}
 		if m.Note != "" && !slices.Contains(notes, m.Note) {
 			notes = append(notes, m.Note)
 		}
@@ -203,6 +220,10 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 		}
 	}
 	merged.Note = strings.Join(notes, "; ")
+	merged.Redactions = redactions
+	if len(redactions) == 0 {
+		merged.Redactions = nil // as a run that replaced nothing writes it
+	}
 	merged.Sources = orderSources(sources, opts.Order)
 	if merged.Sources == nil {
 		merged.Sources = []ManifestSource{}
@@ -210,6 +231,12 @@ func Merge(out string, shardDirs []string, opts MergeOptions) (MergeResult, erro
 	if !merged.Filters.KeepDuplicates {
 		records, excluded = dropCrossShardDuplicates(records, excluded, merged.Sources)
 	}
+	records, nearDup, err := crossShardNearDuplicates(records, merged.Sources, merged.Training.NearDuplicateThreshold)
+	if err != nil {
+		return MergeResult{}, fmt.Errorf("merge: %w", err)
+	}
+	excluded = append(excluded, nearDup...)
+	res.NearDuplicates = len(nearDup)
 	if err := Write(out, records, excluded, merged.Card(), &merged); err != nil {
 		return MergeResult{}, fmt.Errorf("merge: %w", err)
 	}
@@ -239,6 +266,8 @@ func parameterDiff(a, b *Manifest) string {
 		return "parse options"
 	case a.Filters != b.Filters:
 		return "filters (--keep-*)"
+	case !reflect.DeepEqual(a.Training, b.Training):
+		return "training filters or splits"
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
+	"github.com/query4code/query4code/services/orchestrator/internal/neardup"
 )
 
 // sampleManifest describes sampleRecords' two repositories.
@@ -21,8 +22,16 @@ func sampleManifest() Manifest {
 			{Repo: "repo-b", GitURL: "https://example.com/b", Commit: "c2", License: "unknown", Parsed: true, Functions: 2, Skipped: []SkippedFile{}},
 		},
 		KeepThreshold: 2, Concurrency: 8, Model: "offline", PromptVersion: "v1", FunctionsFailed: 1, LLMRequests: 12,
-		Parse: &ManifestParse{SkipTests: true},
+		Parse:    &ManifestParse{SkipTests: true},
+		Training: ManifestTraining{NearDuplicateThreshold: 0.85, Splits: "0.5,0.25,0.25"},
 	}
+}
+
+// nearCopy is a reformatted copy of repo-a's pkg.b.f in a third repository, sharded apart from it.
+func nearCopy() (*orchestratorv1.Record, ManifestSource) {
+	r := proto.Clone(sampleRecords()[1]).(*orchestratorv1.Record)
+	r.Id, r.Repo, r.Path, r.Code = "repo-c:pkg.b.f", "repo-c", "vendor/b.py", "def f(x):\n  return np.mean( g(x) )  <3 & co"
+	return r, ManifestSource{Repo: "repo-c", Commit: "c3", License: "MIT", Parsed: true, Functions: 1, Skipped: []SkippedFile{}}
 }
 
 // shard writes the records of the given repositories with the manifest's matching sources.
@@ -58,6 +67,63 @@ func shard(t *testing.T, repos ...string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestMergeLeavesOutNearDuplicatesAcrossShards merges a shard holding a near copy of another shard's
+// function: the merge equals one run, in which the copy was left out before annotation.
+func TestMergeLeavesOutNearDuplicatesAcrossShards(t *testing.T) {
+	copyRec, copySrc := nearCopy()
+	m := sampleManifest()
+	m.Sources, m.FunctionsFailed, m.LLMRequests = []ManifestSource{copySrc}, 0, 0
+	copyShard := t.TempDir()
+	if err := Write(copyShard, []*orchestratorv1.Record{copyRec}, nil, m.Card(), &m); err != nil {
+		t.Fatal(err)
+	}
+	// One run over the three repositories: the copy sorts after repo-a's function, so it is left out.
+	one := sampleManifest()
+	one.Sources = append(one.Sources, copySrc)
+	a, err := neardup.Cluster([]neardup.Item{{Key: "a", Code: sampleRecords()[1].GetCode()}, {Key: "c", Code: copyRec.GetCode()}}, 0.85)
+	if err != nil || !a[1].Duplicate() {
+		t.Fatalf("the copy is not a near-duplicate: %+v %v", a, err)
+	}
+	single := t.TempDir()
+	excluded := append(sampleExcluded(), Excluded{ID: copyRec.GetId(), Repo: "repo-c", Path: "vendor/b.py", Function: "pkg.b.f", Reason: ReasonNearDuplicate,
+		Detail: NearDuplicateDetail("repo-a:pkg.b.f", a[1].Jaccard)})
+	if err := Write(single, sampleRecords(), excluded, one.Card(), &one); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "merged")
+	res, err := Merge(out, []string{shard(t, "repo-a", "repo-b"), copyShard}, MergeOptions{Order: []string{"repo-a", "https://example.com/b", "repo-c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NearDuplicates != 1 || res.Records != 4 {
+		t.Errorf("result %+v, want 4 records and 1 near-duplicate", res)
+	}
+	compareDirs(t, out, single)
+}
+
+// compareDirs checks that every file of a dataset, data files included, is byte-identical in got and want.
+func compareDirs(t *testing.T, got, want string) {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(want, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(want, path)
+			names = append(names, rel)
+		}
+		return err
+	})
+	if err != nil || len(names) < 6 {
+		t.Fatalf("files of %s: %v %v", want, names, err)
+	}
+	for _, name := range names {
+		g, _ := os.ReadFile(filepath.Join(got, name))
+		w, _ := os.ReadFile(filepath.Join(want, name))
+		if !bytes.Equal(g, w) {
+			t.Errorf("%s differs from a single run's:\n%s\nwant:\n%s", name, g, w)
+		}
+	}
 }
 
 func TestReadRoundTrip(t *testing.T) {
@@ -112,13 +178,7 @@ func TestMergeEqualsOneRun(t *testing.T) {
 			if res.Records != 4 || res.Kept != 2 || res.Sources != 2 || res.Duplicates != tc.dups {
 				t.Errorf("result %+v, want 4 records, 2 kept, 2 sources, %d duplicates", res, tc.dups)
 			}
-			for _, name := range []string{PairsFile, RejectedFile, ExcludedFile, CardFile, ManifestFile, ParquetFile} {
-				got, _ := os.ReadFile(filepath.Join(out, name))
-				want, _ := os.ReadFile(filepath.Join(single, name))
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from a single run's:\n%s\nwant:\n%s", name, got, want)
-				}
-			}
+			compareDirs(t, out, single)
 		})
 	}
 }

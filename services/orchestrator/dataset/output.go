@@ -82,7 +82,14 @@ func moveInto(staging, dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+		dst := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			// A directory is not renamed over a non-empty one: the earlier data/ goes first.
+			if err := os.RemoveAll(dst); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(filepath.Join(staging, e.Name()), dst); err != nil {
 			return err
 		}
 	}

@@ -131,7 +131,8 @@ func TestDatasetFiltersTurnedOff(t *testing.T) {
 	e := newEnv(t)
 	e.parser.SetRepo(libPath, libRepo())
 	e.parser.SetStats(libPath, libStats())
-	keepAll := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepTests: true, KeepDunder: true, KeepTrivial: true, KeepDuplicates: true}}
+	keepAll := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepTests: true, KeepDunder: true, KeepTrivial: true, KeepDuplicates: true,
+		KeepNearDuplicates: true, KeepContaminated: true}}
 	d := done(t, e.watch(e.submit(keepAll, libPath), 0))
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
 		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
@@ -191,7 +192,7 @@ func TestSourceWithoutPython(t *testing.T) {
 func TestSourcesSharingAName(t *testing.T) {
 	e := newEnv(t)
 	e.parser.SetRepo("/other/shop", shopRepo(leaf1V1))
-	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true}}
+	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true, KeepNearDuplicates: true}}
 	d := done(t, e.watch(e.submit(keep, repoPath, "/other/shop"), 0))
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
 		t.Fatalf("state %v: %s", d.GetState(), d.GetError())

@@ -32,6 +32,7 @@ import (
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	fake "github.com/query4code/query4code/services/orchestrator/internal/fakeservices"
 	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
+	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -248,7 +249,7 @@ func TestJobCalleeFirstAndDataset(t *testing.T) {
 			t.Fatalf("leaf1 docs %v apis %v", r.DocsUsed, r.APIs)
 		}
 	}
-	for _, name := range []string{dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+	for _, name := range []string{dataset.RejectedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
 		if _, err := os.Stat(filepath.Join(d.GetOutputDir(), name)); err != nil {
 			t.Fatal(err)
 		}
@@ -337,9 +338,10 @@ func TestCorpusMode(t *testing.T) {
 		}
 	}
 
-	// With keep_duplicates, both copies get records, still from one call per distinct function.
+	// Keeping duplicates and near-duplicates (an identical copy is both), both copies get records,
+	// still from one call per distinct function.
 	e.annotator.Reset()
-	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true}}
+	keep := &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{KeepDuplicates: true, KeepNearDuplicates: true}}
 	d = done(t, e.watch(e.submit(keep, repoPath, "/repos/fork"), 0))
 	repos = map[string]int{}
 	for _, r := range readRecords(t, filepath.Join(d.GetOutputDir(), dataset.PairsFile)) {
@@ -584,7 +586,7 @@ func testResume(t *testing.T, drain time.Duration, maxCompletions int) {
 // sameDataset fails unless the datasets in a and b are the same but for the LLM requests each run sent.
 func sameDataset(t *testing.T, a, b string) {
 	t.Helper()
-	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ParquetFile, dataset.CardFile, dataset.ManifestFile} {
+	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.ExcludedFile, dataset.ShardPath(split.Train, 0, 1), dataset.CardFile, dataset.ManifestFile} {
 		x, _ := os.ReadFile(filepath.Join(a, name))
 		y, _ := os.ReadFile(filepath.Join(b, name))
 		if (name == dataset.PairsFile && len(x) == 0) || withoutRequests(x) != withoutRequests(y) {

@@ -42,6 +42,7 @@ type annotateFlags struct {
 	parse          parseFlags
 	filters        filterFlags
 	omitLocalPaths bool
+	training       trainingFlags
 	shard          string
 	shardEnv       string
 	popularity     []string
@@ -64,17 +65,25 @@ annotator and orchestrator services in this process on loopback ports and runs
 the job there; with --orchestrator it submits the job to a running
 orchestrator and watches it.
 
-The output directory receives pairs.jsonl (kept pairs), rejected.jsonl,
-excluded.jsonl (functions left out, with the reason), dataset.parquet,
-README.md (the dataset card) and manifest.json. By default tests, dunder
-methods, trivial functions and copies of identical code are left out;
---keep-tests, --keep-dunder, --keep-trivial and --keep-duplicates keep them.
-A function left out is still parsed, and summarised when a kept caller needs
-its summary. The files are written into a staging directory beside the output
-and swapped in whole, so a failure leaves the previous dataset (or none). The
-output directory is checked before anything starts: a path that is a file, or
-a directory that cannot be written, is refused. A --budget-usd on a model the
-annotator has no price for is refused too (give the price with --llm-prices).
+The output directory is laid out as the Hugging Face Hub reads a dataset:
+data/<split>-NNNNN-of-NNNNN.parquet (kept pairs of each split), README.md (the
+dataset card, with the Hub's front matter), and beside them pairs.jsonl (kept
+pairs), rejected.jsonl, excluded.jsonl (functions left out, with the reason)
+and manifest.json. By default, in this order, tests, dunder methods, trivial
+functions, functions of a source whose licence --licenses does not allow,
+functions matching CoSQA, WebQueryTest or a --decontaminate path, copies of
+identical code, and all but one of each cluster of near-duplicates (token
+5-gram Jaccard >= --near-dup-threshold) are left out; --keep-tests,
+--keep-dunder, --keep-trivial, --keep-contaminated, --keep-duplicates and
+--keep-near-duplicates keep them. A function left out is still parsed, and
+summarised when a kept caller needs its summary. --splits assigns each
+repository to train, validation or test by a stable hash. Secrets, email and
+public IP addresses are replaced by [REDACTED:<kind>] in every file. The files
+are written into a staging directory beside the output and swapped in whole,
+so a failure leaves the previous dataset (or none). The output directory is
+checked before anything starts: a path that is a file, or a directory that
+cannot be written, is refused. A --budget-usd on a model the annotator has no
+price for is refused too (give the price with --llm-prices).
 
 One job per command: the same sources, options (all but --concurrency) and
 --out make one job. Running the same command again after an interruption
@@ -111,6 +120,7 @@ the dataset one run over the corpus would have written.`,
 	f.filters.register(fl)
 	fl.BoolVar(&f.omitLocalPaths, "manifest-omit-local-paths", false,
 		"leave the sources' local paths out of manifest.json, so no output file holds a path of this machine (in-process services only; a running orchestrator has its own flag)")
+	f.training.register(fl)
 	fl.StringVar(&f.shard, "shard", "", "annotate only shard I of N of the sources (I/N, or auto/N to read I from --shard-index-env, as in an Indexed Job)")
 	fl.StringVar(&f.shardEnv, "shard-index-env", jobCompletionIndexEnv, "variable holding I for --shard auto/N")
 	fl.StringSliceVar(&f.popularity, "popularity", nil, "popularity file(s) from q4c popularity: seed the in-process docs service with the whole corpus's API usage before the job (repeatable)")
@@ -171,6 +181,9 @@ func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
 			Filters:       f.filters.options(),
 		},
 		IdempotencyKey: f.idempotencyKey,
+	}
+	if err := f.training.apply(req.Options); err != nil {
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
 	if len(sources) == 0 {

@@ -55,7 +55,7 @@ func TestAnnotateExampleOffline(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	for _, f := range []string{"pairs.jsonl", "rejected.jsonl", "excluded.jsonl", "dataset.parquet", "README.md", "manifest.json"} {
+	for _, f := range []string{"pairs.jsonl", "rejected.jsonl", "data/train-00000-of-00001.parquet", "excluded.jsonl", "README.md", "manifest.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("output file %s: %v", f, err)
 		}

@@ -24,12 +24,16 @@ Records are read back from pairs.jsonl and rejected.jsonl, deduplicated by id
 and written with the manifest's sources of every shard, the shards'
 excluded.jsonl and a card recomputed over all records. Identical code in two
 shards is kept once, the first copy in corpus order, the others left out as
-duplicates (unless the shards ran with --keep-duplicates). Shards must agree on
-the model, prompt version, keep threshold, parse options and filters. With
---sources-file (the corpus list the shards were cut from) the card and
-manifest list the repositories in corpus order, so the result is byte for
-byte what one run over the corpus writes; without it they are sorted by name.
-The six files appear in DIR together or not at all.
+duplicates (unless the shards ran with --keep-duplicates); near-duplicates
+are checked again across shards, a record whose code is a near-duplicate of
+one in an earlier source left out as near_duplicate (unless the shards ran
+with --keep-near-duplicates). Shards must agree on the model, prompt version,
+keep threshold, parse options, filters and splits. With --sources-file (the
+corpus list the shards were cut from) the card and manifest list the
+repositories in corpus order, so the result is byte for byte what one run over
+the corpus writes; without it they are sorted by name. The files (the Parquet
+shards under data/, README.md, pairs.jsonl, rejected.jsonl, excluded.jsonl,
+manifest.json) appear in DIR together or not at all.
 
 A SHARD_DIR with * or ? is a pattern expanded by q4c itself (the images have
 no shell), e.g. '/data/shards/*'; --expect-shards N then refuses to merge
@@ -56,8 +60,8 @@ merge instead of silently shrinking the dataset.`,
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "merged %d shards: %d sources, %d records (%d kept, %d duplicates dropped)\ncard: %s\n",
-				res.Shards, res.Sources, res.Records, res.Kept, res.Duplicates, filepath.Join(out, dataset.CardFile))
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "merged %d shards: %d sources, %d records (%d kept, %d duplicates dropped, %d near-duplicates across shards left out)\ncard: %s\n",
+				res.Shards, res.Sources, res.Records, res.Kept, res.Duplicates, res.NearDuplicates, filepath.Join(out, dataset.CardFile))
 			return err
 		},
 	}

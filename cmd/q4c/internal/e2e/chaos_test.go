@@ -260,7 +260,7 @@ func TestChaosDiskFull(t *testing.T) {
 		t.Errorf("job error %q does not say the disk is full", done.GetError())
 	}
 	noTempFiles(t, mountDir)
-	for _, f := range []string{"pairs.jsonl", "rejected.jsonl", "dataset.parquet", "README.md", "manifest.json"} {
+	for _, f := range []string{"pairs.jsonl", "rejected.jsonl", "data/train-00000-of-00001.parquet", "excluded.jsonl", "README.md", "manifest.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
 			t.Errorf("%s exists after the failed write", f)
 		}

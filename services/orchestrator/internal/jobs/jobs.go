@@ -261,6 +261,9 @@ func (m *Manager) Submit(ctx context.Context, spec Spec) (*orchestratorv1.Job, b
 	if opts.GetConcurrency() < 0 || opts.GetBudgetUsd() < 0 || opts.GetMaxContextTokens() < 0 {
 		return nil, false, &InvalidArgumentError{Field: "options", Reason: "concurrency, budget_usd and max_context_tokens must not be negative"}
 	}
+	if err := m.checkTraining(opts); err != nil {
+		return nil, false, err
+	}
 	if opts.GetConcurrency() == 0 {
 		opts.Concurrency = int32(m.cfg.DefaultConcurrency)
 	}

@@ -65,11 +65,13 @@ func normalizedCodeHash(code string) string {
 	return store.HashText("normalized-code", dataset.NormalizeCode(code))
 }
 
-// decideExclusions marks the functions the job leaves out: by their traits first, then, among the
-// functions still in, every copy of identical code but the first by repository order, path, start
-// line and id, which is left out as a duplicate of that first one. It runs after parsing and before
-// any LLM call, so nothing left out costs a call unless a kept caller needs its summary.
-func decideExclusions(funcs []*fnState, fs filterSet) {
+// decideExclusions marks the functions the job leaves out, in the order of "what enters the dataset":
+// by their traits first, then, among the functions still in, every function of a source whose licence
+// the allow-list does not allow, every function matching an evaluation set, every copy of identical
+// code but the first by repository order, path, start line and id (left out as a duplicate of that
+// first one), and every near-duplicate but its cluster's representative. It runs after parsing and
+// before any LLM call, so nothing left out costs a call unless a kept caller needs its summary.
+func decideExclusions(funcs []*fnState, fs filterSet, tf trainingFilters) error {
 	var candidates []*fnState
 	for _, f := range funcs {
 		if ex, ok := fs.traitExclusion(f.fn); ok {
@@ -78,9 +80,17 @@ func decideExclusions(funcs []*fnState, fs filterSet) {
 		}
 		candidates = append(candidates, f)
 	}
-	if !fs.duplicates {
-		return
+	candidates = tf.licenseExclusions(candidates)
+	candidates = tf.contaminationExclusions(candidates)
+	if fs.duplicates {
+		candidates = exactDuplicateExclusions(candidates)
 	}
+	return tf.nearDuplicateExclusions(candidates)
+}
+
+// exactDuplicateExclusions leaves out every copy of identical code but the first by repository order,
+// path, start line and id, and returns the functions still in.
+func exactDuplicateExclusions(candidates []*fnState) []*fnState {
 	slices.SortStableFunc(candidates, func(a, b *fnState) int {
 		return cmp.Or(
 			cmp.Compare(a.repo.index, b.repo.index),
@@ -90,15 +100,16 @@ func decideExclusions(funcs []*fnState, fs filterSet) {
 		)
 	})
 	first := map[string]*fnState{}
-	for _, f := range candidates {
+	return slices.DeleteFunc(candidates, func(f *fnState) bool {
 		h := normalizedCodeHash(f.fn.GetCode())
 		kept, seen := first[h]
 		if !seen {
 			first[h] = f
-			continue
+			return false
 		}
 		f.exclusion = &exclusion{reason: dataset.ReasonDuplicate, detail: dataset.DuplicateDetail(kept.recordID())}
-	}
+		return true
+	})
 }
 
 // markSummaryOnly marks the left-out functions whose summary a kept function needs: the callees,

@@ -126,7 +126,9 @@ func TestDecideExclusions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			funcs, _ := states(tc.repos)
-			decideExclusions(funcs, tc.filters)
+			if err := decideExclusions(funcs, tc.filters, trainingFilters{}); err != nil {
+				t.Fatal(err)
+			}
 			if got := decisions(funcs); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("got  %v\nwant %v", got, tc.want)
 			}
@@ -167,7 +169,9 @@ func TestMarkSummaryOnly(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			funcs, byKey := states(map[int][]fnSpec{0: tc.funcs})
-			decideExclusions(funcs, filterSet{tests: true, dunder: true, trivial: true, duplicates: true})
+			if err := decideExclusions(funcs, filterSet{tests: true, dunder: true, trivial: true, duplicates: true}, trainingFilters{}); err != nil {
+				t.Fatal(err)
+			}
 			markSummaryOnly(funcs, func(repo *repoState, id string) *fnState { return byKey[nodeKey(repo.index, id)] })
 			if got := decisions(funcs); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("got  %v\nwant %v", got, tc.want)

@@ -30,6 +30,7 @@ import (
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
+	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 	"github.com/query4code/query4code/services/orchestrator/usage"
@@ -176,7 +177,9 @@ type repoState struct {
 	prov   dataset.Provenance
 	local  string
 	commit string
-	funcs  []*parserv1.Function
+	// license is the source's SPDX id, or "unknown" (license.Unknown).
+	license string
+	funcs   []*parserv1.Function
 	// skipped and syntaxErrors are the parser's files not parsed and functions not emitted.
 	skipped      []*parserv1.SkippedFile
 	syntaxErrors []*parserv1.SyntaxErrorFunction
@@ -223,6 +226,8 @@ type run struct {
 	repos []*repoState
 	// nodes holds every function of the job, scheduled or left out, by nodeKey.
 	nodes map[string]*fnState
+	// training are the job's licence, decontamination and near-duplicate filters and its splits.
+	training trainingFilters
 	// funcs lists the same functions in source order, then the parser's order.
 	funcs []*fnState
 
@@ -342,6 +347,11 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 		}
 		return err
 	}
+	training, err := r.resolveTrainingFilters()
+	if err != nil {
+		return Result{}, err
+	}
+	r.training = training
 	if err := r.parseAll(prepCtx); err != nil {
 		return Result{}, prep(err)
 	}
@@ -354,12 +364,15 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 	if r.interrupted() {
 		return Result{}, ErrInterrupted
 	}
-	nodes := r.buildGraph()
+	nodes, err := r.buildGraph()
+	if err != nil {
+		return Result{}, err
+	}
 	r.setStage(orchestratorv1.Stage_STAGE_ANNOTATING)
 	r.flushProgress()
 
 	concurrency := int(r.job.Options.GetConcurrency())
-	err := schedule.Run(ctx, nodes, []schedule.Stage{r.summarize, r.generateQuery, r.validate},
+	err = schedule.Run(ctx, nodes, []schedule.Stage{r.summarize, r.generateQuery, r.validate},
 		schedule.Options{Concurrency: max(concurrency, 1), Stop: r.stop})
 	// The stored progress is what a failed or interrupted run reports and what the next run carries on
 	// from: it must hold every request sent.
@@ -551,6 +564,10 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 		return
 	}
 	pspan.SetAttributes(attribute.Int("q4c.functions", len(repo.funcs)))
+	repo.license = license.Unknown
+	if repo.local != "" && r.cfg.DetectLicense != nil {
+		repo.license = r.cfg.DetectLicense(repo.local)
+	}
 	repo.parsed = true
 	r.mu.Lock()
 	r.progress.RepositoriesParsed++
@@ -650,7 +667,7 @@ func nodeKey(repo int, fn string) string { return fmt.Sprintf("%d\x00%s", repo, 
 // dataset, and makes one scheduler node per function to annotate or to summarise for a kept caller.
 // A function depends on the callees outside its own SCC that the parser sent before it (callee-first
 // order), so the graph is acyclic by construction even if the parser's order were wrong.
-func (r *run) buildGraph() []schedule.Node {
+func (r *run) buildGraph() ([]schedule.Node, error) {
 	position := map[string]int{}
 	for _, repo := range r.repos {
 		subtree := subtreeHashes(repo.funcs)
@@ -665,7 +682,9 @@ func (r *run) buildGraph() []schedule.Node {
 			r.funcs = append(r.funcs, f)
 		}
 	}
-	decideExclusions(r.funcs, filtersOf(r.job.Options))
+	if err := decideExclusions(r.funcs, filtersOf(r.job.Options), r.training); err != nil {
+		return nil, err
+	}
 	markSummaryOnly(r.funcs, func(repo *repoState, id string) *fnState { return r.nodes[nodeKey(repo.index, id)] })
 
 	var nodes []schedule.Node
@@ -702,7 +721,7 @@ func (r *run) buildGraph() []schedule.Node {
 	r.progress.CallsTotal = stagesPerFunction*int64(annotated) + int64(len(nodes)-annotated)
 	r.changed = true
 	r.mu.Unlock()
-	return nodes
+	return nodes, nil
 }
 
 // subtreeHashes gives every function a hash of its own code and of all the code it calls,
@@ -835,12 +854,9 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
 			SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
 	}
+	man.Training = r.manifestTraining()
 	for _, repo := range r.repos {
-		license := "unknown"
-		if repo.local != "" && r.cfg.DetectLicense != nil {
-			license = r.cfg.DetectLicense(repo.local)
-		}
-		ms := dataset.ManifestSource{Repo: repo.prov.Repo, Subdir: repo.prov.Subdir, Commit: repo.commit, License: license,
+		ms := dataset.ManifestSource{Repo: repo.prov.Repo, Subdir: repo.prov.Subdir, Commit: repo.commit, License: cmp.Or(repo.license, license.Unknown),
 			Parsed: repo.parsed, Functions: len(repo.funcs) + len(repo.syntaxErrors), Skipped: []dataset.SkippedFile{}}
 		for _, sk := range repo.skipped {
 			ms.Skipped = append(ms.Skipped, dataset.SkippedFile{Path: repo.prov.Path(sk.GetPath()), Reason: sk.GetReason(), Detail: sk.GetDetail()})
@@ -862,6 +878,7 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 		left[e.ID] = true
 	}
 	records = slices.DeleteFunc(records, func(rec *orchestratorv1.Record) bool { return left[rec.GetId()] })
+	man.Redactions = scrubOutput(records, excluded)
 	if err := dataset.Write(r.job.OutputDir, records, excluded, man.Card(), &man); err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "write failed")

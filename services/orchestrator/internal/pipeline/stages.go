@@ -471,6 +471,7 @@ func (r *run) record(f *fnState, v *store.StageResult) *orchestratorv1.Record {
 		PromptTokens:     s.PromptTokens + q.PromptTokens + v.PromptTokens,
 		CompletionTokens: s.CompletionTokens + q.CompletionTokens + v.CompletionTokens,
 		CostUsd:          s.CostUSD + q.CostUSD + v.CostUSD,
+		Split:            r.splitOf(f.repo), License: f.repo.license,
 	}
 }
 

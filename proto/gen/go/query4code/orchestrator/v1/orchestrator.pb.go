@@ -153,7 +153,11 @@ type JobOptions struct {
 	// Token budget for each prompt's context. 0 means the annotator's default.
 	MaxContextTokens int32 `protobuf:"varint,6,opt,name=max_context_tokens,json=maxContextTokens,proto3" json:"max_context_tokens,omitempty"`
 	// What enters the dataset; every filter is on unless turned off here.
-	Filters       *DatasetFilters `protobuf:"bytes,7,opt,name=filters,proto3" json:"filters,omitempty"`
+	Filters *DatasetFilters `protobuf:"bytes,7,opt,name=filters,proto3" json:"filters,omitempty"`
+	// Shares of repositories in the train, validation and test splits (the --splits value), each in
+	// [0, 1] and adding up to 1; a repository's split is a stable hash of its id, so no repository is
+	// in two splits. Empty means every repository in train.
+	Splits        []float64 `protobuf:"fixed64,8,rep,packed,name=splits,proto3" json:"splits,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -237,6 +241,13 @@ func (x *JobOptions) GetFilters() *DatasetFilters {
 	return nil
 }
 
+func (x *JobOptions) GetSplits() []float64 {
+	if x != nil {
+		return x.Splits
+	}
+	return nil
+}
+
 // DatasetFilters turn off the default filters (CodeSearchNet's spirit). A function left out is
 // written to excluded.jsonl with its reason, and still summarised when a kept caller needs it.
 type DatasetFilters struct {
@@ -250,8 +261,22 @@ type DatasetFilters struct {
 	KeepTrivial bool `protobuf:"varint,3,opt,name=keep_trivial,json=keepTrivial,proto3" json:"keep_trivial,omitempty"`
 	// Keep every copy of identical code (normalised whitespace) instead of one record per code.
 	KeepDuplicates bool `protobuf:"varint,4,opt,name=keep_duplicates,json=keepDuplicates,proto3" json:"keep_duplicates,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Token 5-gram Jaccard similarity at or above which two functions of the job are near-duplicates
+	// (MinHash and LSH, verified); one representative per cluster is annotated, the others are left
+	// out as near_duplicate. 0 means 0.85.
+	NearDuplicateThreshold float64 `protobuf:"fixed64,5,opt,name=near_duplicate_threshold,json=nearDuplicateThreshold,proto3" json:"near_duplicate_threshold,omitempty"`
+	// Keep near-duplicates instead of one representative per cluster.
+	KeepNearDuplicates bool `protobuf:"varint,6,opt,name=keep_near_duplicates,json=keepNearDuplicates,proto3" json:"keep_near_duplicates,omitempty"`
+	// Files or directories of code, on the orchestrator's machine under its allowed roots, whose
+	// functions are left out as contaminated, beside the built-in CoSQA and WebQueryTest fingerprints.
+	DecontaminatePaths []string `protobuf:"bytes,7,rep,name=decontaminate_paths,json=decontaminatePaths,proto3" json:"decontaminate_paths,omitempty"`
+	// Keep functions that match an evaluation set's code instead of leaving them out as contaminated.
+	KeepContaminated bool `protobuf:"varint,8,opt,name=keep_contaminated,json=keepContaminated,proto3" json:"keep_contaminated,omitempty"`
+	// Licences kept, as SPDX ids (any case) or the preset "permissive"; every function of a source
+	// whose licence is not allowed, unknown included, is left out as license. Empty keeps every licence.
+	Licenses      []string `protobuf:"bytes,9,rep,name=licenses,proto3" json:"licenses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DatasetFilters) Reset() {
@@ -310,6 +335,41 @@ func (x *DatasetFilters) GetKeepDuplicates() bool {
 		return x.KeepDuplicates
 	}
 	return false
+}
+
+func (x *DatasetFilters) GetNearDuplicateThreshold() float64 {
+	if x != nil {
+		return x.NearDuplicateThreshold
+	}
+	return 0
+}
+
+func (x *DatasetFilters) GetKeepNearDuplicates() bool {
+	if x != nil {
+		return x.KeepNearDuplicates
+	}
+	return false
+}
+
+func (x *DatasetFilters) GetDecontaminatePaths() []string {
+	if x != nil {
+		return x.DecontaminatePaths
+	}
+	return nil
+}
+
+func (x *DatasetFilters) GetKeepContaminated() bool {
+	if x != nil {
+		return x.KeepContaminated
+	}
+	return false
+}
+
+func (x *DatasetFilters) GetLicenses() []string {
+	if x != nil {
+		return x.Licenses
+	}
+	return nil
 }
 
 // SubmitJobRequest describes a job.
@@ -1759,7 +1819,7 @@ var File_query4code_orchestrator_v1_orchestrator_proto protoreflect.FileDescript
 
 const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\n" +
-	"-query4code/orchestrator/v1/orchestrator.proto\x12\x1aquery4code.orchestrator.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!query4code/parser/v1/parser.proto\"\xa0\x03\n" +
+	"-query4code/orchestrator/v1/orchestrator.proto\x12\x1aquery4code.orchestrator.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!query4code/parser/v1/parser.proto\"\xd8\x03\n" +
 	"\n" +
 	"JobOptions\x125\n" +
 	"\x0ekeep_threshold\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x03(\x00H\x00R\rkeepThreshold\x88\x01\x01\x12,\n" +
@@ -1771,15 +1831,21 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"output_dir\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\toutputDir\x128\n" +
 	"\x05parse\x18\x05 \x01(\v2\".query4code.parser.v1.ParseOptionsR\x05parse\x129\n" +
 	"\x12max_context_tokens\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x9a\f(\x00R\x10maxContextTokens\x12D\n" +
-	"\afilters\x18\a \x01(\v2*.query4code.orchestrator.v1.DatasetFiltersR\afiltersB\x11\n" +
-	"\x0f_keep_threshold\"\x9c\x01\n" +
+	"\afilters\x18\a \x01(\v2*.query4code.orchestrator.v1.DatasetFiltersR\afilters\x126\n" +
+	"\x06splits\x18\b \x03(\x01B\x1e\xbaH\x1b\x92\x01\x18\x10\x03\"\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00R\x06splitsB\x11\n" +
+	"\x0f_keep_threshold\"\xc2\x03\n" +
 	"\x0eDatasetFilters\x12\x1d\n" +
 	"\n" +
 	"keep_tests\x18\x01 \x01(\bR\tkeepTests\x12\x1f\n" +
 	"\vkeep_dunder\x18\x02 \x01(\bR\n" +
 	"keepDunder\x12!\n" +
 	"\fkeep_trivial\x18\x03 \x01(\bR\vkeepTrivial\x12'\n" +
-	"\x0fkeep_duplicates\x18\x04 \x01(\bR\x0ekeepDuplicates\"\xcd\x01\n" +
+	"\x0fkeep_duplicates\x18\x04 \x01(\bR\x0ekeepDuplicates\x12Q\n" +
+	"\x18near_duplicate_threshold\x18\x05 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00R\x16nearDuplicateThreshold\x120\n" +
+	"\x14keep_near_duplicates\x18\x06 \x01(\bR\x12keepNearDuplicates\x12B\n" +
+	"\x13decontaminate_paths\x18\a \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10@\"\ar\x05\x10\x01\x18\x80 R\x12decontaminatePaths\x12+\n" +
+	"\x11keep_contaminated\x18\b \x01(\bR\x10keepContaminated\x12.\n" +
+	"\blicenses\x18\t \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10\x80\x02\"\ar\x05\x10\x01\x18\x80\x01R\blicenses\"\xcd\x01\n" +
 	"\x10SubmitJobRequest\x12D\n" +
 	"\asources\x18\x01 \x03(\v2\x1c.query4code.parser.v1.SourceB\f\xbaH\t\x92\x01\x06\b\x01\x10\xa0\x8d\x06R\asources\x12@\n" +
 	"\aoptions\x18\x02 \x01(\v2&.query4code.orchestrator.v1.JobOptionsR\aoptions\x121\n" +

@@ -50,16 +50,26 @@ class CancelJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
 class DatasetFilters(_message.Message):
-    __slots__ = ["keep_dunder", "keep_duplicates", "keep_tests", "keep_trivial"]
+    __slots__ = ["decontaminate_paths", "keep_contaminated", "keep_dunder", "keep_duplicates", "keep_near_duplicates", "keep_tests", "keep_trivial", "licenses", "near_duplicate_threshold"]
+    DECONTAMINATE_PATHS_FIELD_NUMBER: _ClassVar[int]
+    KEEP_CONTAMINATED_FIELD_NUMBER: _ClassVar[int]
     KEEP_DUNDER_FIELD_NUMBER: _ClassVar[int]
     KEEP_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
+    KEEP_NEAR_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
     KEEP_TESTS_FIELD_NUMBER: _ClassVar[int]
     KEEP_TRIVIAL_FIELD_NUMBER: _ClassVar[int]
+    LICENSES_FIELD_NUMBER: _ClassVar[int]
+    NEAR_DUPLICATE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    decontaminate_paths: _containers.RepeatedScalarFieldContainer[str]
+    keep_contaminated: bool
     keep_dunder: bool
     keep_duplicates: bool
+    keep_near_duplicates: bool
     keep_tests: bool
     keep_trivial: bool
-    def __init__(self, keep_tests: bool = ..., keep_dunder: bool = ..., keep_trivial: bool = ..., keep_duplicates: bool = ...) -> None: ...
+    licenses: _containers.RepeatedScalarFieldContainer[str]
+    near_duplicate_threshold: float
+    def __init__(self, keep_tests: bool = ..., keep_dunder: bool = ..., keep_trivial: bool = ..., keep_duplicates: bool = ..., near_duplicate_threshold: _Optional[float] = ..., keep_near_duplicates: bool = ..., decontaminate_paths: _Optional[_Iterable[str]] = ..., keep_contaminated: bool = ..., licenses: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetJobRequest(_message.Message):
     __slots__ = ["job_id"]
@@ -140,7 +150,7 @@ class JobEvent(_message.Message):
     def __init__(self, sequence: _Optional[int] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., pair: _Optional[_Union[Record, _Mapping]] = ..., error: _Optional[_Union[JobError, _Mapping]] = ..., done: _Optional[_Union[JobDone, _Mapping]] = ...) -> None: ...
 
 class JobOptions(_message.Message):
-    __slots__ = ["budget_usd", "concurrency", "filters", "keep_threshold", "max_context_tokens", "output_dir", "parse"]
+    __slots__ = ["budget_usd", "concurrency", "filters", "keep_threshold", "max_context_tokens", "output_dir", "parse", "splits"]
     BUDGET_USD_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
     FILTERS_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +158,7 @@ class JobOptions(_message.Message):
     MAX_CONTEXT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_DIR_FIELD_NUMBER: _ClassVar[int]
     PARSE_FIELD_NUMBER: _ClassVar[int]
+    SPLITS_FIELD_NUMBER: _ClassVar[int]
     budget_usd: float
     concurrency: int
     filters: DatasetFilters
@@ -155,7 +166,8 @@ class JobOptions(_message.Message):
     max_context_tokens: int
     output_dir: str
     parse: _parser_pb2.ParseOptions
-    def __init__(self, keep_threshold: _Optional[int] = ..., concurrency: _Optional[int] = ..., budget_usd: _Optional[float] = ..., output_dir: _Optional[str] = ..., parse: _Optional[_Union[_parser_pb2.ParseOptions, _Mapping]] = ..., max_context_tokens: _Optional[int] = ..., filters: _Optional[_Union[DatasetFilters, _Mapping]] = ...) -> None: ...
+    splits: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, keep_threshold: _Optional[int] = ..., concurrency: _Optional[int] = ..., budget_usd: _Optional[float] = ..., output_dir: _Optional[str] = ..., parse: _Optional[_Union[_parser_pb2.ParseOptions, _Mapping]] = ..., max_context_tokens: _Optional[int] = ..., filters: _Optional[_Union[DatasetFilters, _Mapping]] = ..., splits: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ListJobsRequest(_message.Message):
     __slots__ = ["page_size", "page_token", "state"]
