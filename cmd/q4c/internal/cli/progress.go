@@ -194,8 +194,8 @@ func reportDone(w io.Writer, done *orchestratorv1.JobDone) error {
 		rate = 100 * float64(p.GetPairsKept()) / float64(total)
 	}
 	fmt.Fprintf(w, "dataset: %s\n", done.GetOutputDir())
-	fmt.Fprintf(w, "  %d pairs kept, %d rejected (%.1f%% kept), %d functions failed\n",
-		p.GetPairsKept(), p.GetPairsRejected(), rate, p.GetFunctionsFailed())
+	fmt.Fprintf(w, "  %d pairs kept, %d rejected (%.1f%% kept), %d functions failed, %d left out (excluded.jsonl)\n",
+		p.GetPairsKept(), p.GetPairsRejected(), rate, p.GetFunctionsFailed(), p.GetFunctionsExcluded())
 	fmt.Fprintf(w, "  %d LLM requests, %d prompt + %d completion tokens, $%.4f, %d stage results from the cache\n",
 		p.GetLlmCalls(), p.GetPromptTokens(), p.GetCompletionTokens(), p.GetCostUsd(), p.GetCacheHits())
 	fmt.Fprintf(w, "  card: %s/README.md\n", done.GetOutputDir())
