@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -290,11 +291,13 @@ func TestFailedJobIsOneLine(t *testing.T) {
 			reports = append(reports, line)
 		}
 	}
-	// The count itself is the retry contract's (every request, failures included); here the line
-	// must carry one.
+	// The count is every request sent, failures and repairs included: what fakellm received.
 	spent := regexp.MustCompile(`^q4c: job failed: .+ \(([1-9][0-9]*) LLM requests, \$[0-9]+\.[0-9]{4}\)$`)
 	if len(reports) != 1 || !spent.MatchString(reports[0]) {
 		t.Fatalf("stderr reports %q; want one \"q4c: job failed: REASON (N LLM requests, $X)\" line\n%s", reports, stderr)
+	}
+	if got, saw := spent.FindStringSubmatch(reports[0])[1], strconv.Itoa(llm.Counts().Requests); got != saw {
+		t.Errorf("the failed job reports %s LLM requests, fakellm received %s", got, saw)
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed job left an output directory")

@@ -387,7 +387,11 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 		return Result{}, ErrInterrupted
 	case (err == nil || errors.Is(err, schedule.ErrStopped)) && (llmDown || notAnnotated > 0 && !budgetReached):
 		// Only an outage leaves functions neither done nor failed without a budget stop.
-		return Result{}, fmt.Errorf("%w: %d functions not annotated; run the same command again to continue", ErrLLMUnavailable, notAnnotated)
+		noun := "functions"
+		if notAnnotated == 1 {
+			noun = "function"
+		}
+		return Result{}, fmt.Errorf("%w: %d %s not annotated; run the same command again to continue", ErrLLMUnavailable, notAnnotated, noun)
 	case err == nil && budgetReached, errors.Is(err, schedule.ErrStopped):
 		r.mu.Lock()
 		done, total := r.progress.GetFunctionsDone(), r.progress.GetFunctionsTotal()
