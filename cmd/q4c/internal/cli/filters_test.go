@@ -151,10 +151,7 @@ func TestAnnotateFiltersAndProvenance(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The trait filters need the parser's is_test/is_dunder/is_trivial.
-	if _, ok := records["tests.test_models.test_make_book"]; ok && excluded["tests.test_models.test_make_book"] == nil {
-		t.Skip("the parser does not report function traits (is_test, is_dunder, is_trivial) yet")
-	}
+	// The trait filters, from the parser's is_test/is_dunder/is_trivial.
 	for fn, reason := range map[string]string{
 		"tests.test_models.test_make_book": "test", "shelf.models.Book.__init__": "dunder", "shelf.models.Book.__repr__": "dunder",
 		"shelf.models.identity": "trivial",
