@@ -29,7 +29,7 @@ type CodeFunction struct {
 	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
 	// The function's source code. At most 64 KiB.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
-	// Programming language. Only "python" is supported in v1; empty means python.
+	// Programming language: "python", "javascript" or "typescript"; empty means python.
 	Language string `protobuf:"bytes,3,opt,name=language,proto3" json:"language,omitempty"`
 	// The docstring, if the caller has it separately. Optional.
 	Docstring string `protobuf:"bytes,4,opt,name=docstring,proto3" json:"docstring,omitempty"`
@@ -1203,13 +1203,14 @@ var File_query4code_annotator_v1_annotator_proto protoreflect.FileDescriptor
 
 const file_query4code_annotator_v1_annotator_proto_rawDesc = "" +
 	"\n" +
-	"'query4code/annotator/v1/annotator.proto\x12\x17query4code.annotator.v1\x1a\x1bbuf/validate/validate.proto\"\xbf\x01\n" +
+	"'query4code/annotator/v1/annotator.proto\x12\x17query4code.annotator.v1\x1a\x1bbuf/validate/validate.proto\"\xd7\x01\n" +
 	"\fCodeFunction\x12\x1e\n" +
 	"\x04path\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\bR\x04path\x12\x1f\n" +
-	"\x04code\x18\x02 \x01(\tB\v\xbaH\br\x06\x10\x01(\x80\x80\x04R\x04code\x12+\n" +
-	"\blanguage\x18\x03 \x01(\tB\x0f\xbaH\fr\n" +
-	"R\x00R\x06pythonR\blanguage\x12'\n" +
+	"\x04code\x18\x02 \x01(\tB\v\xbaH\br\x06\x10\x01(\x80\x80\x04R\x04code\x12C\n" +
+	"\blanguage\x18\x03 \x01(\tB'\xbaH$r\"R\x00R\x06pythonR\n" +
+	"javascriptR\n" +
+	"typescriptR\blanguage\x12'\n" +
 	"\tdocstring\x18\x04 \x01(\tB\t\xbaH\x06r\x04(\x80\x80\x01R\tdocstring\x12\x18\n" +
 	"\x02id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x02id\"\xd6\x01\n" +
 	"\rCalleeContext\x12\x1a\n" +

@@ -209,9 +209,16 @@ type LookupAPIsRequest struct {
 	// Fetch documentation for popular APIs too.
 	IncludePopular bool `protobuf:"varint,2,opt,name=include_popular,json=includePopular,proto3" json:"include_popular,omitempty"`
 	// Budget for each API's documentation text, in characters. 0 means the server default.
-	MaxDocChars   int32 `protobuf:"varint,3,opt,name=max_doc_chars,json=maxDocChars,proto3" json:"max_doc_chars,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxDocChars int32 `protobuf:"varint,3,opt,name=max_doc_chars,json=maxDocChars,proto3" json:"max_doc_chars,omitempty"`
+	// The language of the APIs: "python" (empty), "javascript" or "typescript". JavaScript and
+	// TypeScript APIs are npm paths ("lodash.get", "@scope/pkg.sub.fn") or Node built-ins ("fs.readFile").
+	Language string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	// A local repository whose node_modules documents its npm APIs (a package's .d.ts "types" or
+	// "typings" entry, @types/<pkg>, else the JSDoc of its JavaScript source). It must lie inside the
+	// docs server's allowed roots. Empty: npm APIs get popularity only.
+	RepositoryPath string `protobuf:"bytes,5,opt,name=repository_path,json=repositoryPath,proto3" json:"repository_path,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *LookupAPIsRequest) Reset() {
@@ -263,6 +270,20 @@ func (x *LookupAPIsRequest) GetMaxDocChars() int32 {
 		return x.MaxDocChars
 	}
 	return 0
+}
+
+func (x *LookupAPIsRequest) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *LookupAPIsRequest) GetRepositoryPath() string {
+	if x != nil {
+		return x.RepositoryPath
+	}
+	return ""
 }
 
 // LookupAPIsResponse answers a LookupAPIsRequest, one entry per requested API, in request order.
@@ -591,11 +612,15 @@ const file_query4code_docs_v1_docs_proto_rawDesc = "" +
 	"\x04apis\x18\x01 \x01(\x05R\x04apis\x12\x1d\n" +
 	"\n" +
 	"call_sites\x18\x02 \x01(\x03R\tcallSites\x12\"\n" +
-	"\frepositories\x18\x03 \x01(\x05R\frepositories\"\x97\x01\n" +
+	"\frepositories\x18\x03 \x01(\x05R\frepositories\"\x8f\x02\n" +
 	"\x11LookupAPIsRequest\x12(\n" +
 	"\x04apis\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\b\x01\x10\x90N\"\ar\x05\x10\x01\x18\x80\x04R\x04apis\x12'\n" +
 	"\x0finclude_popular\x18\x02 \x01(\bR\x0eincludePopular\x12/\n" +
-	"\rmax_doc_chars\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\vmaxDocChars\"E\n" +
+	"\rmax_doc_chars\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\vmaxDocChars\x12C\n" +
+	"\blanguage\x18\x04 \x01(\tB'\xbaH$r\"R\x00R\x06pythonR\n" +
+	"javascriptR\n" +
+	"typescriptR\blanguage\x121\n" +
+	"\x0frepository_path\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x0erepositoryPath\"E\n" +
 	"\x12LookupAPIsResponse\x12/\n" +
 	"\x04apis\x18\x01 \x03(\v2\x1b.query4code.docs.v1.APIInfoR\x04apis\"\xfe\x01\n" +
 	"\n" +

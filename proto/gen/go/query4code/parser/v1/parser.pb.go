@@ -231,7 +231,10 @@ type ParseOptions struct {
 	// Leave out trivial functions (the functions Function.is_trivial marks).
 	SkipTrivial bool `protobuf:"varint,5,opt,name=skip_trivial,json=skipTrivial,proto3" json:"skip_trivial,omitempty"`
 	// Files larger than this many bytes are skipped and counted. 0 means the default, 1 MiB.
-	MaxFileBytes  int64 `protobuf:"varint,6,opt,name=max_file_bytes,json=maxFileBytes,proto3" json:"max_file_bytes,omitempty"`
+	MaxFileBytes int64 `protobuf:"varint,6,opt,name=max_file_bytes,json=maxFileBytes,proto3" json:"max_file_bytes,omitempty"`
+	// Languages to read: "python", "javascript" (.js .mjs .cjs .jsx), "typescript" (.ts .mts .cts
+	// .tsx). Empty: all of them.
+	Languages     []string `protobuf:"bytes,7,rep,name=languages,proto3" json:"languages,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -306,6 +309,13 @@ func (x *ParseOptions) GetMaxFileBytes() int64 {
 		return x.MaxFileBytes
 	}
 	return 0
+}
+
+func (x *ParseOptions) GetLanguages() []string {
+	if x != nil {
+		return x.Languages
+	}
+	return nil
 }
 
 // ParseRepositoryRequest asks for one repository to be parsed.
@@ -598,7 +608,7 @@ type Function struct {
 	IsDunder bool `protobuf:"varint,17,opt,name=is_dunder,json=isDunder,proto3" json:"is_dunder,omitempty"`
 	// Under 3 lines in all, or a body that only passes, returns a constant or a parameter, or raises.
 	IsTrivial bool `protobuf:"varint,18,opt,name=is_trivial,json=isTrivial,proto3" json:"is_trivial,omitempty"`
-	// The source language: "python" (later "javascript", "typescript").
+	// The source language: "python", "javascript" or "typescript" (by the file's extension).
 	Language      string `protobuf:"bytes,19,opt,name=language,proto3" json:"language,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -929,8 +939,11 @@ type ParseStats struct {
 	Skipped []*SkippedFile `protobuf:"bytes,12,rep,name=skipped,proto3" json:"skipped,omitempty"`
 	// Functions left out because their span holds a syntax error (at most 10,000).
 	SyntaxErrorFunctions []*SyntaxErrorFunction `protobuf:"bytes,13,rep,name=syntax_error_functions,json=syntaxErrorFunctions,proto3" json:"syntax_error_functions,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The repository's licence as an SPDX id, from its LICENSE/COPYING/LICENCE files, else its package
+	// metadata (pyproject.toml, setup.cfg, package.json); "unknown" when none is recognised.
+	License       string `protobuf:"bytes,14,opt,name=license,proto3" json:"license,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ParseStats) Reset() {
@@ -1054,6 +1067,13 @@ func (x *ParseStats) GetSyntaxErrorFunctions() []*SyntaxErrorFunction {
 	return nil
 }
 
+func (x *ParseStats) GetLicense() string {
+	if x != nil {
+		return x.License
+	}
+	return ""
+}
+
 var File_query4code_parser_v1_parser_proto protoreflect.FileDescriptor
 
 const file_query4code_parser_v1_parser_proto_rawDesc = "" +
@@ -1068,7 +1088,7 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\tGitSource\x12\x1f\n" +
 	"\x03url\x18\x01 \x01(\tB\r\xbaH\n" +
 	"r\b\x10\x01\x18\x80\x10\x88\x01\x01R\x03url\x12$\n" +
-	"\brevision\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\brevision\"\xff\x01\n" +
+	"\brevision\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\brevision\"\xcd\x02\n" +
 	"\fParseOptions\x12+\n" +
 	"\ainclude\x18\x01 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10@\"\ar\x05\x10\x01\x18\x80\x04R\ainclude\x12+\n" +
 	"\aexclude\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10@\"\ar\x05\x10\x01\x18\x80\x04R\aexclude\x12\x1d\n" +
@@ -1077,7 +1097,10 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\vskip_dunder\x18\x04 \x01(\bR\n" +
 	"skipDunder\x12!\n" +
 	"\fskip_trivial\x18\x05 \x01(\bR\vskipTrivial\x122\n" +
-	"\x0emax_file_bytes\x18\x06 \x01(\x03B\f\xbaH\t\"\a\x18\x80\x80\x802(\x00R\fmaxFileBytes\"\x94\x01\n" +
+	"\x0emax_file_bytes\x18\x06 \x01(\x03B\f\xbaH\t\"\a\x18\x80\x80\x802(\x00R\fmaxFileBytes\x12L\n" +
+	"\tlanguages\x18\a \x03(\tB.\xbaH+\x92\x01(\x10\x03\x18\x01\"\"r R\x06pythonR\n" +
+	"javascriptR\n" +
+	"typescriptR\tlanguages\"\x94\x01\n" +
 	"\x16ParseRepositoryRequest\x12<\n" +
 	"\x06source\x18\x01 \x01(\v2\x1c.query4code.parser.v1.SourceB\x06\xbaH\x03\xc8\x01\x01R\x06source\x12<\n" +
 	"\aoptions\x18\x02 \x01(\v2\".query4code.parser.v1.ParseOptionsR\aoptions\"\x9a\x01\n" +
@@ -1126,7 +1149,7 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
 	"\n" +
 	"start_line\x18\x03 \x01(\x05R\tstartLine\x12\x19\n" +
-	"\bend_line\x18\x04 \x01(\x05R\aendLine\"\x91\x04\n" +
+	"\bend_line\x18\x04 \x01(\x05R\aendLine\"\xab\x04\n" +
 	"\n" +
 	"ParseStats\x12\x14\n" +
 	"\x05files\x18\x01 \x01(\x05R\x05files\x12\x14\n" +
@@ -1143,7 +1166,8 @@ const file_query4code_parser_v1_parser_proto_rawDesc = "" +
 	"\vfile_issues\x18\v \x03(\tR\n" +
 	"fileIssues\x12;\n" +
 	"\askipped\x18\f \x03(\v2!.query4code.parser.v1.SkippedFileR\askipped\x12_\n" +
-	"\x16syntax_error_functions\x18\r \x03(\v2).query4code.parser.v1.SyntaxErrorFunctionR\x14syntaxErrorFunctions*Y\n" +
+	"\x16syntax_error_functions\x18\r \x03(\v2).query4code.parser.v1.SyntaxErrorFunctionR\x14syntaxErrorFunctions\x12\x18\n" +
+	"\alicense\x18\x0e \x01(\tR\alicense*Y\n" +
 	"\bEdgeKind\x12\x19\n" +
 	"\x15EDGE_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12EDGE_KIND_RESOLVED\x10\x01\x12\x1a\n" +

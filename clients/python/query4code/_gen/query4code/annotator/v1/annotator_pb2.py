@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from query4code._gen.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'query4code/annotator/v1/annotator.proto\x12\x17query4code.annotator.v1\x1a\x1b\x62uf/validate/validate.proto\"\x9a\x01\n\x0c\x43odeFunction\x12\x18\n\x04path\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x08\x12\x19\n\x04\x63ode\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01(\x80\x80\x04\x12!\n\x08language\x18\x03 \x01(\tB\x0f\xbaH\x0cr\nR\x00R\x06python\x12\x1c\n\tdocstring\x18\x04 \x01(\tB\t\xbaH\x06r\x04(\x80\x80\x01\x12\x14\n\x02id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"\xc3\x01\n\rCalleeContext\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x08\x12\x19\n\x07summary\x18\x02 \x01(\tB\x08\xbaH\x05r\x03(\x80@\x12\x17\n\x04\x63ode\x18\x03 \x01(\tB\t\xbaH\x06r\x04(\x80\x80\x04:f\xbaHc\x1a\x61\n\x16\x63\x61llee.summary_or_code\x12 a callee needs a summary or code\x1a%this.summary != \'\' || this.code != \'\'\"B\n\rAPIDocContext\x12\x17\n\x03\x61pi\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x04\x12\x18\n\x03\x64oc\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01(\x80\x80\x01\"<\n\x11GenerationOptions\x12\'\n\x12max_context_tokens\x18\x01 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xc0\x9a\x0c(\x00\"^\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\x11\n\tllm_calls\x18\x04 \x01(\x05\"a\n\rContextReport\x12\x14\n\x0c\x63\x61llees_used\x18\x01 \x03(\t\x12\x15\n\rapi_docs_used\x18\x02 \x03(\t\x12\x0f\n\x07\x64ropped\x18\x03 \x03(\t\x12\x12\n\nredactions\x18\x04 \x01(\x05\"\x99\x02\n\x10SummarizeRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x42\n\x07\x63\x61llees\x18\x02 \x03(\x0b\x32&.query4code.annotator.v1.CalleeContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12\x43\n\x08\x61pi_docs\x18\x03 \x03(\x0b\x32&.query4code.annotator.v1.APIDocContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12;\n\x07options\x18\x04 \x01(\x0b\x32*.query4code.annotator.v1.GenerationOptions\"\xb3\x01\n\x11SummarizeResponse\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x16\n\x0eprompt_version\x18\x03 \x01(\t\x12-\n\x05usage\x18\x04 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x37\n\x07\x63ontext\x18\x05 \x01(\x0b\x32&.query4code.annotator.v1.ContextReport\"\xb1\x01\n\x14GenerateQueryRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x1b\n\x07summary\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01(\x80@\x12;\n\x07options\x18\x03 \x01(\x0b\x32*.query4code.annotator.v1.GenerationOptions\"\x90\x01\n\x15GenerateQueryResponse\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x16\n\x0eprompt_version\x18\x03 \x01(\t\x12-\n\x05usage\x18\x04 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x12\n\nredactions\x18\x05 \x01(\x05\"\xaa\x01\n\x0fValidateRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x19\n\x05query\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01(\x80 \x12;\n\x07options\x18\x03 \x01(\x0b\x32*.query4code.annotator.v1.GenerationOptions\"\xa0\x01\n\x10ValidateResponse\x12\r\n\x05score\x18\x01 \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x16\n\x0eprompt_version\x18\x04 \x01(\t\x12-\n\x05usage\x18\x05 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x12\n\nredactions\x18\x06 \x01(\x05\"\x96\x02\n\x0f\x41nnotateRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x42\n\x07\x63\x61llees\x18\x02 \x03(\x0b\x32&.query4code.annotator.v1.CalleeContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12\x43\n\x08\x61pi_docs\x18\x03 \x03(\x0b\x32&.query4code.annotator.v1.APIDocContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12\x39\n\x07options\x18\x04 \x01(\x0b\x32(.query4code.annotator.v1.AnnotateOptions\"u\n\x0f\x41nnotateOptions\x12&\n\x0ekeep_threshold\x18\x01 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x03(\x00H\x00\x88\x01\x01\x12\'\n\x12max_context_tokens\x18\x02 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xc0\x9a\x0c(\x00\x42\x11\n\x0f_keep_threshold\"\xf3\x01\n\x10\x41nnotateResponse\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x04 \x01(\t\x12\x0c\n\x04kept\x18\x05 \x01(\x08\x12\r\n\x05model\x18\x06 \x01(\t\x12\x16\n\x0eprompt_version\x18\x07 \x01(\t\x12-\n\x05usage\x18\x08 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x37\n\x07\x63ontext\x18\t \x01(\x0b\x32&.query4code.annotator.v1.ContextReport\"\r\n\x0bInfoRequest\"V\n\x0cInfoResponse\x12\x0f\n\x07\x62\x61\x63kend\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x16\n\x0eprompt_version\x18\x03 \x01(\t\x12\x0e\n\x06priced\x18\x04 \x01(\x08\x32\xfd\x03\n\x10\x41nnotatorService\x12\x62\n\tSummarize\x12).query4code.annotator.v1.SummarizeRequest\x1a*.query4code.annotator.v1.SummarizeResponse\x12n\n\rGenerateQuery\x12-.query4code.annotator.v1.GenerateQueryRequest\x1a..query4code.annotator.v1.GenerateQueryResponse\x12_\n\x08Validate\x12(.query4code.annotator.v1.ValidateRequest\x1a).query4code.annotator.v1.ValidateResponse\x12_\n\x08\x41nnotate\x12(.query4code.annotator.v1.AnnotateRequest\x1a).query4code.annotator.v1.AnnotateResponse\x12S\n\x04Info\x12$.query4code.annotator.v1.InfoRequest\x1a%.query4code.annotator.v1.InfoResponseBSZQgithub.com/query4code/query4code/proto/gen/go/query4code/annotator/v1;annotatorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'query4code/annotator/v1/annotator.proto\x12\x17query4code.annotator.v1\x1a\x1b\x62uf/validate/validate.proto\"\xb2\x01\n\x0c\x43odeFunction\x12\x18\n\x04path\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x08\x12\x19\n\x04\x63ode\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01(\x80\x80\x04\x12\x39\n\x08language\x18\x03 \x01(\tB\'\xbaH$r\"R\x00R\x06pythonR\njavascriptR\ntypescript\x12\x1c\n\tdocstring\x18\x04 \x01(\tB\t\xbaH\x06r\x04(\x80\x80\x01\x12\x14\n\x02id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"\xc3\x01\n\rCalleeContext\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x08\x12\x19\n\x07summary\x18\x02 \x01(\tB\x08\xbaH\x05r\x03(\x80@\x12\x17\n\x04\x63ode\x18\x03 \x01(\tB\t\xbaH\x06r\x04(\x80\x80\x04:f\xbaHc\x1a\x61\n\x16\x63\x61llee.summary_or_code\x12 a callee needs a summary or code\x1a%this.summary != \'\' || this.code != \'\'\"B\n\rAPIDocContext\x12\x17\n\x03\x61pi\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x04\x12\x18\n\x03\x64oc\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x10\x01(\x80\x80\x01\"<\n\x11GenerationOptions\x12\'\n\x12max_context_tokens\x18\x01 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xc0\x9a\x0c(\x00\"^\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\x11\n\tllm_calls\x18\x04 \x01(\x05\"a\n\rContextReport\x12\x14\n\x0c\x63\x61llees_used\x18\x01 \x03(\t\x12\x15\n\rapi_docs_used\x18\x02 \x03(\t\x12\x0f\n\x07\x64ropped\x18\x03 \x03(\t\x12\x12\n\nredactions\x18\x04 \x01(\x05\"\x99\x02\n\x10SummarizeRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x42\n\x07\x63\x61llees\x18\x02 \x03(\x0b\x32&.query4code.annotator.v1.CalleeContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12\x43\n\x08\x61pi_docs\x18\x03 \x03(\x0b\x32&.query4code.annotator.v1.APIDocContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12;\n\x07options\x18\x04 \x01(\x0b\x32*.query4code.annotator.v1.GenerationOptions\"\xb3\x01\n\x11SummarizeResponse\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x16\n\x0eprompt_version\x18\x03 \x01(\t\x12-\n\x05usage\x18\x04 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x37\n\x07\x63ontext\x18\x05 \x01(\x0b\x32&.query4code.annotator.v1.ContextReport\"\xb1\x01\n\x14GenerateQueryRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x1b\n\x07summary\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01(\x80@\x12;\n\x07options\x18\x03 \x01(\x0b\x32*.query4code.annotator.v1.GenerationOptions\"\x90\x01\n\x15GenerateQueryResponse\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x16\n\x0eprompt_version\x18\x03 \x01(\t\x12-\n\x05usage\x18\x04 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x12\n\nredactions\x18\x05 \x01(\x05\"\xaa\x01\n\x0fValidateRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x19\n\x05query\x18\x02 \x01(\tB\n\xbaH\x07r\x05\x10\x01(\x80 \x12;\n\x07options\x18\x03 \x01(\x0b\x32*.query4code.annotator.v1.GenerationOptions\"\xa0\x01\n\x10ValidateResponse\x12\r\n\x05score\x18\x01 \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x16\n\x0eprompt_version\x18\x04 \x01(\t\x12-\n\x05usage\x18\x05 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x12\n\nredactions\x18\x06 \x01(\x05\"\x96\x02\n\x0f\x41nnotateRequest\x12?\n\x08\x66unction\x18\x01 \x01(\x0b\x32%.query4code.annotator.v1.CodeFunctionB\x06\xbaH\x03\xc8\x01\x01\x12\x42\n\x07\x63\x61llees\x18\x02 \x03(\x0b\x32&.query4code.annotator.v1.CalleeContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12\x43\n\x08\x61pi_docs\x18\x03 \x03(\x0b\x32&.query4code.annotator.v1.APIDocContextB\t\xbaH\x06\x92\x01\x03\x10\x80\x02\x12\x39\n\x07options\x18\x04 \x01(\x0b\x32(.query4code.annotator.v1.AnnotateOptions\"u\n\x0f\x41nnotateOptions\x12&\n\x0ekeep_threshold\x18\x01 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x03(\x00H\x00\x88\x01\x01\x12\'\n\x12max_context_tokens\x18\x02 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xc0\x9a\x0c(\x00\x42\x11\n\x0f_keep_threshold\"\xf3\x01\n\x10\x41nnotateResponse\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x04 \x01(\t\x12\x0c\n\x04kept\x18\x05 \x01(\x08\x12\r\n\x05model\x18\x06 \x01(\t\x12\x16\n\x0eprompt_version\x18\x07 \x01(\t\x12-\n\x05usage\x18\x08 \x01(\x0b\x32\x1e.query4code.annotator.v1.Usage\x12\x37\n\x07\x63ontext\x18\t \x01(\x0b\x32&.query4code.annotator.v1.ContextReport\"\r\n\x0bInfoRequest\"V\n\x0cInfoResponse\x12\x0f\n\x07\x62\x61\x63kend\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x16\n\x0eprompt_version\x18\x03 \x01(\t\x12\x0e\n\x06priced\x18\x04 \x01(\x08\x32\xfd\x03\n\x10\x41nnotatorService\x12\x62\n\tSummarize\x12).query4code.annotator.v1.SummarizeRequest\x1a*.query4code.annotator.v1.SummarizeResponse\x12n\n\rGenerateQuery\x12-.query4code.annotator.v1.GenerateQueryRequest\x1a..query4code.annotator.v1.GenerateQueryResponse\x12_\n\x08Validate\x12(.query4code.annotator.v1.ValidateRequest\x1a).query4code.annotator.v1.ValidateResponse\x12_\n\x08\x41nnotate\x12(.query4code.annotator.v1.AnnotateRequest\x1a).query4code.annotator.v1.AnnotateResponse\x12S\n\x04Info\x12$.query4code.annotator.v1.InfoRequest\x1a%.query4code.annotator.v1.InfoResponseBSZQgithub.com/query4code/query4code/proto/gen/go/query4code/annotator/v1;annotatorv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'query4code._gen.query4code.annotator.v1.annotator_pb2', globals())
@@ -27,7 +27,7 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CODEFUNCTION.fields_by_name['code']._options = None
   _CODEFUNCTION.fields_by_name['code']._serialized_options = b'\272H\010r\006\020\001(\200\200\004'
   _CODEFUNCTION.fields_by_name['language']._options = None
-  _CODEFUNCTION.fields_by_name['language']._serialized_options = b'\272H\014r\nR\000R\006python'
+  _CODEFUNCTION.fields_by_name['language']._serialized_options = b'\272H$r\"R\000R\006pythonR\njavascriptR\ntypescript'
   _CODEFUNCTION.fields_by_name['docstring']._options = None
   _CODEFUNCTION.fields_by_name['docstring']._serialized_options = b'\272H\006r\004(\200\200\001'
   _CODEFUNCTION.fields_by_name['id']._options = None
@@ -71,39 +71,39 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ANNOTATEOPTIONS.fields_by_name['max_context_tokens']._options = None
   _ANNOTATEOPTIONS.fields_by_name['max_context_tokens']._serialized_options = b'\272H\010\032\006\030\300\232\014(\000'
   _CODEFUNCTION._serialized_start=98
-  _CODEFUNCTION._serialized_end=252
-  _CALLEECONTEXT._serialized_start=255
-  _CALLEECONTEXT._serialized_end=450
-  _APIDOCCONTEXT._serialized_start=452
-  _APIDOCCONTEXT._serialized_end=518
-  _GENERATIONOPTIONS._serialized_start=520
-  _GENERATIONOPTIONS._serialized_end=580
-  _USAGE._serialized_start=582
-  _USAGE._serialized_end=676
-  _CONTEXTREPORT._serialized_start=678
-  _CONTEXTREPORT._serialized_end=775
-  _SUMMARIZEREQUEST._serialized_start=778
-  _SUMMARIZEREQUEST._serialized_end=1059
-  _SUMMARIZERESPONSE._serialized_start=1062
-  _SUMMARIZERESPONSE._serialized_end=1241
-  _GENERATEQUERYREQUEST._serialized_start=1244
-  _GENERATEQUERYREQUEST._serialized_end=1421
-  _GENERATEQUERYRESPONSE._serialized_start=1424
-  _GENERATEQUERYRESPONSE._serialized_end=1568
-  _VALIDATEREQUEST._serialized_start=1571
-  _VALIDATEREQUEST._serialized_end=1741
-  _VALIDATERESPONSE._serialized_start=1744
-  _VALIDATERESPONSE._serialized_end=1904
-  _ANNOTATEREQUEST._serialized_start=1907
-  _ANNOTATEREQUEST._serialized_end=2185
-  _ANNOTATEOPTIONS._serialized_start=2187
-  _ANNOTATEOPTIONS._serialized_end=2304
-  _ANNOTATERESPONSE._serialized_start=2307
-  _ANNOTATERESPONSE._serialized_end=2550
-  _INFOREQUEST._serialized_start=2552
-  _INFOREQUEST._serialized_end=2565
-  _INFORESPONSE._serialized_start=2567
-  _INFORESPONSE._serialized_end=2653
-  _ANNOTATORSERVICE._serialized_start=2656
-  _ANNOTATORSERVICE._serialized_end=3165
+  _CODEFUNCTION._serialized_end=276
+  _CALLEECONTEXT._serialized_start=279
+  _CALLEECONTEXT._serialized_end=474
+  _APIDOCCONTEXT._serialized_start=476
+  _APIDOCCONTEXT._serialized_end=542
+  _GENERATIONOPTIONS._serialized_start=544
+  _GENERATIONOPTIONS._serialized_end=604
+  _USAGE._serialized_start=606
+  _USAGE._serialized_end=700
+  _CONTEXTREPORT._serialized_start=702
+  _CONTEXTREPORT._serialized_end=799
+  _SUMMARIZEREQUEST._serialized_start=802
+  _SUMMARIZEREQUEST._serialized_end=1083
+  _SUMMARIZERESPONSE._serialized_start=1086
+  _SUMMARIZERESPONSE._serialized_end=1265
+  _GENERATEQUERYREQUEST._serialized_start=1268
+  _GENERATEQUERYREQUEST._serialized_end=1445
+  _GENERATEQUERYRESPONSE._serialized_start=1448
+  _GENERATEQUERYRESPONSE._serialized_end=1592
+  _VALIDATEREQUEST._serialized_start=1595
+  _VALIDATEREQUEST._serialized_end=1765
+  _VALIDATERESPONSE._serialized_start=1768
+  _VALIDATERESPONSE._serialized_end=1928
+  _ANNOTATEREQUEST._serialized_start=1931
+  _ANNOTATEREQUEST._serialized_end=2209
+  _ANNOTATEOPTIONS._serialized_start=2211
+  _ANNOTATEOPTIONS._serialized_end=2328
+  _ANNOTATERESPONSE._serialized_start=2331
+  _ANNOTATERESPONSE._serialized_end=2574
+  _INFOREQUEST._serialized_start=2576
+  _INFOREQUEST._serialized_end=2589
+  _INFORESPONSE._serialized_start=2591
+  _INFORESPONSE._serialized_end=2677
+  _ANNOTATORSERVICE._serialized_start=2680
+  _ANNOTATORSERVICE._serialized_end=3189
 # @@protoc_insertion_point(module_scope)

@@ -41,14 +41,18 @@ class APIInfo(_message.Message):
     def __init__(self, api: _Optional[str] = ..., popularity: _Optional[_Union[Popularity, _Mapping]] = ..., doc: _Optional[_Union[APIDoc, _Mapping]] = ..., not_found: _Optional[str] = ...) -> None: ...
 
 class LookupAPIsRequest(_message.Message):
-    __slots__ = ["apis", "include_popular", "max_doc_chars"]
+    __slots__ = ["apis", "include_popular", "language", "max_doc_chars", "repository_path"]
     APIS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_POPULAR_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     MAX_DOC_CHARS_FIELD_NUMBER: _ClassVar[int]
+    REPOSITORY_PATH_FIELD_NUMBER: _ClassVar[int]
     apis: _containers.RepeatedScalarFieldContainer[str]
     include_popular: bool
+    language: str
     max_doc_chars: int
-    def __init__(self, apis: _Optional[_Iterable[str]] = ..., include_popular: bool = ..., max_doc_chars: _Optional[int] = ...) -> None: ...
+    repository_path: str
+    def __init__(self, apis: _Optional[_Iterable[str]] = ..., include_popular: bool = ..., max_doc_chars: _Optional[int] = ..., language: _Optional[str] = ..., repository_path: _Optional[str] = ...) -> None: ...
 
 class LookupAPIsResponse(_message.Message):
     __slots__ = ["apis"]

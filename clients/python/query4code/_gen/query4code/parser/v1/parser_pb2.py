@@ -15,7 +15,7 @@ from query4code._gen.buf.validate import validate_pb2 as buf_dot_validate_dot_va
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!query4code/parser/v1/parser.proto\x12\x14query4code.parser.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\"i\n\x06Source\x12 \n\nlocal_path\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 H\x00\x12.\n\x03git\x18\x02 \x01(\x0b\x32\x1f.query4code.parser.v1.GitSourceH\x00\x42\r\n\x04kind\x12\x05\xbaH\x02\x08\x01\"C\n\tGitSource\x12\x1a\n\x03url\x18\x01 \x01(\tB\r\xbaH\nr\x08\x10\x01\x18\x80\x10\x88\x01\x01\x12\x1a\n\x08revision\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"\xbb\x01\n\x0cParseOptions\x12\"\n\x07include\x18\x01 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10@\"\x07r\x05\x10\x01\x18\x80\x04\x12\"\n\x07\x65xclude\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10@\"\x07r\x05\x10\x01\x18\x80\x04\x12\x12\n\nskip_tests\x18\x03 \x01(\x08\x12\x13\n\x0bskip_dunder\x18\x04 \x01(\x08\x12\x14\n\x0cskip_trivial\x18\x05 \x01(\x08\x12$\n\x0emax_file_bytes\x18\x06 \x01(\x03\x42\x0c\xbaH\t\"\x07\x18\x80\x80\x80\x32(\x00\"\x83\x01\n\x16ParseRepositoryRequest\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.query4code.parser.v1.SourceB\x06\xbaH\x03\xc8\x01\x01\x12\x33\n\x07options\x18\x02 \x01(\x0b\x32\".query4code.parser.v1.ParseOptions\"\x89\x01\n\x17ParseRepositoryResponse\x12\x32\n\x08\x66unction\x18\x01 \x01(\x0b\x32\x1e.query4code.parser.v1.FunctionH\x00\x12\x31\n\x05stats\x18\x02 \x01(\x0b\x32 .query4code.parser.v1.ParseStatsH\x00\x42\x07\n\x05\x65vent\"B\n\x06\x43\x61llee\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.query4code.parser.v1.EdgeKind\"%\n\x07\x41PICall\x12\x0b\n\x03\x61pi\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\x98\x03\n\x08\x46unction\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x12\n\nstart_line\x18\x03 \x01(\x05\x12\x10\n\x08\x65nd_line\x18\x04 \x01(\x05\x12\x0c\n\x04\x63ode\x18\x05 \x01(\t\x12\x11\n\tdocstring\x18\x06 \x01(\t\x12\x11\n\tsignature\x18\x07 \x01(\t\x12\x12\n\nclass_name\x18\x08 \x01(\t\x12\x12\n\ndecorators\x18\t \x03(\t\x12\x14\n\x0c\x63ontent_hash\x18\n \x01(\t\x12-\n\x07\x63\x61llees\x18\x0b \x03(\x0b\x32\x1c.query4code.parser.v1.Callee\x12\x30\n\tapi_calls\x18\x0c \x03(\x0b\x32\x1d.query4code.parser.v1.APICall\x12\x0e\n\x06scc_id\x18\r \x01(\x05\x12\x10\n\x08scc_size\x18\x0e \x01(\x05\x12\r\n\x05level\x18\x0f \x01(\x05\x12\x0f\n\x07is_test\x18\x10 \x01(\x08\x12\x11\n\tis_dunder\x18\x11 \x01(\x08\x12\x12\n\nis_trivial\x18\x12 \x01(\x08\x12\x10\n\x08language\x18\x13 \x01(\t\";\n\x0bSkippedFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"U\n\x13SyntaxErrorFunction\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x12\n\nstart_line\x18\x03 \x01(\x05\x12\x10\n\x08\x65nd_line\x18\x04 \x01(\x05\"\xfb\x02\n\nParseStats\x12\r\n\x05\x66iles\x18\x01 \x01(\x05\x12\r\n\x05\x62ytes\x18\x02 \x01(\x03\x12\x11\n\tfunctions\x18\x03 \x01(\x05\x12\r\n\x05\x65\x64ges\x18\x04 \x01(\x05\x12\x0e\n\x06\x63ycles\x18\x05 \x01(\x05\x12\x19\n\x11parse_error_files\x18\x06 \x01(\x05\x12\x1b\n\x13skipped_large_files\x18\x07 \x01(\x05\x12\x15\n\rskipped_files\x18\x08 \x01(\x05\x12*\n\x07\x65lapsed\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06\x63ommit\x18\n \x01(\t\x12\x13\n\x0b\x66ile_issues\x18\x0b \x03(\t\x12\x32\n\x07skipped\x18\x0c \x03(\x0b\x32!.query4code.parser.v1.SkippedFile\x12I\n\x16syntax_error_functions\x18\r \x03(\x0b\x32).query4code.parser.v1.SyntaxErrorFunction*Y\n\x08\x45\x64geKind\x12\x19\n\x15\x45\x44GE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45\x44GE_KIND_RESOLVED\x10\x01\x12\x1a\n\x16\x45\x44GE_KIND_NAME_MATCHED\x10\x02\x32\x81\x01\n\rParserService\x12p\n\x0fParseRepository\x12,.query4code.parser.v1.ParseRepositoryRequest\x1a-.query4code.parser.v1.ParseRepositoryResponse0\x01\x42MZKgithub.com/query4code/query4code/proto/gen/go/query4code/parser/v1;parserv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!query4code/parser/v1/parser.proto\x12\x14query4code.parser.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\"i\n\x06Source\x12 \n\nlocal_path\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 H\x00\x12.\n\x03git\x18\x02 \x01(\x0b\x32\x1f.query4code.parser.v1.GitSourceH\x00\x42\r\n\x04kind\x12\x05\xbaH\x02\x08\x01\"C\n\tGitSource\x12\x1a\n\x03url\x18\x01 \x01(\tB\r\xbaH\nr\x08\x10\x01\x18\x80\x10\x88\x01\x01\x12\x1a\n\x08revision\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"\xfe\x01\n\x0cParseOptions\x12\"\n\x07include\x18\x01 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10@\"\x07r\x05\x10\x01\x18\x80\x04\x12\"\n\x07\x65xclude\x18\x02 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10@\"\x07r\x05\x10\x01\x18\x80\x04\x12\x12\n\nskip_tests\x18\x03 \x01(\x08\x12\x13\n\x0bskip_dunder\x18\x04 \x01(\x08\x12\x14\n\x0cskip_trivial\x18\x05 \x01(\x08\x12$\n\x0emax_file_bytes\x18\x06 \x01(\x03\x42\x0c\xbaH\t\"\x07\x18\x80\x80\x80\x32(\x00\x12\x41\n\tlanguages\x18\x07 \x03(\tB.\xbaH+\x92\x01(\x10\x03\x18\x01\"\"r R\x06pythonR\njavascriptR\ntypescript\"\x83\x01\n\x16ParseRepositoryRequest\x12\x34\n\x06source\x18\x01 \x01(\x0b\x32\x1c.query4code.parser.v1.SourceB\x06\xbaH\x03\xc8\x01\x01\x12\x33\n\x07options\x18\x02 \x01(\x0b\x32\".query4code.parser.v1.ParseOptions\"\x89\x01\n\x17ParseRepositoryResponse\x12\x32\n\x08\x66unction\x18\x01 \x01(\x0b\x32\x1e.query4code.parser.v1.FunctionH\x00\x12\x31\n\x05stats\x18\x02 \x01(\x0b\x32 .query4code.parser.v1.ParseStatsH\x00\x42\x07\n\x05\x65vent\"B\n\x06\x43\x61llee\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.query4code.parser.v1.EdgeKind\"%\n\x07\x41PICall\x12\x0b\n\x03\x61pi\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\"\x98\x03\n\x08\x46unction\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x12\n\nstart_line\x18\x03 \x01(\x05\x12\x10\n\x08\x65nd_line\x18\x04 \x01(\x05\x12\x0c\n\x04\x63ode\x18\x05 \x01(\t\x12\x11\n\tdocstring\x18\x06 \x01(\t\x12\x11\n\tsignature\x18\x07 \x01(\t\x12\x12\n\nclass_name\x18\x08 \x01(\t\x12\x12\n\ndecorators\x18\t \x03(\t\x12\x14\n\x0c\x63ontent_hash\x18\n \x01(\t\x12-\n\x07\x63\x61llees\x18\x0b \x03(\x0b\x32\x1c.query4code.parser.v1.Callee\x12\x30\n\tapi_calls\x18\x0c \x03(\x0b\x32\x1d.query4code.parser.v1.APICall\x12\x0e\n\x06scc_id\x18\r \x01(\x05\x12\x10\n\x08scc_size\x18\x0e \x01(\x05\x12\r\n\x05level\x18\x0f \x01(\x05\x12\x0f\n\x07is_test\x18\x10 \x01(\x08\x12\x11\n\tis_dunder\x18\x11 \x01(\x08\x12\x12\n\nis_trivial\x18\x12 \x01(\x08\x12\x10\n\x08language\x18\x13 \x01(\t\";\n\x0bSkippedFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"U\n\x13SyntaxErrorFunction\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x12\n\nstart_line\x18\x03 \x01(\x05\x12\x10\n\x08\x65nd_line\x18\x04 \x01(\x05\"\x8c\x03\n\nParseStats\x12\r\n\x05\x66iles\x18\x01 \x01(\x05\x12\r\n\x05\x62ytes\x18\x02 \x01(\x03\x12\x11\n\tfunctions\x18\x03 \x01(\x05\x12\r\n\x05\x65\x64ges\x18\x04 \x01(\x05\x12\x0e\n\x06\x63ycles\x18\x05 \x01(\x05\x12\x19\n\x11parse_error_files\x18\x06 \x01(\x05\x12\x1b\n\x13skipped_large_files\x18\x07 \x01(\x05\x12\x15\n\rskipped_files\x18\x08 \x01(\x05\x12*\n\x07\x65lapsed\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06\x63ommit\x18\n \x01(\t\x12\x13\n\x0b\x66ile_issues\x18\x0b \x03(\t\x12\x32\n\x07skipped\x18\x0c \x03(\x0b\x32!.query4code.parser.v1.SkippedFile\x12I\n\x16syntax_error_functions\x18\r \x03(\x0b\x32).query4code.parser.v1.SyntaxErrorFunction\x12\x0f\n\x07license\x18\x0e \x01(\t*Y\n\x08\x45\x64geKind\x12\x19\n\x15\x45\x44GE_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45\x44GE_KIND_RESOLVED\x10\x01\x12\x1a\n\x16\x45\x44GE_KIND_NAME_MATCHED\x10\x02\x32\x81\x01\n\rParserService\x12p\n\x0fParseRepository\x12,.query4code.parser.v1.ParseRepositoryRequest\x1a-.query4code.parser.v1.ParseRepositoryResponse0\x01\x42MZKgithub.com/query4code/query4code/proto/gen/go/query4code/parser/v1;parserv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'query4code._gen.query4code.parser.v1.parser_pb2', globals())
@@ -37,32 +37,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _PARSEOPTIONS.fields_by_name['exclude']._serialized_options = b'\272H\016\222\001\013\020@\"\007r\005\020\001\030\200\004'
   _PARSEOPTIONS.fields_by_name['max_file_bytes']._options = None
   _PARSEOPTIONS.fields_by_name['max_file_bytes']._serialized_options = b'\272H\t\"\007\030\200\200\2002(\000'
+  _PARSEOPTIONS.fields_by_name['languages']._options = None
+  _PARSEOPTIONS.fields_by_name['languages']._serialized_options = b'\272H+\222\001(\020\003\030\001\"\"r R\006pythonR\njavascriptR\ntypescript'
   _PARSEREPOSITORYREQUEST.fields_by_name['source']._options = None
   _PARSEREPOSITORYREQUEST.fields_by_name['source']._serialized_options = b'\272H\003\310\001\001'
-  _EDGEKIND._serialized_start=1808
-  _EDGEKIND._serialized_end=1897
+  _EDGEKIND._serialized_start=1892
+  _EDGEKIND._serialized_end=1981
   _SOURCE._serialized_start=120
   _SOURCE._serialized_end=225
   _GITSOURCE._serialized_start=227
   _GITSOURCE._serialized_end=294
   _PARSEOPTIONS._serialized_start=297
-  _PARSEOPTIONS._serialized_end=484
-  _PARSEREPOSITORYREQUEST._serialized_start=487
-  _PARSEREPOSITORYREQUEST._serialized_end=618
-  _PARSEREPOSITORYRESPONSE._serialized_start=621
-  _PARSEREPOSITORYRESPONSE._serialized_end=758
-  _CALLEE._serialized_start=760
-  _CALLEE._serialized_end=826
-  _APICALL._serialized_start=828
-  _APICALL._serialized_end=865
-  _FUNCTION._serialized_start=868
-  _FUNCTION._serialized_end=1276
-  _SKIPPEDFILE._serialized_start=1278
-  _SKIPPEDFILE._serialized_end=1337
-  _SYNTAXERRORFUNCTION._serialized_start=1339
-  _SYNTAXERRORFUNCTION._serialized_end=1424
-  _PARSESTATS._serialized_start=1427
-  _PARSESTATS._serialized_end=1806
-  _PARSERSERVICE._serialized_start=1900
-  _PARSERSERVICE._serialized_end=2029
+  _PARSEOPTIONS._serialized_end=551
+  _PARSEREPOSITORYREQUEST._serialized_start=554
+  _PARSEREPOSITORYREQUEST._serialized_end=685
+  _PARSEREPOSITORYRESPONSE._serialized_start=688
+  _PARSEREPOSITORYRESPONSE._serialized_end=825
+  _CALLEE._serialized_start=827
+  _CALLEE._serialized_end=893
+  _APICALL._serialized_start=895
+  _APICALL._serialized_end=932
+  _FUNCTION._serialized_start=935
+  _FUNCTION._serialized_end=1343
+  _SKIPPEDFILE._serialized_start=1345
+  _SKIPPEDFILE._serialized_end=1404
+  _SYNTAXERRORFUNCTION._serialized_start=1406
+  _SYNTAXERRORFUNCTION._serialized_end=1491
+  _PARSESTATS._serialized_start=1494
+  _PARSESTATS._serialized_end=1890
+  _PARSERSERVICE._serialized_start=1984
+  _PARSERSERVICE._serialized_end=2113
 # @@protoc_insertion_point(module_scope)

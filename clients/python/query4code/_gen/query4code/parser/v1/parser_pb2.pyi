@@ -78,20 +78,22 @@ class GitSource(_message.Message):
     def __init__(self, url: _Optional[str] = ..., revision: _Optional[str] = ...) -> None: ...
 
 class ParseOptions(_message.Message):
-    __slots__ = ["exclude", "include", "max_file_bytes", "skip_dunder", "skip_tests", "skip_trivial"]
+    __slots__ = ["exclude", "include", "languages", "max_file_bytes", "skip_dunder", "skip_tests", "skip_trivial"]
     EXCLUDE_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     MAX_FILE_BYTES_FIELD_NUMBER: _ClassVar[int]
     SKIP_DUNDER_FIELD_NUMBER: _ClassVar[int]
     SKIP_TESTS_FIELD_NUMBER: _ClassVar[int]
     SKIP_TRIVIAL_FIELD_NUMBER: _ClassVar[int]
     exclude: _containers.RepeatedScalarFieldContainer[str]
     include: _containers.RepeatedScalarFieldContainer[str]
+    languages: _containers.RepeatedScalarFieldContainer[str]
     max_file_bytes: int
     skip_dunder: bool
     skip_tests: bool
     skip_trivial: bool
-    def __init__(self, include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., skip_tests: bool = ..., skip_dunder: bool = ..., skip_trivial: bool = ..., max_file_bytes: _Optional[int] = ...) -> None: ...
+    def __init__(self, include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., skip_tests: bool = ..., skip_dunder: bool = ..., skip_trivial: bool = ..., max_file_bytes: _Optional[int] = ..., languages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ParseRepositoryRequest(_message.Message):
     __slots__ = ["options", "source"]
@@ -110,7 +112,7 @@ class ParseRepositoryResponse(_message.Message):
     def __init__(self, function: _Optional[_Union[Function, _Mapping]] = ..., stats: _Optional[_Union[ParseStats, _Mapping]] = ...) -> None: ...
 
 class ParseStats(_message.Message):
-    __slots__ = ["bytes", "commit", "cycles", "edges", "elapsed", "file_issues", "files", "functions", "parse_error_files", "skipped", "skipped_files", "skipped_large_files", "syntax_error_functions"]
+    __slots__ = ["bytes", "commit", "cycles", "edges", "elapsed", "file_issues", "files", "functions", "license", "parse_error_files", "skipped", "skipped_files", "skipped_large_files", "syntax_error_functions"]
     BYTES_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     CYCLES_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +121,7 @@ class ParseStats(_message.Message):
     FILES_FIELD_NUMBER: _ClassVar[int]
     FILE_ISSUES_FIELD_NUMBER: _ClassVar[int]
     FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
     PARSE_ERROR_FILES_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FILES_FIELD_NUMBER: _ClassVar[int]
@@ -132,12 +135,13 @@ class ParseStats(_message.Message):
     file_issues: _containers.RepeatedScalarFieldContainer[str]
     files: int
     functions: int
+    license: str
     parse_error_files: int
     skipped: _containers.RepeatedCompositeFieldContainer[SkippedFile]
     skipped_files: int
     skipped_large_files: int
     syntax_error_functions: _containers.RepeatedCompositeFieldContainer[SyntaxErrorFunction]
-    def __init__(self, files: _Optional[int] = ..., bytes: _Optional[int] = ..., functions: _Optional[int] = ..., edges: _Optional[int] = ..., cycles: _Optional[int] = ..., parse_error_files: _Optional[int] = ..., skipped_large_files: _Optional[int] = ..., skipped_files: _Optional[int] = ..., elapsed: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., commit: _Optional[str] = ..., file_issues: _Optional[_Iterable[str]] = ..., skipped: _Optional[_Iterable[_Union[SkippedFile, _Mapping]]] = ..., syntax_error_functions: _Optional[_Iterable[_Union[SyntaxErrorFunction, _Mapping]]] = ...) -> None: ...
+    def __init__(self, files: _Optional[int] = ..., bytes: _Optional[int] = ..., functions: _Optional[int] = ..., edges: _Optional[int] = ..., cycles: _Optional[int] = ..., parse_error_files: _Optional[int] = ..., skipped_large_files: _Optional[int] = ..., skipped_files: _Optional[int] = ..., elapsed: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., commit: _Optional[str] = ..., file_issues: _Optional[_Iterable[str]] = ..., skipped: _Optional[_Iterable[_Union[SkippedFile, _Mapping]]] = ..., syntax_error_functions: _Optional[_Iterable[_Union[SyntaxErrorFunction, _Mapping]]] = ..., license: _Optional[str] = ...) -> None: ...
 
 class SkippedFile(_message.Message):
     __slots__ = ["detail", "path", "reason"]
