@@ -118,6 +118,10 @@ func (s *solver) attrLoad(ci int32, v int32) {
 		if strings.Count(val.s, ".") < maxExternalDepth {
 			s.add(c.result, s.vals.intern(value{kind: vExternal, s: val.s + "." + s.names[c.name]}))
 		}
+	case vBuiltin:
+		if val.b == builtinDeep && strings.Count(val.s, ".") < maxExternalDepth {
+			s.add(c.result, s.vals.intern(value{kind: vBuiltin, b: builtinDeep, s: val.s + "." + s.names[c.name]}))
+		}
 	case vContainer:
 		if name := s.names[c.name]; containerMethods[name] {
 			s.add(c.result, s.vals.intern(value{kind: vBuiltinMethod, a: v, s: name}))
@@ -477,7 +481,11 @@ func (s *solver) callValue(ci int32, v int32) {
 			return
 		}
 		inst := s.vals.intern(value{kind: vInst, a: val.a})
-		fn := s.lookupNode(lkClassAttr, val.a, nameInit, -1, -1)
+		init := nameInit
+		if s.mod(s.scopes[val.a].mod).js {
+			init = s.name("constructor")
+		}
+		fn := s.lookupNode(lkClassAttr, val.a, init, -1, -1)
 		cc := s.newCons(constraint{kind: cCall, base: fn, args: c.args, result: s.newNode(), caller: c.caller, site: c.site, recv: inst})
 		s.watch(fn, cc)
 	case vInst:
@@ -486,6 +494,9 @@ func (s *solver) callValue(ci int32, v int32) {
 		s.externalCall(ci, val.s)
 	case vBuiltin:
 		s.builtinCall(ci, val.s)
+		if val.b == builtinDeep {
+			s.add(c.result, v)
+		}
 	case vBuiltinMethod:
 		s.containerCall(ci, val)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/query4code/query4code/services/parser/internal/extract"
+	"github.com/query4code/query4code/services/parser/internal/jsast"
 )
 
 // File is one parsed file of the repository.
@@ -15,8 +16,13 @@ type File struct {
 }
 
 // ModuleName returns the dotted module name of a file path relative to the
-// root: pkg/mod.py -> pkg.mod, pkg/__init__.py -> pkg.
+// root: pkg/mod.py -> pkg.mod, pkg/__init__.py -> pkg; for JavaScript and
+// TypeScript the path without extension, src/util/format.ts ->
+// src.util.format (index files keep their name).
 func ModuleName(p string) string {
+	if jsast.DialectOf(p) != jsast.NotJS {
+		return strings.ReplaceAll(strings.TrimSuffix(p, path.Ext(p)), "/", ".")
+	}
 	p = strings.TrimSuffix(strings.TrimSuffix(p, ".pyi"), ".py")
 	if p == "__init__" {
 		return ""
@@ -35,6 +41,9 @@ type module struct {
 	isPkg bool
 	ir    *extract.Module
 	file  int // index into program.files; -1 for namespace packages
+	// js: a JavaScript/TypeScript module, resolved by path (jsmodules.go),
+	// never by Python's imports.
+	js bool
 }
 
 // moduleIndex maps dotted names to modules and resolves imports.
@@ -43,10 +52,12 @@ type moduleIndex struct {
 	byName  map[string]int
 	pkgDirs map[string]bool // directories that hold an __init__.py
 	suffix  map[string]int  // import names reachable through a source root (src/, lib/, ...)
+	byPath  map[string]int  // JavaScript/TypeScript modules by file path
+	ts      []TSConfig
 }
 
 func newModuleIndex(files []File) *moduleIndex {
-	ix := &moduleIndex{byName: map[string]int{}, pkgDirs: map[string]bool{}, suffix: map[string]int{}}
+	ix := &moduleIndex{byName: map[string]int{}, pkgDirs: map[string]bool{}, suffix: map[string]int{}, byPath: map[string]int{}}
 	order := make([]int, len(files))
 	for k := range order {
 		order[k] = k
@@ -76,11 +87,17 @@ func newModuleIndex(files []File) *moduleIndex {
 		pkg := dir
 		m := &module{name: name, path: f.Path, dir: dir, isPkg: isPkg, ir: f.Module, file: k}
 		m.pkg = strings.ReplaceAll(pkg, "/", ".")
+		if m.js = f.Module != nil && f.Module.Language != ""; m.js {
+			ix.byPath[f.Path] = len(ix.mods)
+		}
 		ix.byName[name] = len(ix.mods)
 		ix.mods = append(ix.mods, m)
 	}
 	// Namespace packages: every directory prefix of a module name that is not a module itself.
 	for _, m := range append([]*module(nil), ix.mods...) {
+		if m.js {
+			continue
+		}
 		parts := strings.Split(m.name, ".")
 		for k := 1; k < len(parts); k++ {
 			prefix := strings.Join(parts[:k], ".")
@@ -114,7 +131,7 @@ func (ix *moduleIndex) buildSuffixes() {
 	depth := map[string]int{}
 	ambiguous := map[string]bool{}
 	for k, m := range ix.mods {
-		if m.file < 0 {
+		if m.file < 0 || m.js {
 			continue
 		}
 		parts := strings.Split(m.name, ".")
@@ -143,9 +160,9 @@ func (ix *moduleIndex) buildSuffixes() {
 	}
 }
 
-// lookup returns the module named exactly name, or -1.
+// lookup returns the Python module named exactly name, or -1.
 func (ix *moduleIndex) lookup(name string) int {
-	if k, ok := ix.byName[name]; ok {
+	if k, ok := ix.byName[name]; ok && !ix.mods[k].js {
 		return k
 	}
 	return -1

@@ -255,7 +255,7 @@ func (s *solver) setup() error {
 				s.classInfo(g)
 			}
 			c := g
-			for s.scope(c).Kind == extract.ScopeClass {
+			for s.scope(c).Kind == extract.ScopeClass || s.scope(c).Inline {
 				c = s.gscope(int32(mi), s.scope(c).Parent)
 			}
 			s.caller[g] = c
@@ -493,6 +493,11 @@ func (s *solver) moduleAttrNode(mod int32, name int32) int32 {
 	n := s.newNode()
 	s.modAttr.put(key, n)
 	m := s.mod(mod)
+	if m.js {
+		s.edge(s.allDefsNode(s.gscope(mod, 0), name), n)
+		s.starLookup(mod, name, n)
+		return n
+	}
 	if sub := s.ix.lookup(m.name + "." + s.names[name]); sub >= 0 {
 		s.add(n, s.vals.intern(value{kind: vModule, a: int32(sub)}))
 	}
@@ -515,6 +520,10 @@ func (s *solver) moduleAttrNode(mod int32, name int32) int32 {
 func (s *solver) starLookup(mod int32, name int32, into int32) {
 	m := s.mod(mod)
 	str := s.names[name]
+	if m.js {
+		s.jsStarLookup(mod, name, into)
+		return
+	}
 	if strings.HasPrefix(str, "_") {
 		return
 	}
@@ -561,7 +570,10 @@ func (s *solver) moduleNameNode(mod int32, str string) int32 {
 		if len(m.ir.Scopes[0].StarImports) > 0 {
 			s.starLookup(mod, name, n)
 		}
-		if pystd.IsBuiltin(str) {
+		switch {
+		case m.js:
+			s.jsGlobal(n, str)
+		case pystd.IsBuiltin(str):
 			s.add(n, s.vals.intern(value{kind: vBuiltin, s: str}))
 		}
 	}
@@ -582,6 +594,9 @@ func (s *solver) importTarget(mod int32, imp *extract.Import) int {
 func (s *solver) importNode(mod int32, id extract.ImportID) int32 {
 	m := s.mod(mod)
 	imp := &m.ir.Imports[id]
+	if imp.Specifier {
+		return s.jsImportNode(mod, imp)
+	}
 	n := s.newNode()
 	if imp.Name == "" {
 		target := s.ix.resolveAbsolute(imp.Module, int(mod))

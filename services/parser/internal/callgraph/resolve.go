@@ -13,7 +13,19 @@ const maxFallbackRounds = 8
 
 // Resolve builds the call graph of the given files.
 func Resolve(ctx context.Context, files []File) (*Graph, error) {
+	return ResolveWith(ctx, files, Options{})
+}
+
+// Options tune resolution.
+type Options struct {
+	// TSConfigs are the repository's tsconfig.json module settings.
+	TSConfigs []TSConfig
+}
+
+// ResolveWith builds the call graph of the given files with options.
+func ResolveWith(ctx context.Context, files []File, opts Options) (*Graph, error) {
 	s := newSolver(ctx, files)
+	s.ix.ts = opts.TSConfigs
 	if err := s.setup(); err != nil {
 		return nil, fmt.Errorf("call graph setup: %w", err)
 	}
@@ -27,6 +39,15 @@ func Resolve(ctx context.Context, files []File) (*Graph, error) {
 	}
 	s.nameMatch()
 	return s.graph(), nil
+}
+
+// langKey prefixes name with the language of scope g's module.
+func (s *solver) langKey(g int32, name string) string {
+	if lang := s.mod(s.scopes[g].mod).ir.Language; lang != "" {
+		// JavaScript and TypeScript call each other.
+		return "js\x00" + name
+	}
+	return name
 }
 
 // solve runs the worklist, checking for cancellation now and then.
@@ -126,6 +147,7 @@ func (s *solver) hasCallable(n int32) bool {
 // nameMatch links calls whose callee stayed unknown to the single
 // repository function or method of that name, as a weaker kind of edge.
 func (s *solver) nameMatch() {
+	// Keyed by language and name: calls do not cross languages.
 	methods := map[string][]int32{}
 	functions := map[string][]int32{}
 	for g := range s.scopes {
@@ -133,10 +155,11 @@ func (s *solver) nameMatch() {
 		if sc.Kind != extract.ScopeFunction {
 			continue
 		}
+		key := s.langKey(int32(g), sc.Name)
 		if s.methodScope(int32(g)) {
-			methods[sc.Name] = append(methods[sc.Name], int32(g))
+			methods[key] = append(methods[key], int32(g))
 		} else if sc.Parent == 0 {
-			functions[sc.Name] = append(functions[sc.Name], int32(g))
+			functions[key] = append(functions[key], int32(g))
 		}
 	}
 	for _, u := range s.unresolved {
@@ -149,9 +172,9 @@ func (s *solver) nameMatch() {
 		}
 		var cands []int32
 		if u.attr {
-			cands = methods[name]
+			cands = methods[s.langKey(u.caller, name)]
 		} else {
-			cands = functions[name]
+			cands = functions[s.langKey(u.caller, name)]
 		}
 		if len(cands) == 1 {
 			s.addEdge(u.caller, cands[0], EdgeNameMatched)

@@ -131,8 +131,10 @@ type internedName struct {
 }
 
 // name returns the interning entry of the text of node i (a name).
-func (b *builder) name(i int32) *internedName {
-	raw := b.t.TextBytes(i)
+func (b *builder) name(i int32) *internedName { return b.intern(b.t.TextBytes(i)) }
+
+// intern returns the interning entry of a name.
+func (b *builder) intern(raw []byte) *internedName {
 	k, ok := b.x.names[string(raw)]
 	if !ok {
 		s := string(raw)

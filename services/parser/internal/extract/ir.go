@@ -1,5 +1,5 @@
-// Package extract turns one Python file into a small intermediate
-// representation for call resolution: scopes (module, classes, functions,
+// Package extract turns one Python, JavaScript or TypeScript file into a
+// small intermediate representation for call resolution: scopes (module, classes, functions,
 // lambdas), definitions, imports and expressions, with the reaching
 // definitions of every name use inside its scope.
 package extract
@@ -67,6 +67,12 @@ type Scope struct {
 	// SyntaxError: tree-sitter recovered from a syntax error inside the
 	// scope's span (decorators included), so its code is not what was meant.
 	SyntaxError bool
+	// Inline: an unnamed JavaScript callback (a lambda scope) whose calls
+	// belong to the nearest named enclosing scope, called or not.
+	Inline bool
+	// IsObject: a JavaScript object literal bound to a name, modelled as a
+	// class scope whose methods see the object as `this`.
+	IsObject bool
 	// DefOf is the definition that binds this function or class in its parent.
 	DefOf DefID
 	// Locals are this scope's definitions (all of them, of every name it
@@ -140,6 +146,12 @@ type Import struct {
 	BindsTop bool
 	Star     bool
 	Line     int32
+	// Specifier: a JavaScript/TypeScript import; Module is the specifier
+	// as written ('./util', 'lodash/get', 'node:fs') and Name the imported
+	// export ("default" for default imports, "" for the whole module).
+	Specifier bool
+	// Require: a CommonJS require(), which yields module.exports.
+	Require bool
 }
 
 // ExprKind is the shape of an expression.
@@ -233,6 +245,11 @@ type Module struct {
 	HasAll    bool
 	// ParseError: tree-sitter recovered from syntax errors in this file.
 	ParseError bool
+	// Language is "" for Python, else "javascript" or "typescript".
+	Language string
+	// ExportsValue: a JavaScript module assigns module.exports a value,
+	// bound to the module-level name "default", which require() yields.
+	ExportsValue bool
 	Lines      int
 }
 

@@ -1,0 +1,139 @@
+package callgraph
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/query4code/query4code/services/parser/internal/extract"
+	"github.com/query4code/query4code/services/parser/internal/jsast"
+)
+
+// jsWantLine is an expected edge in a JavaScript/TypeScript fixture.
+var jsWantLine = regexp.MustCompile(`//\s*WANT:\s*(\S+)\s*->\s*(\S+)`)
+
+// jsFixtureRules are the resolution rules each needing a fixture in
+// jsfixtures (a file or a directory named after the rule).
+var jsFixtureRules = []string{
+	"es_named", "es_default", "es_namespace", "reexports", "commonjs", "require_value",
+	"index_files", "tsconfig_paths", "this_calls", "super_calls", "extends_chain", "new_class",
+	"instances", "node_builtins", "npm_packages", "callbacks", "object_literals",
+}
+
+// TestJSFixtures resolves each fixture of jsfixtures and compares its
+// resolved edges and external calls with its "// WANT:" lines (JavaScript
+// globals are dropped, so none are listed).
+func TestJSFixtures(t *testing.T) {
+	entries, err := os.ReadDir("jsfixtures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		name := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
+		seen[name] = true
+		t.Run(name, func(t *testing.T) {
+			root := filepath.Join("jsfixtures", e.Name())
+			files, srcs, opts := loadJSFixture(t, root, e.IsDir())
+			want := map[string]bool{}
+			for _, src := range srcs {
+				for _, m := range jsWantLine.FindAllStringSubmatch(src, -1) {
+					want[m[1]+" -> "+m[2]] = true
+				}
+			}
+			if len(want) == 0 {
+				t.Fatal("fixture has no WANT line")
+			}
+			g, err := ResolveWith(context.Background(), files, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := edgeSet(g)
+			for edge := range got {
+				if strings.Contains(edge, "<builtin>") {
+					delete(got, edge)
+				}
+			}
+			for _, edge := range sortedKeys(want) {
+				if !got[edge] {
+					t.Errorf("missing edge %s", edge)
+				}
+			}
+			for _, edge := range sortedKeys(got) {
+				if !want[edge] {
+					t.Errorf("unexpected edge %s", edge)
+				}
+			}
+		})
+	}
+	for _, r := range jsFixtureRules {
+		if !seen[r] {
+			t.Errorf("no fixture for rule %s", r)
+		}
+	}
+}
+
+// loadJSFixture parses a fixture file (its module named by its base name)
+// or the sources and tsconfig.json files of a directory.
+func loadJSFixture(t *testing.T, root string, dir bool) ([]File, []string, Options) {
+	t.Helper()
+	var files []File
+	var srcs []string
+	var opts Options
+	p := jsast.NewParser()
+	defer p.Close()
+	add := func(rel string, src []byte) {
+		if rel == "tsconfig.json" || strings.HasSuffix(rel, "/tsconfig.json") {
+			c, err := ParseTSConfig(strings.TrimSuffix(strings.TrimSuffix(rel, "tsconfig.json"), "/"), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.TSConfigs = append(opts.TSConfigs, c)
+			return
+		}
+		d := jsast.DialectOf(rel)
+		if d == jsast.NotJS {
+			return
+		}
+		tree, err := p.Parse(src, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		m := new(extract.Extractor).ExtractJS(tree.RootNode(), src, d.Language())
+		files = append(files, File{Path: rel, Module: m})
+		srcs = append(srcs, string(src))
+	}
+	if !dir {
+		src, err := os.ReadFile(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add(filepath.Base(root), src)
+		return files, srcs, opts
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		add(filepath.ToSlash(rel), src)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, srcs, opts
+}

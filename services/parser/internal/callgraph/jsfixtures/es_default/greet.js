@@ -1,0 +1,5 @@
+export default function (name) {
+  return helper(name);
+}
+function helper(n) { return n; }
+// WANT: greet.default -> greet.helper

@@ -1,0 +1,1 @@
+export function pad(s: string) { return s; }

@@ -1,0 +1,1 @@
+export function upper(s: string) { return s; }

@@ -1,0 +1,3 @@
+const api = require('./api');
+api.valid('1.0.0');
+// WANT: main -> api.valid

@@ -1,0 +1,373 @@
+// jsdefs.go holds the JavaScript/TypeScript builder for functions,
+// classes and object literals, and the naming rules: declarations keep
+// their name, arrows and function expressions bound to a module-level name
+// take it, so do the methods of an object literal so bound (`obj.method`);
+// every other function expression is an unnamed callback whose calls
+// belong to the nearest named enclosing scope (Scope.Inline).
+
+package extract
+
+import (
+	"strconv"
+	"strings"
+
+	sitter "github.com/smacker/go-tree-sitter"
+)
+
+// fnInfo says how a function is bound.
+type fnInfo struct {
+	name   string // "" for an unnamed callback
+	method bool   // a class or object method: `this` is its first parameter
+	static bool   // a static method or an object's method: `this` is the class or object
+	getter bool
+	span   *sitter.Node // the code of the function (the statement that binds it)
+	doc    *sitter.Node // the node a JSDoc comment precedes
+	head   *sitter.Node // where the signature starts
+	decs   []string
+}
+
+func isFunctionNode(n *sitter.Node) bool {
+	switch n.Type() {
+	case "arrow_function", "function_expression", "function", "generator_function":
+		return true
+	}
+	return false
+}
+
+// namedValue builds value bound to a module-level name: functions,
+// classes and object literals take the name.
+func (j *jsBuilder) namedValue(value *sitter.Node, name string, span, doc *sitter.Node) ExprID {
+	switch {
+	case isFunctionNode(value):
+		return j.function(value, name, span, doc, false)
+	case value.Type() == "class":
+		if nm := field(value, "name"); nm != nil && name == "default" {
+			name = j.text(nm)
+		}
+		return j.class(value, name, span)
+	case value.Type() == "object":
+		return j.object(value, name, span)
+	case value.Type() == "parenthesized_expression" && len(named(value)) == 1:
+		return j.namedValue(named(value)[0], name, span, doc)
+	}
+	return j.expr(value)
+}
+
+// function builds a function value; name "" makes it an unnamed callback.
+func (j *jsBuilder) function(n *sitter.Node, name string, span, doc *sitter.Node, method bool) ExprID {
+	return j.functionWith(n, fnInfo{name: name, method: method, span: span, doc: doc, head: span})
+}
+
+func (j *jsBuilder) functionWith(n *sitter.Node, fi fnInfo) ExprID {
+	kind := ScopeFunction
+	name := fi.name
+	if name == "" {
+		kind = ScopeLambda
+		ps := j.scope()
+		ps.LambdaCount++
+		name = "<lambda" + strconv.Itoa(ps.LambdaCount) + ">"
+	}
+	body := field(n, "body")
+	fs := j.newJSScope(kind, name, fi.span, n)
+	s := &j.m.Scopes[fs]
+	s.Inline = fi.name == ""
+	s.IsAsync = hasToken(n, "async")
+	s.IsGenerator = hasToken(n, "*")
+	s.IsClassMethod = fi.method && fi.static
+	s.IsProperty = fi.getter
+	s.Decorators = fi.decs
+	if fi.name != "" {
+		s.Signature = j.signature(fi.head, body)
+		s.Docstring = j.jsdoc(fi.doc)
+	}
+	saved := j.cur
+	j.cur = fs
+	if fi.method {
+		p := Param{Name: "this", Kind: ParamPositional, Default: NoExpr}
+		j.m.Scopes[fs].Params = append(j.m.Scopes[fs].Params, p)
+		j.m.Scopes[fs].Params[0].Def = j.define(j.intern([]byte("this")).s, DefParam, NoExpr, 0, jsLine(n))
+	}
+	if p := field(n, "parameter"); p != nil {
+		j.param(p)
+	}
+	if ps := field(n, "parameters"); ps != nil {
+		for _, p := range named(ps) {
+			j.param(p)
+		}
+	}
+	j.m.Scopes[fs].Trivial = j.trivialBody(body, j.m.Scopes[fs].Params)
+	if body != nil {
+		if body.Type() == "statement_block" {
+			j.block(body)
+		} else if v := j.expr(body); v != NoExpr {
+			sc := j.scope()
+			sc.Returns = append(sc.Returns, v)
+		}
+	}
+	j.cur = saved
+	return j.newExpr(Expr{Kind: ExprFunc, Int: fs, Line: jsLine(n)})
+}
+
+// param defines one formal parameter.
+func (j *jsBuilder) param(p *sitter.Node) {
+	var dflt *sitter.Node
+	pat := p
+	switch p.Type() {
+	case "required_parameter", "optional_parameter":
+		pat, dflt = field(p, "pattern"), field(p, "value")
+	case "assignment_pattern":
+		pat, dflt = field(p, "left"), field(p, "right")
+	}
+	if pat == nil || isTypeNode(pat) || pat.Type() == "comment" || pat.Type() == "decorator" {
+		return
+	}
+	kind := ParamPositional
+	if pat.Type() == "rest_pattern" {
+		kind = ParamVarArgs
+		pat = lastNamed(pat)
+		if pat == nil {
+			return
+		}
+	}
+	if pat.Type() == "this" {
+		return // a TypeScript `this` parameter only types this
+	}
+	pr := Param{Kind: kind, Default: NoExpr}
+	if dflt != nil {
+		pr.Default = j.expr(dflt)
+	}
+	if pat.Type() != "identifier" {
+		pr.Name = "<pattern>"
+	} else {
+		pr.Name = j.intern([]byte(j.text(pat))).s
+	}
+	s := j.scope()
+	idx := int32(len(s.Params))
+	s.Params = append(s.Params, pr)
+	if pat.Type() != "identifier" {
+		j.bindPattern(pat, NoExpr)
+		return
+	}
+	def := j.define(pr.Name, DefParam, NoExpr, idx, jsLine(pat))
+	j.m.Scopes[j.cur].Params[idx].Def = def
+}
+
+// functionDecl builds a function declaration; stmt is the statement to
+// show as its code (an export wraps it).
+func (j *jsBuilder) functionDecl(n, stmt *sitter.Node) ExprID {
+	nm := field(n, "name")
+	if nm == nil {
+		return j.function(n, "default", stmt, stmt, false)
+	}
+	name := j.text(nm)
+	v := j.function(n, name, stmt, stmt, false)
+	def := j.defineName(name, v, jsLine(nm))
+	j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
+	return v
+}
+
+// classDecl builds a class declaration.
+func (j *jsBuilder) classDecl(n, stmt *sitter.Node) ExprID {
+	name := "default"
+	nm := field(n, "name")
+	if nm != nil {
+		name = j.text(nm)
+	}
+	v := j.class(n, name, stmt)
+	if nm != nil {
+		def := j.defineName(name, v, jsLine(nm))
+		j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
+	}
+	return v
+}
+
+// class builds a class (declaration or expression) named name.
+func (j *jsBuilder) class(n *sitter.Node, name string, span *sitter.Node) ExprID {
+	var bases []ExprID
+	var decs []string
+	for _, c := range named(n) {
+		switch c.Type() {
+		case "class_heritage":
+			for _, h := range named(c) {
+				switch h.Type() {
+				case "extends_clause":
+					if v := j.expr(field(h, "value")); v != NoExpr {
+						bases = append(bases, v)
+					}
+				case "implements_clause":
+				default:
+					if v := j.expr(h); v != NoExpr {
+						bases = append(bases, v)
+					}
+				}
+			}
+		case "decorator":
+			decs = append(decs, j.decorator(c))
+		}
+	}
+	cs := j.newJSScope(ScopeClass, name, span, n)
+	s := &j.m.Scopes[cs]
+	s.Bases = bases
+	s.Decorators = decs
+	s.Docstring = j.jsdoc(span)
+	if body := field(n, "body"); body != nil {
+		s.Signature = j.signature(n, body)
+		saved := j.cur
+		j.cur = cs
+		j.classBody(body)
+		j.cur = saved
+	}
+	return j.newExpr(Expr{Kind: ExprClass, Int: cs, Line: jsLine(n)})
+}
+
+func (j *jsBuilder) classBody(body *sitter.Node) {
+	var decs []string
+	for _, c := range named(body) {
+		switch c.Type() {
+		case "decorator":
+			decs = append(decs, j.decorator(c))
+			continue
+		case "method_definition":
+			j.method(c, decs, false, true)
+		case "field_definition", "public_field_definition":
+			nm := field(c, "property")
+			if nm == nil {
+				nm = field(c, "name")
+			}
+			value := field(c, "value")
+			if nm == nil || value == nil {
+				break
+			}
+			name := j.propName(nm)
+			var v ExprID
+			if isFunctionNode(value) {
+				v = j.functionWith(value, fnInfo{name: name, method: true, static: hasToken(c, "static"),
+					span: c, doc: c, head: c, decs: decs})
+			} else {
+				v = j.expr(value)
+			}
+			j.defineName(name, v, jsLine(nm))
+		case "class_static_block":
+			if b := field(c, "body"); b != nil {
+				j.block(b)
+			}
+		}
+		decs = nil
+	}
+}
+
+// method builds a method of a class or of an object literal bound to a
+// name (object), or a plain function when isMethod is false.
+func (j *jsBuilder) method(c *sitter.Node, decs []string, object, isMethod bool) {
+	nm := field(c, "name")
+	if nm == nil || field(c, "body") == nil {
+		return
+	}
+	name := j.propName(nm)
+	v := j.functionWith(c, fnInfo{name: name, method: isMethod, static: object || hasToken(c, "static"),
+		getter: hasToken(c, "get"), span: c, doc: c, head: c, decs: decs})
+	def := j.defineName(name, v, jsLine(nm))
+	j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
+}
+
+// propName is the name of a property key.
+func (j *jsBuilder) propName(n *sitter.Node) string {
+	if s, ok := j.stringValue(n); ok {
+		return s
+	}
+	return j.text(n)
+}
+
+func (j *jsBuilder) decorator(d *sitter.Node) string {
+	for _, c := range named(d) {
+		j.expr(c) // a decorator factory is called
+	}
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(j.text(d)), "@"))
+}
+
+// object builds an object literal. Bound to a name, it is a class-like
+// scope (Scope.IsObject) whose function-valued properties are its
+// methods; unnamed, its values are evaluated for their calls.
+func (j *jsBuilder) object(n *sitter.Node, name string, span *sitter.Node) ExprID {
+	line := jsLine(n)
+	if name == "" {
+		m := j.mark()
+		for _, c := range named(n) {
+			var v ExprID
+			switch c.Type() {
+			case "pair":
+				j.expr(computedKey(c))
+				v = j.expr(field(c, "value"))
+			case "method_definition":
+				v = j.function(c, "", c, c, false)
+			default:
+				v = j.expr(c)
+			}
+			if v != NoExpr {
+				j.push(v)
+			}
+		}
+		return j.newExpr(Expr{Kind: ExprOpaque, Args: j.span(m), Line: line})
+	}
+	parent := j.cur
+	os := j.newJSScope(ScopeClass, name, span, n)
+	j.m.Scopes[os].IsObject = true
+	j.properties(n, parent, os)
+	return j.newExpr(Expr{Kind: ExprClass, Int: os, Line: line})
+}
+
+// properties binds the properties of object literal n in scope into; the
+// values are evaluated in scope parent.
+func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
+	saved := j.cur
+	defer func() { j.cur = saved }()
+	for _, c := range named(n) {
+		switch c.Type() {
+		case "method_definition":
+			// Under module.exports = {...} (into is the module) a method is
+			// a plain exported function.
+			j.cur = into
+			j.method(c, nil, into != 0, into != 0)
+		case "pair":
+			key, value := field(c, "key"), field(c, "value")
+			if key == nil || value == nil {
+				continue
+			}
+			name := j.propName(key)
+			j.cur = into
+			var v ExprID
+			switch {
+			case key.Type() == "computed_property_name":
+				j.cur = parent
+				j.expr(key)
+				v = j.expr(value)
+			case isFunctionNode(value):
+				v = j.functionWith(value, fnInfo{name: name, method: into != 0, static: true, span: c, doc: c, head: c})
+			case value.Type() == "object":
+				v = j.object(value, name, c)
+			default:
+				j.cur = parent
+				v = j.expr(value)
+			}
+			if key.Type() != "computed_property_name" {
+				j.cur = into
+				j.defineName(name, v, jsLine(key))
+			}
+		case "shorthand_property_identifier":
+			j.cur = parent
+			v := j.expr(c)
+			j.cur = into
+			j.defineName(j.text(c), v, jsLine(c))
+		default:
+			j.cur = parent
+			j.expr(c)
+		}
+	}
+}
+
+func computedKey(pair *sitter.Node) *sitter.Node {
+	if k := field(pair, "key"); k != nil && k.Type() == "computed_property_name" {
+		return k
+	}
+	return nil
+}
