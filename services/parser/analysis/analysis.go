@@ -1,4 +1,5 @@
-// Package analysis parses a Python repository and returns its functions in
+// Package analysis parses a Python, JavaScript and TypeScript repository
+// (one front end per language, jsfiles.go) and returns its functions in
 // callee-first order with their call graph, API usage, strongly connected
 // components and levels. It is what the parser server and the q4c CLI call.
 package analysis
@@ -19,8 +20,8 @@ import (
 
 	"github.com/query4code/query4code/services/parser/internal/callgraph"
 	"github.com/query4code/query4code/services/parser/internal/extract"
+	"github.com/query4code/query4code/services/parser/internal/jsast"
 	"github.com/query4code/query4code/services/parser/internal/pyast"
-	"github.com/query4code/query4code/services/parser/internal/pystd"
 	"github.com/query4code/query4code/services/parser/internal/repowalk"
 	"github.com/query4code/query4code/services/parser/internal/topo"
 )
@@ -54,6 +55,9 @@ type Options struct {
 	// SkipTests leaves out test files (not analysed at all) and test
 	// functions (Function.IsTest).
 	SkipTests bool
+	// Languages selects "python", "javascript" and "typescript" files;
+	// empty means all.
+	Languages []string
 	// SkipDunder drops __dunder__ methods from the output (Function.IsDunder).
 	SkipDunder bool
 	// SkipTrivial drops trivial functions from the output (Function.IsTrivial).
@@ -98,8 +102,12 @@ type APICall struct {
 	Count int    `json:"count"`
 }
 
-// Language is the only language the parser reads so far.
-const Language = "python"
+// Languages of Function.Language.
+const (
+	Python     = "python"
+	JavaScript = "javascript"
+	TypeScript = "typescript"
+)
 
 // Function is one function or method of the repository.
 type Function struct {
@@ -160,7 +168,8 @@ type Stats struct {
 type SkippedFile struct {
 	Path string `json:"path"`
 	// Reason is a stable code: too_large, binary, undecodable,
-	// outside_repository or unreadable.
+	// outside_repository, unreadable, and for JavaScript/TypeScript
+	// declaration, vendored, minified or generated (repowalk's Reasons).
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
 }
@@ -237,8 +246,11 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	wopts := repowalk.Options{Include: opts.Include, Exclude: opts.Exclude, SkipTests: opts.SkipTests}
+	wopts := repowalk.Options{Include: opts.Include, Exclude: opts.Exclude, SkipTests: opts.SkipTests, Languages: opts.Languages}
 	if err := wopts.ValidatePatterns(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
+	}
+	if err := wopts.ValidateLanguages(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
 	}
 	candidates, skipped, err := repowalk.Walk(ctx, root, wopts)
@@ -276,7 +288,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	// Code and hashes depend only on the files: compute them on the other
 	// workers while the call graph resolves on this one.
 	staticDone := computeCode(ctx, parsed, opts, workers)
-	prog, err := resolve(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames))
+	prog, err := resolveTS(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames), tsConfigs(root, parsed))
 	<-staticDone
 	if err != nil {
 		return nil, err
@@ -375,6 +387,8 @@ func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, worker
 				return
 			}
 			defer p.Close()
+			jp := jsast.NewParser()
+			defer jp.Close()
 			var x extract.Extractor
 			for k := range jobs {
 				f := files[k]
@@ -387,6 +401,15 @@ func parseAll(ctx context.Context, files []repowalk.File, maxBytes int64, worker
 					}
 					fail(err)
 					return
+				}
+				if d := jsast.DialectOf(f.Path); d != jsast.NotJS {
+					m, skip := parseJS(jp, &x, f.Path, src, d)
+					if skip != nil {
+						out[k] = outcome{skip: skip}
+					} else {
+						out[k] = outcome{file: parsedFile{path: f.Path, src: src, module: m}, ok: true}
+					}
+					continue
 				}
 				tree, err := p.Parse(src)
 				if err != nil {
@@ -435,12 +458,17 @@ feed:
 
 // resolve builds the call graph; importPaths[k] names the module of parsed[k].
 func resolve(ctx context.Context, parsed []parsedFile, importPaths []string) (*program, error) {
+	return resolveTS(ctx, parsed, importPaths, nil)
+}
+
+// resolveTS is resolve with the repository's tsconfig module settings.
+func resolveTS(ctx context.Context, parsed []parsedFile, importPaths []string, ts []callgraph.TSConfig) (*program, error) {
 	files := make([]callgraph.File, len(parsed))
 	// Field by field: computeCode writes parsed[k].code meanwhile.
 	for k := range parsed {
 		files[k] = callgraph.File{Path: importPaths[k], Module: parsed[k].module}
 	}
-	g, err := callgraph.Resolve(ctx, files)
+	g, err := callgraph.ResolveWith(ctx, files, callgraph.Options{TSConfigs: ts})
 	if err != nil {
 		return nil, err
 	}
@@ -502,9 +530,10 @@ func buildFunctions(res *Result, prog *program, opts Options) {
 		}
 	}
 	api, std := map[string]int{}, map[string]int{}
-	for _, m := range g.External {
+	for k, m := range g.External {
+		isStd := prog.stdlibTest(int32(k))
 		for path, n := range m {
-			if pystd.IsStdlib(path) {
+			if isStd(path) {
 				std[path] += n
 			} else {
 				api[path] += n
@@ -530,8 +559,9 @@ func buildFunctions(res *Result, prog *program, opts Options) {
 			res.Stats.Edges++
 		}
 		sort.Slice(f.Callees, func(a, b int) bool { return f.Callees[a].ID < f.Callees[b].ID })
+		isStd := prog.stdlibTest(n.scope)
 		for path, cnt := range g.External[n.scope] {
-			if pystd.IsStdlib(path) {
+			if isStd(path) {
 				f.StdlibCalls = append(f.StdlibCalls, APICall{API: path, Count: cnt})
 			} else {
 				f.APICalls = append(f.APICalls, APICall{API: path, Count: cnt})
@@ -699,11 +729,12 @@ func (p *program) function(g int32, id string) Function {
 		ID: id, Path: file.path, StartLine: sc.StartLine, EndLine: sc.EndLine,
 		Code: code.code, Docstring: sc.Docstring, Signature: sc.Signature,
 		Decorators: sc.Decorators, ContentHash: code.hash,
-		IsDunder: isDunder(sc.Name), IsTrivial: isTrivial(sc), Language: Language,
+		IsDunder: file.module.Language == "" && isDunder(sc.Name), IsTrivial: isTrivial(sc),
+		Language: languageOf(file.module),
 	}
 	if sc.Parent >= 0 {
 		parent := &file.module.Scopes[sc.Parent]
-		if parent.Kind == extract.ScopeClass {
+		if parent.Kind == extract.ScopeClass && !parent.IsObject {
 			f.Class = parent.QualName
 		}
 	}

@@ -42,7 +42,8 @@ func (r *Result) PyCG() map[string][]string {
 	}
 	for k, sc := range g.Scopes {
 		s := p.scope(int32(k))
-		if s.Kind == extract.ScopeClass {
+		if s.Kind == extract.ScopeClass || s.Inline {
+			// JavaScript callbacks: their calls are their enclosing function's.
 			continue
 		}
 		set := key(sc.Name)
@@ -83,6 +84,7 @@ type GraphFunction struct {
 	IsTest    bool     `json:"is_test,omitempty"`
 	IsDunder  bool     `json:"is_dunder,omitempty"`
 	IsTrivial bool     `json:"is_trivial,omitempty"`
+	Language  string   `json:"language"`
 }
 
 // GraphJSON is the call graph with levels and SCCs, functions callee-first,
@@ -113,7 +115,7 @@ func (r *Result) Graph() GraphJSON {
 		out.Functions = append(out.Functions, GraphFunction{
 			ID: f.ID, Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Class: f.Class,
 			Callees: callees, SCC: f.SCC, Level: f.Level, Cyclic: f.Cyclic,
-			IsTest: f.IsTest, IsDunder: f.IsDunder, IsTrivial: f.IsTrivial,
+			IsTest: f.IsTest, IsDunder: f.IsDunder, IsTrivial: f.IsTrivial, Language: f.Language,
 		})
 		if f.Cyclic {
 			members[f.SCC] = append(members[f.SCC], f.ID)

@@ -34,6 +34,9 @@ func importPaths(root string, parsed []parsedFile, directoryNames bool) []string
 	for k := range parsed {
 		rel := parsed[k].path
 		switch {
+		case parsed[k].module.Language != "":
+			// JavaScript/TypeScript modules are named by their path.
+			out[k] = rel
 		case prefix != "":
 			out[k] = prefix + "/" + rel
 		case srcLayout && strings.HasPrefix(rel, "src/"):

@@ -198,6 +198,7 @@ func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryReque
 		opts.Include, opts.Exclude = o.GetInclude(), o.GetExclude()
 		opts.SkipTests, opts.SkipDunder, opts.SkipTrivial = o.GetSkipTests(), o.GetSkipDunder(), o.GetSkipTrivial()
 		opts.MaxFileBytes = o.GetMaxFileBytes()
+		opts.Languages = o.GetLanguages()
 		if opts.MaxFileBytes < 0 {
 			return nil, "", fmt.Errorf("%w: max_file_bytes must not be negative", analysis.ErrInvalidOption)
 		}

@@ -11,12 +11,12 @@ import (
 
 func newCallgraphCmd() *cobra.Command {
 	var format string
-	var include, exclude []string
+	var include, exclude, languages []string
 	var skipTests, skipDunder, skipTrivial bool
 	cmd := &cobra.Command{
 		Use:   "callgraph [--format pycg|json] DIR",
-		Short: "Print the call graph of the Python package rooted at DIR",
-		Long: `Print the call graph of the Python code under DIR.
+		Short: "Print the call graph of the Python, JavaScript and TypeScript code under DIR",
+		Long: `Print the call graph of the Python, JavaScript and TypeScript code under DIR.
 
 --format pycg prints PyCG's JSON format ({"caller": ["callee", ...]}, module nodes for
 module-level code, every defined function a key), so it can be scored against PyCG's
@@ -25,12 +25,15 @@ prints query4code's own graph: functions callee-first with their callees, strong
 connected components, levels and traits (is_test, is_dunder, is_trivial), with module ids
 by Python's import semantics (a DIR that is a package keeps its name, a src/ layout is
 looked through; docs/api.md), then the files skipped and the functions left out for
-syntax errors.
+syntax errors. JavaScript/TypeScript modules are named by their path without extension
+(src/util/format.ts -> src.util.format); a mixed tree gives one graph with both, calls
+never crossing languages. --language (python, javascript, typescript; repeatable) picks
+the languages read, all by default.
 
 --include and --exclude choose the files (globs on slash paths relative to DIR); code in
 left-out files is not analysed, so calls into it become unresolved or external.
---skip-tests leaves out test files (test_*.py, *_test.py, conftest.py, tests.py, files
-under test/, tests/, testing/ ...: not analysed) and test functions (test_*, methods of
+--skip-tests leaves out test files (test_*.py, *_test.py, conftest.py, tests.py, *.test.js,
+*.spec.ts, files under test/, tests/, testing/, __tests__/ ...: not analysed) and test functions (test_*, methods of
 TestCase classes); --skip-dunder and --skip-trivial leave out __dunder__ methods and
 trivial functions (under 3 lines, or a body that only passes, returns a constant or a
 parameter, or raises). The last two still take part in call resolution.`,
@@ -39,7 +42,7 @@ parameter, or raises). The last two still take part in call resolution.`,
 			opts := analysis.Options{
 				Root: args[0], Include: include, Exclude: exclude,
 				SkipTests: skipTests, SkipDunder: skipDunder, SkipTrivial: skipTrivial,
-				DirectoryModuleNames: format == "pycg",
+				DirectoryModuleNames: format == "pycg", Languages: languages,
 			}
 			res, err := analysis.Analyze(cmd.Context(), opts)
 			if err != nil {
@@ -64,6 +67,7 @@ parameter, or raises). The last two still take part in call resolution.`,
 	cmd.Flags().StringVar(&format, "format", "pycg", "output format: pycg or json")
 	cmd.Flags().StringSliceVar(&include, "include", nil, "glob of files to include (repeatable)")
 	cmd.Flags().StringSliceVar(&exclude, "exclude", nil, "glob of files to exclude (repeatable)")
+	cmd.Flags().StringSliceVar(&languages, "language", nil, "language to read: python, javascript or typescript (repeatable; default all)")
 	cmd.Flags().BoolVar(&skipTests, "skip-tests", false, "leave out test files and test functions (by convention, see --help)")
 	cmd.Flags().BoolVar(&skipDunder, "skip-dunder", false, "leave out __dunder__ methods")
 	cmd.Flags().BoolVar(&skipTrivial, "skip-trivial", false, "leave out trivial functions")

@@ -250,7 +250,7 @@ type Module struct {
 	// ExportsValue: a JavaScript module assigns module.exports a value,
 	// bound to the module-level name "default", which require() yields.
 	ExportsValue bool
-	Lines      int
+	Lines        int
 }
 
 // ArgsOf returns the argument or element list of e.

@@ -1,4 +1,6 @@
-// Package repowalk lists the Python files of a repository: include and
+// Package repowalk lists the Python, JavaScript and TypeScript files of a
+// repository (skipping declaration files, minified code and generated
+// bundles, jsfilter.go): include and
 // exclude globs, test and vendor directories, symlinks that stay inside the
 // root; and reads them with the checks that keep the parser safe (size cap,
 // binary content) and the decoding Python applies (a UTF-8 byte order mark,
@@ -19,6 +21,8 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/query4code/query4code/services/parser/internal/jsast"
 )
 
 // Options select files.
@@ -27,6 +31,8 @@ type Options struct {
 	Exclude []string
 	// SkipTests drops test files and directories (IsTestFile).
 	SkipTests bool
+	// Languages selects "python", "javascript", "typescript"; empty: all.
+	Languages []string
 }
 
 // ValidatePatterns checks the globs of o.
@@ -62,6 +68,15 @@ const (
 	// ReasonUnreadable: the file (or a symlinked directory, which is not
 	// followed) could not be read.
 	ReasonUnreadable = Reason("unreadable")
+	// ReasonDeclaration: a TypeScript declaration file (.d.ts), types only.
+	ReasonDeclaration = Reason("declaration")
+	// ReasonVendored: a node_modules directory (one entry per directory,
+	// not entered), reported when JavaScript or TypeScript is selected.
+	ReasonVendored = Reason("vendored")
+	// ReasonMinified: *.min.js or lines too long on average (IsMinified).
+	ReasonMinified = Reason("minified")
+	// ReasonGenerated: a bundle or generated file (IsGenerated).
+	ReasonGenerated = Reason("generated")
 )
 
 // Skipped is a file that was not parsed.
@@ -77,12 +92,20 @@ var prunedDirs = map[string]bool{
 	"__pycache__": true, "node_modules": true, "site-packages": true, "dist-packages": true,
 }
 
-// Walk lists the .py files under root (an absolute, symlink-free directory)
+// Walk lists the source files (of the selected languages) under root (an absolute, symlink-free directory)
 // in path order, with the files it refused.
 func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, error) {
+	langs, err := newLanguageSet(opts.Languages)
+	if err != nil {
+		return nil, nil, err
+	}
 	var files []File
 	var skipped []Skipped
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	// node_modules directories are reported in a JavaScript/TypeScript
+	// repository only (one with a source file of those languages).
+	var vendored []Skipped
+	hasJS := false
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
 				return err
@@ -107,13 +130,27 @@ func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, er
 		rel = filepath.ToSlash(rel)
 		name := d.Name()
 		if d.IsDir() {
+			if name == "node_modules" && langs.anyJS() && !matchAny(opts.Exclude, rel) {
+				vendored = append(vendored, Skipped{Path: rel, Reason: ReasonVendored, Detail: "dependencies installed by npm"})
+			}
 			if skipDir(p, name) || matchAny(opts.Exclude, rel) || (opts.SkipTests && IsTestDir(rel)) {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if !strings.HasSuffix(name, ".py") || !selected(opts, rel) {
+		if !langs.wants(name) || !selected(opts, rel) {
 			return nil
+		}
+		if jsast.IsDeclaration(name) {
+			skipped = append(skipped, Skipped{Path: rel, Reason: ReasonDeclaration, Detail: "TypeScript declaration file"})
+			return nil
+		}
+		if isJS := jsast.DialectOf(name) != jsast.NotJS; isJS {
+			hasJS = true
+			if isMinifiedName(name) {
+				skipped = append(skipped, Skipped{Path: rel, Reason: ReasonMinified, Detail: "minified file name"})
+				return nil
+			}
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			f, skip := resolveSymlink(root, p, rel)
@@ -138,6 +175,9 @@ func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, er
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("walking %s: %w", root, err)
+	}
+	if hasJS {
+		skipped = append(skipped, vendored...)
 	}
 	sort.Slice(files, func(a, b int) bool { return files[a].Path < files[b].Path })
 	return files, skipped, nil
@@ -184,6 +224,9 @@ func IsTestDir(rel string) bool {
 // named test.py or testapp.py is not a test: werkzeug's test client is
 // library code.
 func IsTestFile(rel string) bool {
+	if jsast.DialectOf(rel) != jsast.NotJS {
+		return isJSTestFile(rel)
+	}
 	name := strings.TrimSuffix(path.Base(rel), ".py")
 	if strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_test") || name == "tests" || name == "conftest" {
 		return true

@@ -1,0 +1,93 @@
+package analysis
+
+import (
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+
+	"github.com/query4code/query4code/services/parser/internal/callgraph"
+	"github.com/query4code/query4code/services/parser/internal/extract"
+	"github.com/query4code/query4code/services/parser/internal/jsast"
+	"github.com/query4code/query4code/services/parser/internal/jsstd"
+	"github.com/query4code/query4code/services/parser/internal/pystd"
+	"github.com/query4code/query4code/services/parser/internal/repowalk"
+)
+
+// parseJS checks, parses and extracts a JavaScript or TypeScript file; a
+// minified or generated file, or one tree-sitter gives up on, is skipped.
+func parseJS(p *jsast.Parser, x *extract.Extractor, rel string, src []byte, d jsast.Dialect) (*extract.Module, *repowalk.Skipped) {
+	if err := repowalk.CheckJSSource(src); err != nil {
+		var se *repowalk.SkipError
+		if errors.As(err, &se) {
+			return nil, &repowalk.Skipped{Path: rel, Reason: se.Reason, Detail: se.Detail}
+		}
+		return nil, &repowalk.Skipped{Path: rel, Reason: repowalk.ReasonUnreadable, Detail: err.Error()}
+	}
+	tree, err := p.Parse(src, d)
+	if err != nil {
+		return nil, &repowalk.Skipped{Path: rel, Reason: repowalk.ReasonUnreadable, Detail: err.Error()}
+	}
+	defer tree.Close()
+	return x.ExtractJS(tree.RootNode(), src, d.Language()), nil
+}
+
+// languageOf is the Function.Language of a module's functions.
+func languageOf(m *extract.Module) string {
+	if m.Language == "" {
+		return Python
+	}
+	return m.Language
+}
+
+// stdlibTest returns how the API paths called from scope g are told
+// apart: the standard library of the scope's language.
+func (p *program) stdlibTest(g int32) func(string) bool {
+	if p.fileOf(g).module.Language != "" {
+		return jsstd.IsStdlib
+	}
+	return pystd.IsStdlib
+}
+
+// tsConfigs reads the tsconfig.json (or else jsconfig.json) of every
+// directory that holds a JavaScript/TypeScript file or is an ancestor of
+// one, up to the root. A config that does not parse is ignored: imports it
+// would map stay unresolved (bare ones become npm packages).
+func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
+	dirs := map[string]bool{}
+	for _, f := range parsed {
+		if f.module.Language == "" {
+			continue
+		}
+		for d := path.Dir(f.path); !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+			if d == "." || d == "/" {
+				break
+			}
+		}
+	}
+	keys := make([]string, 0, len(dirs))
+	for d := range dirs {
+		keys = append(keys, d)
+	}
+	sort.Strings(keys)
+	var out []callgraph.TSConfig
+	for _, d := range keys {
+		rel := d
+		if rel == "." {
+			rel = ""
+		}
+		for _, name := range []string{"tsconfig.json", "jsconfig.json"} {
+			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel), name))
+			if err != nil {
+				continue
+			}
+			if c, err := callgraph.ParseTSConfig(rel, data); err == nil {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
