@@ -97,11 +97,12 @@ func (p *Parser) Parse(src []byte, d Dialect) (*sitter.Tree, error) {
 		case TSX:
 			ps.SetLanguage(tsx.GetLanguage())
 		}
+		// tree-sitter's own timeout: a cancelable context would leave a
+		// cancellation flag set for the parser's next file.
+		ps.SetOperationLimit(int(parseTimeout / time.Microsecond))
 		p.parsers[d] = ps
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), parseTimeout)
-	defer cancel()
-	tree, err := ps.ParseCtx(ctx, nil, src)
+	tree, err := ps.ParseCtx(context.Background(), nil, src)
 	if err != nil {
 		ps.Reset()
 		return nil, fmt.Errorf("%w: %w", ErrParseAborted, err)
