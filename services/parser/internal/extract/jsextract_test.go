@@ -1,0 +1,122 @@
+package extract
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/query4code/query4code/services/parser/internal/jsast"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files of testdata/js")
+
+// jsScopeSummary is what the golden files hold of a scope.
+type jsScopeSummary struct {
+	Kind        ScopeKind `json:"kind"`
+	QualName    string    `json:"qualname"`
+	Lines       [2]int    `json:"lines"`
+	Signature   string    `json:"signature,omitempty"`
+	Docstring   string    `json:"docstring,omitempty"`
+	Params      []string  `json:"params,omitempty"`
+	Inline      bool      `json:"inline,omitempty"`
+	IsObject    bool      `json:"is_object,omitempty"`
+	Trivial     bool      `json:"trivial,omitempty"`
+	SyntaxError bool      `json:"syntax_error,omitempty"`
+	IsProperty  bool      `json:"is_property,omitempty"`
+	IsClassMeth bool      `json:"is_class_method,omitempty"`
+}
+
+type jsModuleSummary struct {
+	Language     string           `json:"language"`
+	ParseError   bool             `json:"parse_error"`
+	ExportsValue bool             `json:"exports_value"`
+	Scopes       []jsScopeSummary `json:"scopes"`
+	ModuleNames  []string         `json:"module_names"`
+	Imports      []Import         `json:"imports"`
+}
+
+// TestJSGolden extracts each testdata/js file and compares its scopes,
+// module-level names and imports with the .golden.json beside it
+// (go test -run TestJSGolden -update rewrites them).
+func TestJSGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/js/*.[jt]s")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	p := jsast.NewParser()
+	defer p.Close()
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := jsast.DialectOf(f)
+			tree, err := p.Parse(src, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			m := new(Extractor).ExtractJS(tree.RootNode(), src, d.Language())
+			got, err := json.MarshalIndent(summarizeJS(m), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := strings.TrimSuffix(f, filepath.Ext(f)) + ".golden.json"
+			if *updateGolden {
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(string(want)) != string(got) {
+				t.Errorf("extraction of %s differs from %s:\n%s", f, golden, got)
+			}
+		})
+	}
+}
+
+func summarizeJS(m *Module) jsModuleSummary {
+	out := jsModuleSummary{Language: m.Language, ParseError: m.ParseError, ExportsValue: m.ExportsValue, Imports: m.Imports}
+	for _, s := range m.Scopes {
+		ss := jsScopeSummary{
+			Kind: s.Kind, QualName: s.QualName, Lines: [2]int{s.StartLine, s.EndLine},
+			Signature: s.Signature, Docstring: s.Docstring, Inline: s.Inline, IsObject: s.IsObject,
+			Trivial: s.Trivial, SyntaxError: s.SyntaxError, IsProperty: s.IsProperty, IsClassMeth: s.IsClassMethod,
+		}
+		for _, p := range s.Params {
+			ss.Params = append(ss.Params, p.Name)
+		}
+		out.Scopes = append(out.Scopes, ss)
+	}
+	seen := map[string]bool{}
+	for _, d := range m.Defs {
+		if d.Scope == 0 && !seen[d.Name] {
+			seen[d.Name] = true
+			out.ModuleNames = append(out.ModuleNames, d.Name)
+		}
+	}
+	return out
+}
+
+// TestJSDeepNesting: deeply nested input is cut off, not a stack overflow.
+func TestJSDeepNesting(t *testing.T) {
+	src := []byte("x = " + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + ";\nfunction f() { g(); }\n")
+	p := jsast.NewParser()
+	defer p.Close()
+	tree, err := p.Parse(src, jsast.JavaScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	m := new(Extractor).ExtractJS(tree.RootNode(), src, "javascript")
+	if len(m.Scopes) != 2 || m.Scopes[1].QualName != "f" {
+		t.Fatalf("scopes = %+v", m.Scopes)
+	}
+}
