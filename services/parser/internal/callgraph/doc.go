@@ -1,5 +1,6 @@
-// Package callgraph resolves the calls of a Python repository: it names
-// modules, resolves imports, and runs a points-to analysis over the IR of
+// Package callgraph resolves the calls of a Python, JavaScript and
+// TypeScript repository: it names modules, resolves imports, and runs a
+// points-to analysis over the IR of
 // package extract that follows functions, classes, instances, modules and
 // containers through assignments, arguments, returns and attributes. It is
 // flow-insensitive across scopes and flow-sensitive inside one scope
@@ -51,6 +52,19 @@
 // (graph.go) is read off: callees, external API paths and builtins per
 // scope.
 //
+// # JavaScript and TypeScript
+//
+// Their modules share the solver; what differs is kept apart
+// (jsmodules.go): imports are resolved by path (relative specifiers with
+// extensions and index files, tsconfig paths and baseUrl), bare specifiers
+// become external package paths (jsstd.PackagePath), exports are
+// module-level names, require() yields module.exports when the module
+// assigns it, classes are instantiated through `constructor`, globals
+// (console, JSON) are builtins whose attributes are builtins too, and
+// `this` is a method's first parameter, so Python's rules for self and
+// super() apply. Name matching never crosses languages.
+//
 // testdata/*.py holds fixtures whose "# WANT: caller -> callee" lines are
-// the expected edges, one or more per category of PyCG's micro-benchmark.
+// the expected edges, one or more per category of PyCG's micro-benchmark;
+// jsfixtures holds "// WANT:" fixtures, one per JavaScript/TypeScript rule.
 package callgraph

@@ -63,14 +63,14 @@ func (j *jsBuilder) expr(n *sitter.Node) ExprID {
 		}
 		return j.newExpr(Expr{Kind: ExprOpaque, Line: line})
 	case "parenthesized_expression", "sequence_expression":
-		var v ExprID = NoExpr
+		v := NoExpr
 		for _, c := range named(n) {
 			v = j.expr(c)
 		}
 		return v
 	case "await_expression", "non_null_expression", "as_expression", "satisfies_expression",
 		"type_assertion", "spread_element":
-		var v ExprID = NoExpr
+		v := NoExpr
 		for _, c := range named(n) {
 			if !isTypeNode(c) {
 				v = j.expr(c)
@@ -109,7 +109,7 @@ func (j *jsBuilder) expr(n *sitter.Node) ExprID {
 	case "object":
 		return j.object(n, "", n)
 	case "yield_expression":
-		var v ExprID = NoExpr
+		v := NoExpr
 		for _, c := range named(n) {
 			v = j.expr(c)
 		}

@@ -91,7 +91,7 @@ func (j *jsBuilder) exportStmt(n *sitter.Node) {
 	line := jsLine(n)
 	isDefault := hasToken(n, "default")
 	if d := field(n, "declaration"); d != nil {
-		var v ExprID = NoExpr
+		v := NoExpr
 		switch d.Type() {
 		case "function_declaration", "generator_function_declaration":
 			v = j.functionDecl(d, n)

@@ -35,7 +35,7 @@ func (j *jsBuilder) stmt(n *sitter.Node) {
 	case "export_statement":
 		j.exportStmt(n)
 	case "return_statement":
-		var v ExprID = NoExpr
+		v := NoExpr
 		for _, c := range named(n) {
 			v = j.expr(c)
 		}
@@ -218,14 +218,14 @@ func (j *jsBuilder) bindPattern(p *sitter.Node, v ExprID) {
 				j.defineName(j.text(c), j.member(v, j.text(c), line), line)
 			case "pair_pattern":
 				key := field(c, "key")
-				var part ExprID = NoExpr
+				part := NoExpr
 				if key != nil && key.Type() == "property_identifier" {
 					part = j.member(v, j.text(key), line)
 				}
 				j.bindPattern(field(c, "value"), part)
 			case "object_assignment_pattern":
 				l := field(c, "left")
-				var part ExprID = NoExpr
+				part := NoExpr
 				if l != nil && l.Type() == "shorthand_property_identifier_pattern" {
 					part = j.member(v, j.text(l), line)
 				}

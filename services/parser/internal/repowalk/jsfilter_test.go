@@ -2,6 +2,7 @@ package repowalk
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,8 @@ func TestCheckJSSource(t *testing.T) {
 	} {
 		err := CheckJSSource([]byte(tc.src))
 		var got Reason
-		if se, ok := err.(*SkipError); ok {
+		var se *SkipError
+		if errors.As(err, &se) {
 			got = se.Reason
 		} else if err != nil {
 			t.Fatalf("%s: %v", name, err)
