@@ -287,8 +287,10 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	}
 	// Code and hashes depend only on the files: compute them on the other
 	// workers while the call graph resolves on this one.
+	// Read before computeCode starts writing the parsed files' code.
+	ts := tsConfigs(root, parsed)
 	staticDone := computeCode(ctx, parsed, opts, workers)
-	prog, err := resolveTS(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames), tsConfigs(root, parsed))
+	prog, err := resolveTS(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames), ts)
 	<-staticDone
 	if err != nil {
 		return nil, err

@@ -56,7 +56,8 @@ func (p *program) stdlibTest(g int32) func(string) bool {
 // would map stay unresolved (bare ones become npm packages).
 func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 	dirs := map[string]bool{}
-	for _, f := range parsed {
+	for k := range parsed {
+		f := &parsed[k]
 		if f.module.Language == "" {
 			continue
 		}
