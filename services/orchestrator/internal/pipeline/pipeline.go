@@ -347,7 +347,7 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 		}
 		return err
 	}
-	training, err := r.resolveTrainingFilters()
+	training, err := resolveTrainingFilters(r.job.Options)
 	if err != nil {
 		return Result{}, err
 	}
@@ -686,6 +686,11 @@ func (r *run) buildGraph() ([]schedule.Node, error) {
 			r.funcs = append(r.funcs, f)
 		}
 	}
+	if p := r.training.plan; p != nil {
+		if err := p.check(r.repos, r.funcs); err != nil {
+			return nil, err
+		}
+	}
 	if err := decideExclusions(r.funcs, filtersOf(r.job.Options), r.training); err != nil {
 		return nil, err
 	}
@@ -846,19 +851,13 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 	failed, requests := r.progress.GetFunctionsFailed(), r.progress.GetLlmCalls()
 	identity := r.identity
 	r.mu.Unlock()
-	filters := r.job.Options.GetFilters()
 	man := dataset.Manifest{
 		KeepThreshold: r.job.Options.GetKeepThreshold(), Concurrency: r.job.Options.GetConcurrency(),
 		BudgetUSD: r.job.Options.GetBudgetUsd(), MaxContextTokens: r.job.Options.GetMaxContextTokens(),
 		Model: identity.Model, PromptVersion: identity.PromptVersion, FunctionsFailed: failed, LLMRequests: requests, Note: note,
-		Filters: dataset.ManifestFilters{KeepTests: filters.GetKeepTests(), KeepDunder: filters.GetKeepDunder(),
-			KeepTrivial: filters.GetKeepTrivial(), KeepDuplicates: filters.GetKeepDuplicates()},
+		Filters: manifestFilters(r.job.Options), Parse: manifestParse(r.job.Options),
+		Training: r.training.manifest(r.job.Options),
 	}
-	if p := r.job.Options.GetParse(); p != nil {
-		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
-			SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
-	}
-	man.Training = r.manifestTraining()
 	for _, repo := range r.repos {
 		ms := dataset.ManifestSource{Repo: repo.prov.Repo, Subdir: repo.prov.Subdir, Commit: repo.commit, License: cmp.Or(repo.license, license.Unknown),
 			Parsed: repo.parsed, Functions: len(repo.funcs) + len(repo.syntaxErrors), Skipped: []dataset.SkippedFile{}}
