@@ -25,12 +25,12 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/query4code/query4code/platform/license"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 	"github.com/query4code/query4code/services/orchestrator/usage"
@@ -126,8 +126,6 @@ type Config struct {
 	ParseRetryDelay func(error) (time.Duration, bool)
 	// ProgressInterval is the most often progress events are sent; 0 means 500 ms.
 	ProgressInterval time.Duration
-	// DetectLicense names the licence of a local source directory; nil means "unknown".
-	DetectLicense func(localPath string) string
 	// OmitLocalPaths leaves the sources' local paths out of manifest.json, so no output file holds a
 	// path of the machine that ran the job.
 	OmitLocalPaths bool
@@ -532,6 +530,8 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 				repo.funcs = append(repo.funcs, ev.Function)
 			case *parserv1.ParseRepositoryResponse_Stats:
 				repo.commit = cmp.Or(ev.Stats.GetCommit(), repo.prov.Commit)
+				// The parser names the licence of the tree it parsed, git checkouts included.
+				repo.license = cmp.Or(ev.Stats.GetLicense(), license.Unknown)
 				repo.skipped, repo.syntaxErrors = ev.Stats.GetSkipped(), ev.Stats.GetSyntaxErrorFunctions()
 				if ev.Stats.GetFiles() == 0 && len(repo.funcs) == 0 {
 					return noPythonError(repo)
@@ -568,10 +568,6 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 		return
 	}
 	pspan.SetAttributes(attribute.Int("q4c.functions", len(repo.funcs)))
-	repo.license = license.Unknown
-	if repo.local != "" && r.cfg.DetectLicense != nil {
-		repo.license = r.cfg.DetectLicense(repo.local)
-	}
 	repo.parsed = true
 	r.mu.Lock()
 	r.progress.RepositoriesParsed++

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/query4code/query4code/platform/license"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 )
 
 // ParsedSource is one source of a corpus as the parser reported it, for NearDuplicatePlan.
