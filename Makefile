@@ -18,10 +18,12 @@ OUT       ?= out
 MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/docs/... \
              ./services/annotator/... ./services/orchestrator/... ./cmd/q4c/... \
              ./bench/... ./deploy/... ./clients/go/...
+# The independent Parquet reader the tests read data/*.parquet with (npm, pinned by its lock file).
+PARQUET_READER := tools/parquet-reader
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
-.PHONY: build run test lint fix-lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph e2e clean
+.PHONY: npm-deps build run test lint fix-lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph e2e clean
 
 ## tools: build the pinned tools (buf, protoc plugins, grpcurl, golangci-lint) into bin/tools.
 tools:
@@ -51,8 +53,16 @@ build:
 run: build deps
 	bin/q4c annotate --out $(OUT) $(REPO)
 
-## test: every module's tests, under the race detector (the buf-breaking check test needs the pinned buf).
-test: deps tools
+## npm-deps: install the npm packages tests use (the Parquet reader), once per lock file change.
+npm-deps: $(PARQUET_READER)/node_modules/.installed
+
+$(PARQUET_READER)/node_modules/.installed: $(PARQUET_READER)/package.json $(PARQUET_READER)/package-lock.json
+	cd $(PARQUET_READER) && npm ci --silent --no-audit --no-fund
+	touch $@
+
+## test: every module's tests, under the race detector (the buf-breaking check test needs the pinned buf;
+## the dataset tests read Parquet with the npm reader).
+test: deps tools npm-deps
 	$(GO) test -race -count=1 $(MODULES)
 
 ## lint: buf lint, go vet and golangci-lint over every module.

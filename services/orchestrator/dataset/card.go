@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
-
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 )
 
 func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Excluded, files []dataFile, card Card) error {
@@ -180,10 +178,4 @@ func joinKeys(m map[string]bool) string {
 // cell escapes a value for a Markdown table cell.
 func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
-
-// DetectLicense names the licence of the repository in dir by its SPDX id: from its LICENSE, LICENCE
-// or COPYING file, else its package metadata, else "unknown" (see package license).
-func DetectLicense(dir string) string {
-	return license.Detect(dir)
 }

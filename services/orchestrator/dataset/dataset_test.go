@@ -359,19 +359,6 @@ func TestParquetReadByArrow(t *testing.T) {
 	}
 }
 
-func TestDetectLicense(t *testing.T) {
-	// Package license tests licence texts; these fixtures hold none, so this
-	// test binary does not pay for compiling licensecheck's patterns.
-	for dir, want := range map[string]string{"setupcfg": "ISC", "packagejson": "MIT", "none": "unknown"} {
-		if got := DetectLicense(filepath.Join("..", "internal", "license", "testdata", dir)); got != want {
-			t.Errorf("DetectLicense(%s) = %s, want %s", dir, got, want)
-		}
-	}
-	if got := DetectLicense(filepath.Join(t.TempDir(), "missing")); got != "unknown" {
-		t.Fatalf("missing dir: %s", got)
-	}
-}
-
 func TestCheckOutputDir(t *testing.T) {
 	base := t.TempDir()
 	file := filepath.Join(base, "file")

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/query4code/query4code/platform/license"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/scrub"
 	"github.com/query4code/query4code/services/orchestrator/internal/split"
 )

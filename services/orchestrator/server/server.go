@@ -21,7 +21,6 @@ import (
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
-	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/jobs"
 	"github.com/query4code/query4code/services/orchestrator/internal/metrics"
 	"github.com/query4code/query4code/services/orchestrator/internal/pipeline"
@@ -104,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 		Pipeline: pipeline.Config{
 			Parser: cfg.Parser, Docs: cfg.Docs, Annotator: counters.CountCalls(cfg.Annotator), Logger: cfg.Logger,
 			Classify: ClassifyFailure, BreakerPause: cfg.LLMPause, BreakerTrips: cfg.LLMOutageTrips, ParseRetryDelay: RetryDelay,
-			ProgressInterval: cfg.ProgressInterval, DetectLicense: dataset.DetectLicense, OmitLocalPaths: cfg.ManifestOmitLocalPaths,
+			ProgressInterval: cfg.ProgressInterval, OmitLocalPaths: cfg.ManifestOmitLocalPaths,
 		},
 		OutputRoot: cfg.OutputRoot, ResumeOnSubmit: cfg.ResumeOnSubmit, AllowedRoots: cfg.AllowedRoots, DefaultConcurrency: cfg.DefaultConcurrency,
 		MaxRunningJobs: cfg.MaxRunningJobs, DrainTimeout: cfg.ShutdownDrain, Logger: cfg.Logger, TracerProvider: cfg.TracerProvider,

@@ -251,6 +251,7 @@ func TestTrainingOptionsRefused(t *testing.T) {
 		{"unknown licence", &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{Licenses: []string{"NOT-A-LICENCE"}}}, "licenses"},
 		{"splits not adding up to 1", &orchestratorv1.JobOptions{Splits: []float64{0.5, 0.2}}, "splits"},
 		{"threshold above 1", &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{NearDuplicateThreshold: 1.5}}, "near_duplicate_threshold"},
+		{"missing near-duplicate plan", &orchestratorv1.JobOptions{Filters: &orchestratorv1.DatasetFilters{NearDuplicatePlan: filepath.Join(t.TempDir(), "plan.json")}}, "near_duplicate_plan"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/query4code/query4code/platform/license"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/parser/analysis"
 	"github.com/query4code/query4code/services/parser/internal/admission"
@@ -169,7 +170,7 @@ func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 		release = r
 		return func() {}, nil
 	}
-	res, commit, err := s.analyze(ctx, req, admit)
+	res, co, err := s.analyze(ctx, req, admit)
 	if err != nil {
 		return toStatus(ctx, s.log, err)
 	}
@@ -186,13 +187,20 @@ func (s *Server) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 		}
 	}
 	return stream.Send(&parserv1.ParseRepositoryResponse{
-		Event: &parserv1.ParseRepositoryResponse_Stats{Stats: statsToProto(res, commit)},
+		Event: &parserv1.ParseRepositoryResponse_Stats{Stats: statsToProto(res, co)},
 	})
+}
+
+// checkout is what the parser reports of the tree it analysed beside its functions.
+type checkout struct {
+	commit string
+	// license is the tree's SPDX id (license.Unknown when nothing names one).
+	license string
 }
 
 // analyze resolves the source to a directory and analyses it.
 func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryRequest,
-	admit func(context.Context, int64) (func(), error)) (*analysis.Result, string, error) {
+	admit func(context.Context, int64) (func(), error)) (*analysis.Result, checkout, error) {
 	opts := analysis.Options{Workers: s.cfg.Workers, Admit: admit}
 	if o := req.GetOptions(); o != nil {
 		opts.Include, opts.Exclude = o.GetInclude(), o.GetExclude()
@@ -200,30 +208,32 @@ func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryReque
 		opts.MaxFileBytes = o.GetMaxFileBytes()
 		opts.Languages = o.GetLanguages()
 		if opts.MaxFileBytes < 0 {
-			return nil, "", fmt.Errorf("%w: max_file_bytes must not be negative", analysis.ErrInvalidOption)
+			return nil, checkout{}, fmt.Errorf("%w: max_file_bytes must not be negative", analysis.ErrInvalidOption)
 		}
 	}
 	src := req.GetSource()
 	switch {
 	case src.GetLocalPath() != "":
 		if len(s.cfg.AllowedRoots) == 0 {
-			return nil, "", fmt.Errorf("%w: %w", analysis.ErrOutsideAllowedRoots, errNoRoots)
+			return nil, checkout{}, fmt.Errorf("%w: %w", analysis.ErrOutsideAllowedRoots, errNoRoots)
 		}
 		if strings.ContainsRune(src.GetLocalPath(), 0) {
 			// The OS refuses such a path with EINVAL; it is the caller's mistake, not ours.
-			return nil, "", fmt.Errorf("%w: local_path contains a NUL byte", analysis.ErrInvalidOption)
+			return nil, checkout{}, fmt.Errorf("%w: local_path contains a NUL byte", analysis.ErrInvalidOption)
 		}
 		opts.Root, opts.AllowedRoots = src.GetLocalPath(), s.cfg.AllowedRoots
 		res, err := analysis.Analyze(ctx, opts)
 		if err != nil {
-			return nil, "", err
+			return nil, checkout{}, err
 		}
-		return res, localCommit(opts.Root), nil
+		// A local directory may be a package installed in a Python environment, whose licence is in
+		// its distribution's metadata beside it.
+		return res, checkout{commit: localCommit(opts.Root), license: license.DetectInstalled(opts.Root)}, nil
 	case src.GetGit() != nil:
 		g := src.GetGit()
 		co, err := s.cloner.Clone(ctx, g.GetUrl(), g.GetRevision())
 		if err != nil {
-			return nil, "", err
+			return nil, checkout{}, err
 		}
 		defer func() {
 			if err := co.Remove(); err != nil {
@@ -233,11 +243,11 @@ func (s *Server) analyze(ctx context.Context, req *parserv1.ParseRepositoryReque
 		opts.Root, opts.AllowedRoots = co.Dir, []string{co.Dir}
 		res, err := analysis.Analyze(ctx, opts)
 		if err != nil {
-			return nil, "", err
+			return nil, checkout{}, err
 		}
-		return res, co.Commit, nil
+		return res, checkout{commit: co.Commit, license: license.Detect(co.Dir)}, nil
 	default:
-		return nil, "", fmt.Errorf("%w: source needs local_path or git", analysis.ErrInvalidOption)
+		return nil, checkout{}, fmt.Errorf("%w: source needs local_path or git", analysis.ErrInvalidOption)
 	}
 }
 
@@ -287,7 +297,7 @@ func toProto(f *analysis.Function, sccSize map[int]int32) *parserv1.Function {
 	return out
 }
 
-func statsToProto(res *analysis.Result, commit string) *parserv1.ParseStats {
+func statsToProto(res *analysis.Result, co checkout) *parserv1.ParseStats {
 	st := res.Stats
 	out := &parserv1.ParseStats{
 		Files:             int32(st.Files),
@@ -299,7 +309,8 @@ func statsToProto(res *analysis.Result, commit string) *parserv1.ParseStats {
 		SkippedLargeFiles: int32(st.SkippedLargeFiles),
 		SkippedFiles:      int32(st.SkippedOther),
 		Elapsed:           durationpb.New(st.Elapsed),
-		Commit:            commit,
+		Commit:            co.commit,
+		License:           co.license,
 	}
 	for _, sk := range res.Skipped {
 		if len(out.Skipped) < maxListed {

@@ -105,7 +105,11 @@ the API usage of the whole corpus once, then each q4c annotate --shard I/N
 --popularity popularity.json annotates the sources whose FNV-1a 64 hash of the
 source (absolute path, or git URL#revision) modulo N is I, with popularity
 decided over the whole corpus, and q4c merge combines the shard outputs into
-the dataset one run over the corpus would have written.`,
+the dataset one run over the corpus would have written. With q4c popularity
+--near-duplicate-plan plan.json and --near-duplicate-plan plan.json here, the
+shards leave out the near-duplicates one run would, also those whose
+representative another shard holds; a plan of other sources, code or filters
+fails the job.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runAnnotate(cmd, f, args) },
 	}
 	fl := cmd.Flags()

@@ -27,7 +27,8 @@ shards is kept once, the first copy in corpus order, the others left out as
 duplicates (unless the shards ran with --keep-duplicates); near-duplicates
 are checked again across shards, a record whose code is a near-duplicate of
 one in an earlier source left out as near_duplicate (unless the shards ran
-with --keep-near-duplicates). Shards must agree on the model, prompt version,
+with --keep-near-duplicates; shards that applied a --near-duplicate-plan left
+such copies out already, naming the representative one run names). Shards must agree on the model, prompt version,
 keep threshold, parse options, filters and splits. With --sources-file (the
 corpus list the shards were cut from) the card and manifest list the
 repositories in corpus order, so the result is byte for byte what one run over

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,8 +20,10 @@ import (
 	"github.com/query4code/query4code/cmd/q4c/internal/local"
 	"github.com/query4code/query4code/platform/client"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
+	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
+	orchestratorserver "github.com/query4code/query4code/services/orchestrator/server"
 	"github.com/query4code/query4code/services/orchestrator/usage"
 	parserserver "github.com/query4code/query4code/services/parser/server"
 )
@@ -84,6 +87,11 @@ type popularityFlags struct {
 	docsRemote  client.Config
 	parse       parseFlags
 	verbose     bool
+	// planOut, when set, is where the corpus's near-duplicate plan goes; filters and training are the
+	// annotate flags that decide which functions are clustered.
+	planOut  string
+	filters  filterFlags
+	training trainingFlags
 }
 
 func newPopularityCmd() *cobra.Command {
@@ -103,9 +111,19 @@ seeded. Pass the same parse flags (--include, --exclude) as to q4c annotate:
 they change which files, so which calls, are counted. Functions annotate's
 filters leave out (tests, dunder methods, ...) are counted, as in a job.
 
+With --near-duplicate-plan FILE it also writes the corpus's near-duplicate
+plan: every function's cluster representative, chosen as one q4c annotate run
+over the whole corpus chooses it. Shards given the plan (q4c annotate
+--near-duplicate-plan FILE) leave out a function whose representative is in
+another shard too, so q4c merge of the shards is that one run. Pass the
+filter flags the shards get (--keep-tests, --licenses, --decontaminate,
+--near-dup-threshold, ...): they decide which functions are clustered, and a
+shard refuses a plan made with others.
+
 The parser runs in this process. A repository that fails to parse is listed
 under "failed" and counted nowhere, as in a job. --shard I/N counts one shard of
-the corpus (files of several shards can all be given to --popularity).`,
+the corpus (files of several shards can all be given to --popularity); a
+near-duplicate plan needs the whole corpus.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPopularity(cmd, f, args) },
 	}
 	fl := cmd.Flags()
@@ -117,6 +135,9 @@ the corpus (files of several shards can all be given to --popularity).`,
 	fl.StringVar(&f.docs, "docs", "", "address of a running docs service to record the counts into (RecordUsage)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log the parser's messages to stderr")
 	f.parse.register(fl)
+	fl.StringVar(&f.planOut, "near-duplicate-plan", "", "also write the whole corpus's near-duplicate plan to this file, for q4c annotate --near-duplicate-plan")
+	f.filters.register(fl)
+	f.training.registerFilters(fl)
 	remote := flag.NewFlagSet("docs", flag.ContinueOnError)
 	f.docsRemote.RegisterFlags(remote, "cli", "docs")
 	fl.AddGoFlagSet(remote)
@@ -135,14 +156,24 @@ func runPopularity(cmd *cobra.Command, f *popularityFlags, args []string) error 
 	if err != nil {
 		return err
 	}
+	if f.planOut != "" && shard.Count > 0 {
+		return errors.New("--near-duplicate-plan clusters the whole corpus: it cannot go with --shard")
+	}
 	sources = selectShard(sources, shard)
 	stderr := cmd.ErrOrStderr()
 	pf := &popularityFile{Format: popularityFormat, Parse: manifestParse(f.parse.options()), Repositories: []popularityRepository{}}
 	if shard.Count > 0 {
 		pf.Shard = shard.String()
 	}
+	var parsed []orchestratorserver.ParsedSource
 	if len(sources) > 0 {
-		if err := countCorpus(cmd.Context(), f, sources, pf, stderr); err != nil {
+		if parsed, err = countCorpus(cmd.Context(), f, sources, pf, stderr); err != nil {
+			return err
+		}
+	}
+	var plan *dataset.NearDuplicatePlan
+	if f.planOut != "" {
+		if plan, err = f.nearDuplicatePlan(parsed); err != nil {
 			return err
 		}
 	}
@@ -159,6 +190,22 @@ func runPopularity(cmd *cobra.Command, f *popularityFlags, args []string) error 
 	if err := writeFileAtomic(f.out, pf); err != nil {
 		return err
 	}
+	if plan != nil {
+		if err := writeFileAtomic(f.planOut, plan); err != nil {
+			return err
+		}
+		near := 0
+		for _, s := range plan.Sources {
+			for _, fn := range s.Functions {
+				if fn.Representative != "" {
+					near++
+				}
+			}
+		}
+		if _, err := fmt.Fprintf(cmd.OutOrStdout(), "near-duplicate plan: %d functions left out as near-duplicates: %s\n", near, f.planOut); err != nil {
+			return err
+		}
+	}
 	var sites int64
 	for _, r := range pf.Repositories {
 		for _, n := range r.CallCounts {
@@ -170,8 +217,18 @@ func runPopularity(cmd *cobra.Command, f *popularityFlags, args []string) error 
 	return err
 }
 
-// countCorpus parses the sources with an in-process parser and fills pf in source order.
-func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.Source, pf *popularityFile, stderr io.Writer) error {
+// nearDuplicatePlan plans the corpus's near-duplicates with the options q4c annotate sends.
+func (f *popularityFlags) nearDuplicatePlan(parsed []orchestratorserver.ParsedSource) (*dataset.NearDuplicatePlan, error) {
+	opts := &orchestratorv1.JobOptions{Parse: f.parse.options(), Filters: f.filters.options()}
+	if err := f.training.apply(opts); err != nil {
+		return nil, err
+	}
+	return orchestratorserver.NearDuplicatePlan(opts, parsed)
+}
+
+// countCorpus parses the sources with an in-process parser and fills pf in source order. It returns
+// every source's functions, in source order, for the near-duplicate plan (nil when none is asked).
+func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.Source, pf *popularityFile, stderr io.Writer) ([]orchestratorserver.ParsedSource, error) {
 	level := slog.LevelError
 	if f.verbose {
 		level = slog.LevelInfo
@@ -186,7 +243,7 @@ func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.So
 	}
 	suite, conn, err := local.StartParser(cfg, slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
 		if err := suite.Close(); err != nil {
@@ -196,8 +253,9 @@ func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.So
 	parser := parserv1.NewParserServiceClient(conn)
 	opts := f.parse.options()
 	type outcome struct {
-		repo popularityRepository
-		err  error
+		repo   popularityRepository
+		parsed orchestratorserver.ParsedSource
+		err    error
 	}
 	results := make([]outcome, len(sources))
 	sem := make(chan struct{}, f.parallel)
@@ -211,14 +269,18 @@ func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.So
 				return
 			}
 			defer func() { <-sem }()
-			results[i].repo, results[i].err = countRepository(ctx, parser, src, opts)
+			results[i].repo, results[i].parsed, results[i].err = countRepository(ctx, parser, src, opts, f.planOut != "")
 		})
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
+	var parsed []orchestratorserver.ParsedSource
 	for i, r := range results {
+		if f.planOut != "" {
+			parsed = append(parsed, r.parsed)
+		}
 		if r.err != nil {
 			name := dataset.RepoName(sources[i])
 			fmt.Fprintf(stderr, "q4c: %s: %v\n", name, r.err)
@@ -228,36 +290,49 @@ func countCorpus(ctx context.Context, f *popularityFlags, sources []*parserv1.So
 		pf.Repositories = append(pf.Repositories, r.repo)
 	}
 	if len(pf.Repositories) == 0 {
-		return fmt.Errorf("none of the %d sources could be parsed", len(sources))
+		return nil, fmt.Errorf("none of the %d sources could be parsed", len(sources))
 	}
-	return nil
+	return parsed, nil
 }
 
 // countRepository sums the third-party call sites of the functions the parser streams, as the
-// orchestrator does before RecordUsage.
-func countRepository(ctx context.Context, parser parserv1.ParserServiceClient, src *parserv1.Source, opts *parserv1.ParseOptions) (popularityRepository, error) {
+// orchestrator does before RecordUsage. With keep, it also returns what the near-duplicate plan
+// needs of the source.
+func countRepository(ctx context.Context, parser parserv1.ParserServiceClient, src *parserv1.Source, opts *parserv1.ParseOptions, keep bool) (popularityRepository, orchestratorserver.ParsedSource, error) {
 	repo := popularityRepository{Repo: dataset.RepoName(src), CallCounts: map[string]int64{}}
+	parsed := orchestratorserver.ParsedSource{Source: src}
 	stream, err := parser.ParseRepository(ctx, &parserv1.ParseRepositoryRequest{Source: src, Options: opts})
 	if err != nil {
-		return repo, err
+		return repo, parsed, err
 	}
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return repo, errors.New("parse stream ended without stats")
+			return repo, parsed, errors.New("parse stream ended without stats")
 		}
 		if err != nil {
-			return repo, fmt.Errorf("parse: %s", describe(err))
+			return repo, parsed, fmt.Errorf("parse: %s", describe(err))
 		}
 		switch ev := msg.GetEvent().(type) {
 		case *parserv1.ParseRepositoryResponse_Function:
 			repo.Functions++
 			usage.Add(repo.CallCounts, ev.Function)
+			if keep {
+				parsed.Functions = append(parsed.Functions, planFunction(ev.Function))
+			}
 		case *parserv1.ParseRepositoryResponse_Stats:
 			repo.Commit = ev.Stats.GetCommit()
-			return repo, nil
+			parsed.Parsed, parsed.Commit, parsed.License = true, cmp.Or(repo.Commit, dataset.SourceProvenance(src).Commit), ev.Stats.GetLicense()
+			return repo, parsed, nil
 		}
 	}
+}
+
+// planFunction keeps of a function what the filters before clustering and the clustering read, so a
+// whole corpus fits in memory.
+func planFunction(fn *parserv1.Function) *parserv1.Function {
+	return &parserv1.Function{Id: fn.GetId(), Path: fn.GetPath(), StartLine: fn.GetStartLine(), Code: fn.GetCode(),
+		IsTest: fn.GetIsTest(), IsDunder: fn.GetIsDunder(), IsTrivial: fn.GetIsTrivial(), Language: fn.GetLanguage()}
 }
 
 // readPopularity reads popularity files and checks they were counted with the parse options opts.

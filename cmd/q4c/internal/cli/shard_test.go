@@ -191,6 +191,19 @@ def normalise_%[1]d(values):
 def average_%[1]d(values):
     """Average the normalised readings of station %[1]d."""
     return np.mean(normalise_%[1]d(values))
+
+
+def summarise(readings, window=5):
+    """Summarise readings over a sliding window: the low, high and mean of each window."""
+    out = []
+    for start in range(0, len(readings) - window + 1):
+        chunk = readings[start:start + window]
+        low, high = min(chunk), max(chunk)
+        mean = sum(chunk) / len(chunk)
+        out.append({"start": start, "low": low, "high": high, "mean": mean, "spread": high - low})
+    if not out:
+        return {"station": %[1]d, "windows": [], "empty": True}
+    return {"station": %[1]d, "windows": out, "empty": False}
 `, i, rare))
 		write(filepath.Join(dir, "LICENSE"), "Permission is hereby granted, free of charge, to any person\n")
 		lines = append(lines, dir)
@@ -245,18 +258,25 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 	work := t.TempDir()
 	// Every repository holds the same clamp: one run keeps the first repository's copy only, each shard
 	// its own first, and the merge leaves out the copies a single run would have left out. The
-	// repositories' other functions are near copies of each other (numbered names); shards leave near
-	// copies out by their own clusters (q4c merge re-checks only what they kept), so this comparison
-	// keeps them; dataset.TestMergeLeavesOutNearDuplicatesAcrossShards covers the merge's check.
-	common := []string{"--sources-file", sourcesFile, "--python-path", pythonPath, "--llm", "offline", "--keep-near-duplicates"}
+	// repositories' other functions are near copies of each other (numbered names): the first pass
+	// plans their clusters over the whole corpus and every shard applies the plan, so a shard leaves
+	// out a near copy whose representative another shard holds, naming it as one run does.
+	common := []string{"--sources-file", sourcesFile, "--python-path", pythonPath, "--llm", "offline"}
 
 	single := filepath.Join(work, "single")
 	mustQ4C(t, append([]string{"annotate", "--state-dir", filepath.Join(work, "state-single"), "--out", single}, common...)...)
 
-	popularity := filepath.Join(work, "popularity.json")
-	stdout := mustQ4C(t, "popularity", "--sources-file", sourcesFile, "--out", popularity)
+	popularity, plan := filepath.Join(work, "popularity.json"), filepath.Join(work, "plan.json")
+	stdout := mustQ4C(t, "popularity", "--sources-file", sourcesFile, "--out", popularity, "--near-duplicate-plan", plan)
 	if !strings.Contains(stdout, "9 repositories counted, 0 failed, 28 third-party call sites") {
 		t.Errorf("popularity pass says %q", stdout)
+	}
+	nearDuplicates := excludedAs(t, single, dataset.ReasonNearDuplicate)
+	if len(nearDuplicates) == 0 {
+		t.Fatal("one run left out no near-duplicate: the corpus does not exercise the plan")
+	}
+	if want := fmt.Sprintf("near-duplicate plan: %d functions left out as near-duplicates", len(nearDuplicates)); !strings.Contains(stdout, want) {
+		t.Errorf("popularity pass says %q, want %q", stdout, want)
 	}
 	var pf popularityFile
 	if err := json.Unmarshal(readFile(t, popularity), &pf); err != nil {
@@ -266,11 +286,11 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 		t.Fatalf("popularity file: %+v", pf)
 	}
 
-	smallest, smallestSize := -1, 10
+	smallest, smallestSize, crossShard := -1, 10, 0
 	for i := range shards {
 		dir := filepath.Join(work, "shards", fmt.Sprint(i))
 		args := append([]string{"annotate", "--shard", fmt.Sprintf("%d/%d", i, shards), "--popularity", popularity,
-			"--state-dir", filepath.Join(work, fmt.Sprintf("state-%d", i)), "--out", dir}, common...)
+			"--near-duplicate-plan", plan, "--state-dir", filepath.Join(work, fmt.Sprintf("state-%d", i)), "--out", dir}, common...)
 		if i == 1 {
 			// The Indexed Job's form: the index from $JOB_COMPLETION_INDEX.
 			t.Setenv("JOB_COMPLETION_INDEX", "1")
@@ -284,12 +304,24 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 		if n := len(d.Manifest.Sources); n > 0 && n < smallestSize {
 			smallest, smallestSize = i, n
 		}
+		inShard := map[string]bool{}
+		for _, src := range d.Manifest.Sources {
+			inShard[src.Name()] = true
+		}
+		for _, detail := range excludedAs(t, dir, dataset.ReasonNearDuplicate) {
+			if representative := strings.Fields(detail)[2]; !inShard[representative[:strings.LastIndex(representative, ":")]] {
+				crossShard++
+			}
+		}
+	}
+	if crossShard == 0 {
+		t.Error("no shard left out a near-duplicate of a function another shard holds: the plan was not exercised")
 	}
 	merged := filepath.Join(work, "merged")
 	// As the merge Job runs it: a pattern q4c expands, and the shard count it must find.
 	stdout = mustQ4C(t, "merge", "--out", merged, "--sources-file", sourcesFile, "--expect-shards", fmt.Sprint(shards), filepath.Join(work, "shards", "*"))
-	if !strings.Contains(stdout, "9 sources") {
-		t.Errorf("merge says %q", stdout)
+	if !strings.Contains(stdout, "9 sources") || !strings.Contains(stdout, " 0 near-duplicates across shards") {
+		t.Errorf("merge says %q; the shards should have left out every near-duplicate by the plan", stdout)
 	}
 
 	for _, name := range []string{dataset.PairsFile, dataset.RejectedFile, dataset.CardFile, dataset.ManifestFile, dataset.ExcludedFile, dataset.ShardPath("train", 0, 1)} {
@@ -299,8 +331,9 @@ func TestShardsPlusMergeEqualOneRun(t *testing.T) {
 		}
 	}
 	records := docsUsedFor(t, single)
-	if len(records) != 19 {
-		t.Fatalf("one run wrote %d records, want 2 functions x 9 repositories and one clamp", len(records))
+	if len(records) != 20 || len(nearDuplicates) != 8 {
+		t.Fatalf("one run wrote %d records and %d near-duplicates, want 2 functions x 9 repositories, one clamp and one summarise (8 near copies left out)",
+			len(records), len(nearDuplicates))
 	}
 	// Popularity mattered: tinylib.common is popular over the corpus (no docs), tinylib.rare is not.
 	var rareDocs bool
@@ -443,4 +476,89 @@ func TestPopularitySeedsARunningDocsService(t *testing.T) {
 			t.Fatalf("call sites after seeding %v, want tinylib.common 12 (2 in each of 6 repositories), tinylib.rare 1", got)
 		}
 	}
+}
+
+// excludedAs returns the details of the excluded.jsonl entries of dir with the reason.
+func excludedAs(t *testing.T, dir, reason string) []string {
+	t.Helper()
+	d, err := dataset.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, e := range d.Excluded {
+		if e.Reason == reason {
+			details = append(details, e.Detail)
+		}
+	}
+	return details
+}
+
+// TestNearDuplicatePlanRefusesMismatch: a plan made from other sources, other code or other filters
+// fails the shard with a message saying so, instead of leaving out the wrong functions.
+func TestNearDuplicatePlanRefusesMismatch(t *testing.T) {
+	sourcesFile, pythonPath := corpus(t, 3)
+	specs, err := readSourcesFile(sourcesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	plan := filepath.Join(work, "plan.json")
+	mustQ4C(t, "popularity", "--sources-file", sourcesFile, "--out", filepath.Join(work, "popularity.json"), "--near-duplicate-plan", plan)
+	// A plan of the first two sources only.
+	partial := filepath.Join(work, "partial.json")
+	mustQ4C(t, "popularity", specs[0], specs[1], "--out", filepath.Join(work, "p2.json"), "--near-duplicate-plan", partial)
+
+	annotate := func(t *testing.T, args ...string) (string, int) {
+		t.Helper()
+		args = append([]string{"annotate", "--llm", "offline", "--python-path", pythonPath,
+			"--state-dir", filepath.Join(t.TempDir(), "state"), "--out", filepath.Join(t.TempDir(), "out")}, args...)
+		_, stderr, code := runQ4C(t, args...)
+		return stderr, code
+	}
+	t.Run("other filters", func(t *testing.T) {
+		stderr, code := annotate(t, "--near-duplicate-plan", plan, "--keep-tests", "--sources-file", sourcesFile)
+		if code == 0 || !strings.Contains(stderr, "other parse options or filters") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("source not in the plan", func(t *testing.T) {
+		stderr, code := annotate(t, "--near-duplicate-plan", partial, specs[2])
+		if code == 0 || !strings.Contains(stderr, "does not list source") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("with keep-near-duplicates", func(t *testing.T) {
+		stderr, code := annotate(t, "--near-duplicate-plan", plan, "--keep-near-duplicates", specs[0])
+		if code == 0 || !strings.Contains(stderr, "cannot go with --keep-near-duplicates") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("plan of a shard", func(t *testing.T) {
+		_, stderr, code := runQ4C(t, "popularity", "--shard", "0/2", "--sources-file", sourcesFile,
+			"--out", filepath.Join(t.TempDir(), "p.json"), "--near-duplicate-plan", filepath.Join(t.TempDir(), "plan.json"))
+		if code == 0 || !strings.Contains(stderr, "cannot go with --shard") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("code changed since the plan", func(t *testing.T) {
+		cores, err := filepath.Glob(filepath.Join(specs[1], "pkg*", "core.py"))
+		if err != nil || len(cores) != 1 {
+			t.Fatalf("core.py of %s: %v, %v", specs[1], cores, err)
+		}
+		core := cores[0]
+		data := readFile(t, core)
+		changed := strings.Replace(string(data), `"spread": high - low`, `"spread": (high - low) / 2`, 1)
+		if changed == string(data) {
+			t.Fatal("the corpus's summarise changed: update this test")
+		}
+		if err := os.WriteFile(core, []byte(changed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.WriteFile(core, data, 0o644) })
+		stderr, code := annotate(t, "--near-duplicate-plan", plan, specs[1])
+		if code == 0 || !strings.Contains(stderr, "was made from other code") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
 }

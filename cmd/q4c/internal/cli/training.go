@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -19,15 +20,24 @@ type trainingFlags struct {
 	keepContaminated   bool
 	licenses           []string
 	splits             string
+	// plan is the near-duplicate plan a shard applies (annotate only).
+	plan string
 }
 
 func (f *trainingFlags) register(fl *pflag.FlagSet) {
+	f.registerFilters(fl)
+	fl.StringVar(&f.splits, "splits", "", "train, validation and test shares of the repositories, e.g. 0.8,0.1,0.1 (default: all train)")
+	fl.StringVar(&f.plan, "near-duplicate-plan", "", "near-duplicate plan of the whole corpus from q4c popularity --near-duplicate-plan: leave out the near-duplicates one run over the corpus would (for --shard runs)")
+}
+
+// registerFilters registers the flags that decide which functions are left out, which q4c
+// popularity needs to plan the corpus's near-duplicates as annotate would.
+func (f *trainingFlags) registerFilters(fl *pflag.FlagSet) {
 	fl.Float64Var(&f.nearDupThreshold, "near-dup-threshold", 0, "token 5-gram Jaccard similarity at or above which two functions are near-duplicates, one annotated (0: 0.85)")
 	fl.BoolVar(&f.keepNearDuplicates, "keep-near-duplicates", false, "keep near-duplicate functions instead of one representative per cluster")
 	fl.StringArrayVar(&f.decontaminate, "decontaminate", nil, "file or directory of evaluation code whose functions are left out as contaminated, beside CoSQA and WebQueryTest (repeatable)")
 	fl.BoolVar(&f.keepContaminated, "keep-contaminated", false, "keep functions that match an evaluation set's code")
 	fl.StringSliceVar(&f.licenses, "licenses", nil, "keep only sources under these licences: SPDX ids, or permissive (unknown licences are left out)")
-	fl.StringVar(&f.splits, "splits", "", "train, validation and test shares of the repositories, e.g. 0.8,0.1,0.1 (default: all train)")
 }
 
 // apply sets the flags' options on a job. Decontaminate paths are made absolute: the orchestrator
@@ -47,6 +57,17 @@ func (f *trainingFlags) apply(o *orchestratorv1.JobOptions) error {
 			return fmt.Errorf("--decontaminate %s: %w", p, err)
 		}
 		o.Filters.DecontaminatePaths = append(o.Filters.DecontaminatePaths, abs)
+	}
+	o.Filters.NearDuplicatePlan = ""
+	if f.plan != "" {
+		if f.keepNearDuplicates {
+			return errors.New("--near-duplicate-plan leaves out near-duplicates: it cannot go with --keep-near-duplicates")
+		}
+		abs, err := filepath.Abs(f.plan)
+		if err != nil {
+			return fmt.Errorf("--near-duplicate-plan %s: %w", f.plan, err)
+		}
+		o.Filters.NearDuplicatePlan = abs
 	}
 	splits, err := parseSplits(f.splits)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +15,6 @@ import (
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/annotator/fakellm"
 	annotatorserver "github.com/query4code/query4code/services/annotator/server"
-	docsserver "github.com/query4code/query4code/services/docs/server"
-	orchestratorserver "github.com/query4code/query4code/services/orchestrator/server"
 	parserserver "github.com/query4code/query4code/services/parser/server"
 )
 
@@ -49,19 +46,7 @@ func TestCloseDuringJobDrainsCallsInFlight(t *testing.T) {
 		annotator.LLM, annotator.BaseURL, annotator.Model = annotatorserver.BackendOpenAI, llm.URL(), "fake-llm"
 		parser := parserserver.DefaultConfig()
 		parser.AllowedRoots = []string{repo}
-		docs := docsserver.DefaultConfig()
-		docs.DisableInstalled = true
-		suite, err := Start(Config{
-			Parser: parser, Docs: docs, Annotator: annotator,
-			Orchestrator: orchestratorserver.Config{
-				StorePath: filepath.Join(root, "orchestrator.db"), OutputRoot: filepath.Join(root, "out"), DefaultConcurrency: 2,
-			},
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return suite
+		return newSuite(t, root, parser, annotator)
 	}
 
 	suite := start()

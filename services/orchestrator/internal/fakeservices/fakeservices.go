@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/query4code/query4code/platform/license"
 	"github.com/query4code/query4code/platform/servertest"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
@@ -164,6 +165,13 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 		stats.Files = int32(len(paths))
 	}
 	stats.Functions, stats.Commit = int32(len(funcs)), "commit-"+key
+	if stats.License == "" {
+		// As the real parser: the licence of the tree, for a directory that exists.
+		stats.License = license.Unknown
+		if dir := req.GetSource().GetLocalPath(); dir != "" {
+			stats.License = license.Detect(dir)
+		}
+	}
 	return stream.Send(&parserv1.ParseRepositoryResponse{Event: &parserv1.ParseRepositoryResponse_Stats{Stats: stats}})
 }
 

@@ -25,17 +25,25 @@ func (m *Manager) checkTraining(opts *orchestratorv1.JobOptions) error {
 	}
 	paths := opts.GetFilters().GetDecontaminatePaths()
 	for i, p := range paths {
-		abs, err := m.decontaminatePath(p)
+		abs, err := m.trainingPath("options.filters.decontaminate_paths", "decontaminate path", p)
 		if err != nil {
 			return fmt.Errorf("options.filters.decontaminate_paths[%d]: %w", i, err)
 		}
 		paths[i] = abs
 	}
+	if p := opts.GetFilters().GetNearDuplicatePlan(); p != "" {
+		abs, err := m.trainingPath("options.filters.near_duplicate_plan", "near-duplicate plan", p)
+		if err != nil {
+			return err
+		}
+		opts.Filters.NearDuplicatePlan = abs
+	}
 	return nil
 }
 
-func (m *Manager) decontaminatePath(p string) (string, error) {
-	field := "options.filters.decontaminate_paths"
+// trainingPath checks a file the job reads beside its sources: it exists and is under the allowed
+// roots. It returns the path made absolute.
+func (m *Manager) trainingPath(field, what, p string) (string, error) {
 	if p == "" || strings.ContainsRune(p, 0) {
 		return "", &InvalidArgumentError{Field: field, Reason: fmt.Sprintf("%q is not a path", p)}
 	}
@@ -61,5 +69,5 @@ func (m *Manager) decontaminatePath(p string) (string, error) {
 			return abs, nil
 		}
 	}
-	return "", fmt.Errorf("%w: decontaminate path %s is outside the allowed roots", ErrPermissionDenied, p)
+	return "", fmt.Errorf("%w: %s %s is outside the allowed roots", ErrPermissionDenied, what, p)
 }

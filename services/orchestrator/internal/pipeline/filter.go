@@ -43,6 +43,9 @@ func parserOptions(o *orchestratorv1.JobOptions) *parserv1.ParseOptions {
 type exclusion struct {
 	reason string
 	detail string
+	// representative and jaccard name a near_duplicate's representative (its record id).
+	representative string
+	jaccard        float64
 }
 
 // traitExclusion applies the filters that look at one function alone, in a fixed order so a function

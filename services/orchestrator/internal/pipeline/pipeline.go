@@ -25,12 +25,12 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/query4code/query4code/platform/license"
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	docsv1 "github.com/query4code/query4code/proto/gen/go/query4code/docs/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/schedule"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 	"github.com/query4code/query4code/services/orchestrator/usage"
@@ -126,8 +126,6 @@ type Config struct {
 	ParseRetryDelay func(error) (time.Duration, bool)
 	// ProgressInterval is the most often progress events are sent; 0 means 500 ms.
 	ProgressInterval time.Duration
-	// DetectLicense names the licence of a local source directory; nil means "unknown".
-	DetectLicense func(localPath string) string
 	// OmitLocalPaths leaves the sources' local paths out of manifest.json, so no output file holds a
 	// path of the machine that ran the job.
 	OmitLocalPaths bool
@@ -347,7 +345,7 @@ func (r *run) execute(ctx, prepCtx context.Context) (Result, error) {
 		}
 		return err
 	}
-	training, err := r.resolveTrainingFilters()
+	training, err := resolveTrainingFilters(r.job.Options)
 	if err != nil {
 		return Result{}, err
 	}
@@ -532,6 +530,8 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 				repo.funcs = append(repo.funcs, ev.Function)
 			case *parserv1.ParseRepositoryResponse_Stats:
 				repo.commit = cmp.Or(ev.Stats.GetCommit(), repo.prov.Commit)
+				// The parser names the licence of the tree it parsed, git checkouts included.
+				repo.license = cmp.Or(ev.Stats.GetLicense(), license.Unknown)
 				repo.skipped, repo.syntaxErrors = ev.Stats.GetSkipped(), ev.Stats.GetSyntaxErrorFunctions()
 				if ev.Stats.GetFiles() == 0 && len(repo.funcs) == 0 {
 					return noPythonError(repo)
@@ -568,10 +568,6 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 		return
 	}
 	pspan.SetAttributes(attribute.Int("q4c.functions", len(repo.funcs)))
-	repo.license = license.Unknown
-	if repo.local != "" && r.cfg.DetectLicense != nil {
-		repo.license = r.cfg.DetectLicense(repo.local)
-	}
 	repo.parsed = true
 	r.mu.Lock()
 	r.progress.RepositoriesParsed++
@@ -684,6 +680,11 @@ func (r *run) buildGraph() ([]schedule.Node, error) {
 			f := &fnState{key: key, repo: repo, fn: fn, subtree: subtree[fn.GetId()]}
 			r.nodes[key] = f
 			r.funcs = append(r.funcs, f)
+		}
+	}
+	if p := r.training.plan; p != nil {
+		if err := p.check(r.repos, r.funcs); err != nil {
+			return nil, err
 		}
 	}
 	if err := decideExclusions(r.funcs, filtersOf(r.job.Options), r.training); err != nil {
@@ -846,19 +847,13 @@ func (r *run) writeDataset(ctx context.Context, note string) error {
 	failed, requests := r.progress.GetFunctionsFailed(), r.progress.GetLlmCalls()
 	identity := r.identity
 	r.mu.Unlock()
-	filters := r.job.Options.GetFilters()
 	man := dataset.Manifest{
 		KeepThreshold: r.job.Options.GetKeepThreshold(), Concurrency: r.job.Options.GetConcurrency(),
 		BudgetUSD: r.job.Options.GetBudgetUsd(), MaxContextTokens: r.job.Options.GetMaxContextTokens(),
 		Model: identity.Model, PromptVersion: identity.PromptVersion, FunctionsFailed: failed, LLMRequests: requests, Note: note,
-		Filters: dataset.ManifestFilters{KeepTests: filters.GetKeepTests(), KeepDunder: filters.GetKeepDunder(),
-			KeepTrivial: filters.GetKeepTrivial(), KeepDuplicates: filters.GetKeepDuplicates()},
+		Filters: manifestFilters(r.job.Options), Parse: manifestParse(r.job.Options),
+		Training: r.training.manifest(r.job.Options),
 	}
-	if p := r.job.Options.GetParse(); p != nil {
-		man.Parse = &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
-			SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
-	}
-	man.Training = r.manifestTraining()
 	for _, repo := range r.repos {
 		ms := dataset.ManifestSource{Repo: repo.prov.Repo, Subdir: repo.prov.Subdir, Commit: repo.commit, License: cmp.Or(repo.license, license.Unknown),
 			Parsed: repo.parsed, Functions: len(repo.funcs) + len(repo.syntaxErrors), Skipped: []dataset.SkippedFile{}}

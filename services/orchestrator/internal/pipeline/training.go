@@ -6,10 +6,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/query4code/query4code/platform/license"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/decontam"
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/neardup"
 	"github.com/query4code/query4code/services/orchestrator/internal/scrub"
 	"github.com/query4code/query4code/services/orchestrator/internal/split"
@@ -24,6 +24,8 @@ type trainingFilters struct {
 	// nearDuplicate is the Jaccard threshold; 0 when the job keeps near-duplicates.
 	nearDuplicate float64
 	splits        split.Ratios
+	// plan, when the job has one, decides the near-duplicates from the whole corpus's clusters.
+	plan *nearDuplicatePlan
 }
 
 // OptionError is a job option the pipeline cannot run with; Field is its path in JobOptions.
@@ -89,13 +91,13 @@ func ContaminationIndex(paths []string) (*decontam.Index, error) {
 	return ix, nil
 }
 
-// resolveTrainingFilters reads the job's training filters.
-func (r *run) resolveTrainingFilters() (trainingFilters, error) {
-	licenses, ratios, err := TrainingOptions(r.job.Options)
+// resolveTrainingFilters reads a job's training filters, and its near-duplicate plan when it has one.
+func resolveTrainingFilters(o *orchestratorv1.JobOptions) (trainingFilters, error) {
+	licenses, ratios, err := TrainingOptions(o)
 	if err != nil {
 		return trainingFilters{}, err
 	}
-	f := r.job.Options.GetFilters()
+	f := o.GetFilters()
 	tf := trainingFilters{licenses: licenses, splits: ratios}
 	if !f.GetKeepContaminated() {
 		if tf.contamination, err = ContaminationIndex(f.GetDecontaminatePaths()); err != nil {
@@ -104,6 +106,11 @@ func (r *run) resolveTrainingFilters() (trainingFilters, error) {
 	}
 	if !f.GetKeepNearDuplicates() {
 		tf.nearDuplicate = cmp.Or(f.GetNearDuplicateThreshold(), neardup.DefaultThreshold)
+		if path := f.GetNearDuplicatePlan(); path != "" {
+			if tf.plan, err = loadPlan(path, planOptions(o, tf)); err != nil {
+				return trainingFilters{}, err
+			}
+		}
 	}
 	return tf, nil
 }
@@ -145,6 +152,10 @@ func (tf trainingFilters) contaminationExclusions(candidates []*fnState) []*fnSt
 // one but its cluster's representative: the first by source order, path, start line and function id,
 // the order q4c merge applies across shards too.
 func (tf trainingFilters) nearDuplicateExclusions(candidates []*fnState) error {
+	if tf.plan != nil {
+		tf.plan.apply(candidates)
+		return nil
+	}
 	if tf.nearDuplicate == 0 || len(candidates) < 2 {
 		return nil
 	}
@@ -163,20 +174,38 @@ func (tf trainingFilters) nearDuplicateExclusions(candidates []*fnState) error {
 		if !a.Duplicate() {
 			continue
 		}
+		rep := byKey[a.Representative].recordID()
 		candidates[i].exclusion = &exclusion{reason: dataset.ReasonNearDuplicate,
-			detail: dataset.NearDuplicateDetail(byKey[a.Representative].recordID(), a.Jaccard)}
+			detail: dataset.NearDuplicateDetail(rep, a.Jaccard), representative: rep, jaccard: a.Jaccard}
 	}
 	return nil
 }
 
-// manifestTraining records the job's training filters and splits in the manifest.
-func (r *run) manifestTraining() dataset.ManifestTraining {
-	f := r.job.Options.GetFilters()
+// manifest records the job's training filters and splits in the manifest.
+func (tf trainingFilters) manifest(o *orchestratorv1.JobOptions) dataset.ManifestTraining {
+	f := o.GetFilters()
 	return dataset.ManifestTraining{
-		Licenses: r.training.licenses.IDs(), KeepContaminated: f.GetKeepContaminated(),
-		DecontaminatePaths: slices.Clone(f.GetDecontaminatePaths()), NearDuplicateThreshold: r.training.nearDuplicate,
-		Splits: r.training.splits.String(),
+		Licenses: tf.licenses.IDs(), KeepContaminated: f.GetKeepContaminated(),
+		DecontaminatePaths: slices.Clone(f.GetDecontaminatePaths()), NearDuplicateThreshold: tf.nearDuplicate,
+		Splits: tf.splits.String(),
 	}
+}
+
+// manifestFilters records the job's default filters in the manifest.
+func manifestFilters(o *orchestratorv1.JobOptions) dataset.ManifestFilters {
+	f := o.GetFilters()
+	return dataset.ManifestFilters{KeepTests: f.GetKeepTests(), KeepDunder: f.GetKeepDunder(),
+		KeepTrivial: f.GetKeepTrivial(), KeepDuplicates: f.GetKeepDuplicates()}
+}
+
+// manifestParse records the job's parse options in the manifest; nil without any.
+func manifestParse(o *orchestratorv1.JobOptions) *dataset.ManifestParse {
+	p := o.GetParse()
+	if p == nil {
+		return nil
+	}
+	return &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
+		SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
 }
 
 // scrubOutput replaces secrets, email addresses and public IP addresses in every text field the

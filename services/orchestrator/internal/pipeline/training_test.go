@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/query4code/query4code/platform/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/decontam"
-	"github.com/query4code/query4code/services/orchestrator/internal/license"
 	"github.com/query4code/query4code/services/orchestrator/internal/neardup"
 )
 

@@ -274,9 +274,16 @@ type DatasetFilters struct {
 	KeepContaminated bool `protobuf:"varint,8,opt,name=keep_contaminated,json=keepContaminated,proto3" json:"keep_contaminated,omitempty"`
 	// Licences kept, as SPDX ids (any case) or the preset "permissive"; every function of a source
 	// whose licence is not allowed, unknown included, is left out as license. Empty keeps every licence.
-	Licenses      []string `protobuf:"bytes,9,rep,name=licenses,proto3" json:"licenses,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Licenses []string `protobuf:"bytes,9,rep,name=licenses,proto3" json:"licenses,omitempty"`
+	// A near-duplicate plan (q4c popularity --near-duplicate-plan), on the orchestrator's machine
+	// under its allowed roots: the clusters of the whole corpus a shard belongs to. A function whose
+	// representative is another function, in this job or another shard, is left out as near_duplicate
+	// of it, as one job over the corpus would leave it out; the job clusters nothing itself. The plan
+	// must list every function of the job's sources with its code and have been made with the job's
+	// parse options and filters, or the job fails. Ignored with keep_near_duplicates.
+	NearDuplicatePlan string `protobuf:"bytes,10,opt,name=near_duplicate_plan,json=nearDuplicatePlan,proto3" json:"near_duplicate_plan,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DatasetFilters) Reset() {
@@ -370,6 +377,13 @@ func (x *DatasetFilters) GetLicenses() []string {
 		return x.Licenses
 	}
 	return nil
+}
+
+func (x *DatasetFilters) GetNearDuplicatePlan() string {
+	if x != nil {
+		return x.NearDuplicatePlan
+	}
+	return ""
 }
 
 // SubmitJobRequest describes a job.
@@ -1833,7 +1847,7 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\x12max_context_tokens\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x9a\f(\x00R\x10maxContextTokens\x12D\n" +
 	"\afilters\x18\a \x01(\v2*.query4code.orchestrator.v1.DatasetFiltersR\afilters\x126\n" +
 	"\x06splits\x18\b \x03(\x01B\x1e\xbaH\x1b\x92\x01\x18\x10\x03\"\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00R\x06splitsB\x11\n" +
-	"\x0f_keep_threshold\"\xc2\x03\n" +
+	"\x0f_keep_threshold\"\xfc\x03\n" +
 	"\x0eDatasetFilters\x12\x1d\n" +
 	"\n" +
 	"keep_tests\x18\x01 \x01(\bR\tkeepTests\x12\x1f\n" +
@@ -1845,7 +1859,9 @@ const file_query4code_orchestrator_v1_orchestrator_proto_rawDesc = "" +
 	"\x14keep_near_duplicates\x18\x06 \x01(\bR\x12keepNearDuplicates\x12B\n" +
 	"\x13decontaminate_paths\x18\a \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10@\"\ar\x05\x10\x01\x18\x80 R\x12decontaminatePaths\x12+\n" +
 	"\x11keep_contaminated\x18\b \x01(\bR\x10keepContaminated\x12.\n" +
-	"\blicenses\x18\t \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10\x80\x02\"\ar\x05\x10\x01\x18\x80\x01R\blicenses\"\xcd\x01\n" +
+	"\blicenses\x18\t \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10\x80\x02\"\ar\x05\x10\x01\x18\x80\x01R\blicenses\x128\n" +
+	"\x13near_duplicate_plan\x18\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x11nearDuplicatePlan\"\xcd\x01\n" +
 	"\x10SubmitJobRequest\x12D\n" +
 	"\asources\x18\x01 \x03(\v2\x1c.query4code.parser.v1.SourceB\f\xbaH\t\x92\x01\x06\b\x01\x10\xa0\x8d\x06R\asources\x12@\n" +
 	"\aoptions\x18\x02 \x01(\v2&.query4code.orchestrator.v1.JobOptionsR\aoptions\x121\n" +

@@ -16,7 +16,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from query4code._gen.query4code.parser.v1 import parser_pb2 as query4code_dot_parser_dot_v1_dot_parser__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-query4code/orchestrator/v1/orchestrator.proto\x12\x1aquery4code.orchestrator.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!query4code/parser/v1/parser.proto\"\xfc\x02\n\nJobOptions\x12&\n\x0ekeep_threshold\x18\x01 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x03(\x00H\x00\x88\x01\x01\x12\x1f\n\x0b\x63oncurrency\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x80\x08(\x00\x12+\n\nbudget_usd\x18\x03 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x80\x84.A)\x00\x00\x00\x00\x00\x00\x00\x00\x12\x1c\n\noutput_dir\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \x12\x31\n\x05parse\x18\x05 \x01(\x0b\x32\".query4code.parser.v1.ParseOptions\x12\'\n\x12max_context_tokens\x18\x06 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xc0\x9a\x0c(\x00\x12;\n\x07\x66ilters\x18\x07 \x01(\x0b\x32*.query4code.orchestrator.v1.DatasetFilters\x12.\n\x06splits\x18\x08 \x03(\x01\x42\x1e\xbaH\x1b\x92\x01\x18\x10\x03\"\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00\x42\x11\n\x0f_keep_threshold\"\xb2\x02\n\x0e\x44\x61tasetFilters\x12\x12\n\nkeep_tests\x18\x01 \x01(\x08\x12\x13\n\x0bkeep_dunder\x18\x02 \x01(\x08\x12\x14\n\x0ckeep_trivial\x18\x03 \x01(\x08\x12\x17\n\x0fkeep_duplicates\x18\x04 \x01(\x08\x12\x39\n\x18near_duplicate_threshold\x18\x05 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00\x12\x1c\n\x14keep_near_duplicates\x18\x06 \x01(\x08\x12.\n\x13\x64\x65\x63ontaminate_paths\x18\x07 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10@\"\x07r\x05\x10\x01\x18\x80 \x12\x19\n\x11keep_contaminated\x18\x08 \x01(\x08\x12$\n\x08licenses\x18\t \x03(\tB\x12\xbaH\x0f\x92\x01\x0c\x10\x80\x02\"\x07r\x05\x10\x01\x18\x80\x01\"\xab\x01\n\x10SubmitJobRequest\x12;\n\x07sources\x18\x01 \x03(\x0b\x32\x1c.query4code.parser.v1.SourceB\x0c\xbaH\t\x92\x01\x06\x08\x01\x10\xa0\x8d\x06\x12\x37\n\x07options\x18\x02 \x01(\x0b\x32&.query4code.orchestrator.v1.JobOptions\x12!\n\x0fidempotency_key\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"5\n\x11SubmitJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08\x65xisting\x18\x02 \x01(\x08\"D\n\x0fWatchJobRequest\x12\x19\n\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x04\"G\n\x10WatchJobResponse\x12\x33\n\x05\x65vent\x18\x01 \x01(\x0b\x32$.query4code.orchestrator.v1.JobEvent\"\x9c\x03\n\x08Progress\x12\x30\n\x05stage\x18\x01 \x01(\x0e\x32!.query4code.orchestrator.v1.Stage\x12\x1a\n\x12repositories_total\x18\x02 \x01(\x05\x12\x1b\n\x13repositories_parsed\x18\x03 \x01(\x05\x12\x17\n\x0f\x66unctions_total\x18\x04 \x01(\x03\x12\x16\n\x0e\x66unctions_done\x18\x05 \x01(\x03\x12\x12\n\npairs_kept\x18\x06 \x01(\x03\x12\x16\n\x0epairs_rejected\x18\x07 \x01(\x03\x12\x18\n\x10\x66unctions_failed\x18\x08 \x01(\x03\x12\x12\n\ncache_hits\x18\t \x01(\x03\x12\x11\n\tllm_calls\x18\n \x01(\x03\x12\x15\n\rprompt_tokens\x18\x0b \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x0c \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\r \x01(\x01\x12\x13\n\x0b\x63\x61lls_total\x18\x0e \x01(\x03\x12\x12\n\ncalls_done\x18\x0f \x01(\x03\x12\x1a\n\x12\x66unctions_excluded\x18\x10 \x01(\x03\"\xba\x03\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04repo\x18\x02 \x01(\t\x12\x0e\n\x06\x63ommit\x18\x03 \x01(\t\x12\x0c\n\x04path\x18\x04 \x01(\t\x12\x12\n\nstart_line\x18\x05 \x01(\x05\x12\x10\n\x08\x65nd_line\x18\x06 \x01(\x05\x12\x10\n\x08\x66unction\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x0c\n\x04\x63ode\x18\t \x01(\t\x12\x11\n\tdocstring\x18\n \x01(\t\x12\x0f\n\x07summary\x18\x0b \x01(\t\x12\r\n\x05query\x18\x0c \x01(\t\x12\r\n\x05score\x18\r \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x0e \x01(\t\x12\x0c\n\x04kept\x18\x0f \x01(\x08\x12\r\n\x05model\x18\x10 \x01(\t\x12\x16\n\x0eprompt_version\x18\x11 \x01(\t\x12\x0f\n\x07\x63\x61llees\x18\x12 \x03(\t\x12\x0c\n\x04\x61pis\x18\x13 \x03(\t\x12\x11\n\tdocs_used\x18\x14 \x03(\t\x12\x15\n\rprompt_tokens\x18\x15 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x16 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x17 \x01(\x01\x12\r\n\x05split\x18\x18 \x01(\t\x12\x0f\n\x07license\x18\x19 \x01(\t\"P\n\x08JobError\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x12\n\nrepository\x18\x02 \x01(\t\x12\x10\n\x08\x66unction\x18\x03 \x01(\t\x12\r\n\x05\x66\x61tal\x18\x04 \x01(\x08\"\xb1\x01\n\x07JobDone\x12\x33\n\x05state\x18\x01 \x01(\x0e\x32$.query4code.orchestrator.v1.JobState\x12\x12\n\noutput_dir\x18\x02 \x01(\t\x12\x36\n\x08progress\x18\x03 \x01(\x0b\x32$.query4code.orchestrator.v1.Progress\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x16\n\x0e\x62udget_reached\x18\x05 \x01(\x08\"\xa8\x02\n\x08JobEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x08progress\x18\x03 \x01(\x0b\x32$.query4code.orchestrator.v1.ProgressH\x00\x12\x32\n\x04pair\x18\x04 \x01(\x0b\x32\".query4code.orchestrator.v1.RecordH\x00\x12\x35\n\x05\x65rror\x18\x05 \x01(\x0b\x32$.query4code.orchestrator.v1.JobErrorH\x00\x12\x33\n\x04\x64one\x18\x06 \x01(\x0b\x32#.query4code.orchestrator.v1.JobDoneH\x00\x42\x06\n\x04kind\"\x86\x03\n\x03Job\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x33\n\x05state\x18\x02 \x01(\x0e\x32$.query4code.orchestrator.v1.JobState\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x07sources\x18\x05 \x03(\x0b\x32\x1c.query4code.parser.v1.Source\x12\x37\n\x07options\x18\x06 \x01(\x0b\x32&.query4code.orchestrator.v1.JobOptions\x12\x36\n\x08progress\x18\x07 \x01(\x0b\x32$.query4code.orchestrator.v1.Progress\x12\x12\n\noutput_dir\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\t\x12\x17\n\x0fidempotency_key\x18\n \x01(\t\"*\n\rGetJobRequest\x12\x19\n\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@\">\n\x0eGetJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.query4code.orchestrator.v1.Job\"\x8d\x01\n\x0fListJobsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12=\n\x05state\x18\x03 \x01(\x0e\x32$.query4code.orchestrator.v1.JobStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\"Z\n\x10ListJobsResponse\x12-\n\x04jobs\x18\x01 \x03(\x0b\x32\x1f.query4code.orchestrator.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x10\x43\x61ncelJobRequest\x12\x19\n\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@\"A\n\x11\x43\x61ncelJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.query4code.orchestrator.v1.Job\"\xb4\x01\n\x19\x41nnotateRepositoryRequest\x12;\n\x07sources\x18\x01 \x03(\x0b\x32\x1c.query4code.parser.v1.SourceB\x0c\xbaH\t\x92\x01\x06\x08\x01\x10\xa0\x8d\x06\x12\x37\n\x07options\x18\x02 \x01(\x0b\x32&.query4code.orchestrator.v1.JobOptions\x12!\n\x0fidempotency_key\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"a\n\x1a\x41nnotateRepositoryResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x33\n\x05\x65vent\x18\x02 \x01(\x0b\x32$.query4code.orchestrator.v1.JobEvent*\x9a\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05*Z\n\x05Stage\x12\x15\n\x11STAGE_UNSPECIFIED\x10\x00\x12\x11\n\rSTAGE_PARSING\x10\x01\x12\x14\n\x10STAGE_ANNOTATING\x10\x02\x12\x11\n\rSTAGE_WRITING\x10\x03\x32\xa2\x05\n\x13OrchestratorService\x12h\n\tSubmitJob\x12,.query4code.orchestrator.v1.SubmitJobRequest\x1a-.query4code.orchestrator.v1.SubmitJobResponse\x12g\n\x08WatchJob\x12+.query4code.orchestrator.v1.WatchJobRequest\x1a,.query4code.orchestrator.v1.WatchJobResponse0\x01\x12_\n\x06GetJob\x12).query4code.orchestrator.v1.GetJobRequest\x1a*.query4code.orchestrator.v1.GetJobResponse\x12\x65\n\x08ListJobs\x12+.query4code.orchestrator.v1.ListJobsRequest\x1a,.query4code.orchestrator.v1.ListJobsResponse\x12h\n\tCancelJob\x12,.query4code.orchestrator.v1.CancelJobRequest\x1a-.query4code.orchestrator.v1.CancelJobResponse\x12\x85\x01\n\x12\x41nnotateRepository\x12\x35.query4code.orchestrator.v1.AnnotateRepositoryRequest\x1a\x36.query4code.orchestrator.v1.AnnotateRepositoryResponse0\x01\x42YZWgithub.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1;orchestratorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-query4code/orchestrator/v1/orchestrator.proto\x12\x1aquery4code.orchestrator.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!query4code/parser/v1/parser.proto\"\xfc\x02\n\nJobOptions\x12&\n\x0ekeep_threshold\x18\x01 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x03(\x00H\x00\x88\x01\x01\x12\x1f\n\x0b\x63oncurrency\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\x80\x08(\x00\x12+\n\nbudget_usd\x18\x03 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x80\x84.A)\x00\x00\x00\x00\x00\x00\x00\x00\x12\x1c\n\noutput_dir\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \x12\x31\n\x05parse\x18\x05 \x01(\x0b\x32\".query4code.parser.v1.ParseOptions\x12\'\n\x12max_context_tokens\x18\x06 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xc0\x9a\x0c(\x00\x12;\n\x07\x66ilters\x18\x07 \x01(\x0b\x32*.query4code.orchestrator.v1.DatasetFilters\x12.\n\x06splits\x18\x08 \x03(\x01\x42\x1e\xbaH\x1b\x92\x01\x18\x10\x03\"\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00\x42\x11\n\x0f_keep_threshold\"\xd9\x02\n\x0e\x44\x61tasetFilters\x12\x12\n\nkeep_tests\x18\x01 \x01(\x08\x12\x13\n\x0bkeep_dunder\x18\x02 \x01(\x08\x12\x14\n\x0ckeep_trivial\x18\x03 \x01(\x08\x12\x17\n\x0fkeep_duplicates\x18\x04 \x01(\x08\x12\x39\n\x18near_duplicate_threshold\x18\x05 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00\x12\x1c\n\x14keep_near_duplicates\x18\x06 \x01(\x08\x12.\n\x13\x64\x65\x63ontaminate_paths\x18\x07 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10@\"\x07r\x05\x10\x01\x18\x80 \x12\x19\n\x11keep_contaminated\x18\x08 \x01(\x08\x12$\n\x08licenses\x18\t \x03(\tB\x12\xbaH\x0f\x92\x01\x0c\x10\x80\x02\"\x07r\x05\x10\x01\x18\x80\x01\x12%\n\x13near_duplicate_plan\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \"\xab\x01\n\x10SubmitJobRequest\x12;\n\x07sources\x18\x01 \x03(\x0b\x32\x1c.query4code.parser.v1.SourceB\x0c\xbaH\t\x92\x01\x06\x08\x01\x10\xa0\x8d\x06\x12\x37\n\x07options\x18\x02 \x01(\x0b\x32&.query4code.orchestrator.v1.JobOptions\x12!\n\x0fidempotency_key\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"5\n\x11SubmitJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08\x65xisting\x18\x02 \x01(\x08\"D\n\x0fWatchJobRequest\x12\x19\n\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@\x12\x16\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x04\"G\n\x10WatchJobResponse\x12\x33\n\x05\x65vent\x18\x01 \x01(\x0b\x32$.query4code.orchestrator.v1.JobEvent\"\x9c\x03\n\x08Progress\x12\x30\n\x05stage\x18\x01 \x01(\x0e\x32!.query4code.orchestrator.v1.Stage\x12\x1a\n\x12repositories_total\x18\x02 \x01(\x05\x12\x1b\n\x13repositories_parsed\x18\x03 \x01(\x05\x12\x17\n\x0f\x66unctions_total\x18\x04 \x01(\x03\x12\x16\n\x0e\x66unctions_done\x18\x05 \x01(\x03\x12\x12\n\npairs_kept\x18\x06 \x01(\x03\x12\x16\n\x0epairs_rejected\x18\x07 \x01(\x03\x12\x18\n\x10\x66unctions_failed\x18\x08 \x01(\x03\x12\x12\n\ncache_hits\x18\t \x01(\x03\x12\x11\n\tllm_calls\x18\n \x01(\x03\x12\x15\n\rprompt_tokens\x18\x0b \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x0c \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\r \x01(\x01\x12\x13\n\x0b\x63\x61lls_total\x18\x0e \x01(\x03\x12\x12\n\ncalls_done\x18\x0f \x01(\x03\x12\x1a\n\x12\x66unctions_excluded\x18\x10 \x01(\x03\"\xba\x03\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04repo\x18\x02 \x01(\t\x12\x0e\n\x06\x63ommit\x18\x03 \x01(\t\x12\x0c\n\x04path\x18\x04 \x01(\t\x12\x12\n\nstart_line\x18\x05 \x01(\x05\x12\x10\n\x08\x65nd_line\x18\x06 \x01(\x05\x12\x10\n\x08\x66unction\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x0c\n\x04\x63ode\x18\t \x01(\t\x12\x11\n\tdocstring\x18\n \x01(\t\x12\x0f\n\x07summary\x18\x0b \x01(\t\x12\r\n\x05query\x18\x0c \x01(\t\x12\r\n\x05score\x18\r \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x0e \x01(\t\x12\x0c\n\x04kept\x18\x0f \x01(\x08\x12\r\n\x05model\x18\x10 \x01(\t\x12\x16\n\x0eprompt_version\x18\x11 \x01(\t\x12\x0f\n\x07\x63\x61llees\x18\x12 \x03(\t\x12\x0c\n\x04\x61pis\x18\x13 \x03(\t\x12\x11\n\tdocs_used\x18\x14 \x03(\t\x12\x15\n\rprompt_tokens\x18\x15 \x01(\x03\x12\x19\n\x11\x63ompletion_tokens\x18\x16 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x17 \x01(\x01\x12\r\n\x05split\x18\x18 \x01(\t\x12\x0f\n\x07license\x18\x19 \x01(\t\"P\n\x08JobError\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x12\n\nrepository\x18\x02 \x01(\t\x12\x10\n\x08\x66unction\x18\x03 \x01(\t\x12\r\n\x05\x66\x61tal\x18\x04 \x01(\x08\"\xb1\x01\n\x07JobDone\x12\x33\n\x05state\x18\x01 \x01(\x0e\x32$.query4code.orchestrator.v1.JobState\x12\x12\n\noutput_dir\x18\x02 \x01(\t\x12\x36\n\x08progress\x18\x03 \x01(\x0b\x32$.query4code.orchestrator.v1.Progress\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x16\n\x0e\x62udget_reached\x18\x05 \x01(\x08\"\xa8\x02\n\x08JobEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x08progress\x18\x03 \x01(\x0b\x32$.query4code.orchestrator.v1.ProgressH\x00\x12\x32\n\x04pair\x18\x04 \x01(\x0b\x32\".query4code.orchestrator.v1.RecordH\x00\x12\x35\n\x05\x65rror\x18\x05 \x01(\x0b\x32$.query4code.orchestrator.v1.JobErrorH\x00\x12\x33\n\x04\x64one\x18\x06 \x01(\x0b\x32#.query4code.orchestrator.v1.JobDoneH\x00\x42\x06\n\x04kind\"\x86\x03\n\x03Job\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x33\n\x05state\x18\x02 \x01(\x0e\x32$.query4code.orchestrator.v1.JobState\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x07sources\x18\x05 \x03(\x0b\x32\x1c.query4code.parser.v1.Source\x12\x37\n\x07options\x18\x06 \x01(\x0b\x32&.query4code.orchestrator.v1.JobOptions\x12\x36\n\x08progress\x18\x07 \x01(\x0b\x32$.query4code.orchestrator.v1.Progress\x12\x12\n\noutput_dir\x18\x08 \x01(\t\x12\r\n\x05\x65rror\x18\t \x01(\t\x12\x17\n\x0fidempotency_key\x18\n \x01(\t\"*\n\rGetJobRequest\x12\x19\n\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@\">\n\x0eGetJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.query4code.orchestrator.v1.Job\"\x8d\x01\n\x0fListJobsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12=\n\x05state\x18\x03 \x01(\x0e\x32$.query4code.orchestrator.v1.JobStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\"Z\n\x10ListJobsResponse\x12-\n\x04jobs\x18\x01 \x03(\x0b\x32\x1f.query4code.orchestrator.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x10\x43\x61ncelJobRequest\x12\x19\n\x06job_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@\"A\n\x11\x43\x61ncelJobResponse\x12,\n\x03job\x18\x01 \x01(\x0b\x32\x1f.query4code.orchestrator.v1.Job\"\xb4\x01\n\x19\x41nnotateRepositoryRequest\x12;\n\x07sources\x18\x01 \x03(\x0b\x32\x1c.query4code.parser.v1.SourceB\x0c\xbaH\t\x92\x01\x06\x08\x01\x10\xa0\x8d\x06\x12\x37\n\x07options\x18\x02 \x01(\x0b\x32&.query4code.orchestrator.v1.JobOptions\x12!\n\x0fidempotency_key\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"a\n\x1a\x41nnotateRepositoryResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x33\n\x05\x65vent\x18\x02 \x01(\x0b\x32$.query4code.orchestrator.v1.JobEvent*\x9a\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05*Z\n\x05Stage\x12\x15\n\x11STAGE_UNSPECIFIED\x10\x00\x12\x11\n\rSTAGE_PARSING\x10\x01\x12\x14\n\x10STAGE_ANNOTATING\x10\x02\x12\x11\n\rSTAGE_WRITING\x10\x03\x32\xa2\x05\n\x13OrchestratorService\x12h\n\tSubmitJob\x12,.query4code.orchestrator.v1.SubmitJobRequest\x1a-.query4code.orchestrator.v1.SubmitJobResponse\x12g\n\x08WatchJob\x12+.query4code.orchestrator.v1.WatchJobRequest\x1a,.query4code.orchestrator.v1.WatchJobResponse0\x01\x12_\n\x06GetJob\x12).query4code.orchestrator.v1.GetJobRequest\x1a*.query4code.orchestrator.v1.GetJobResponse\x12\x65\n\x08ListJobs\x12+.query4code.orchestrator.v1.ListJobsRequest\x1a,.query4code.orchestrator.v1.ListJobsResponse\x12h\n\tCancelJob\x12,.query4code.orchestrator.v1.CancelJobRequest\x1a-.query4code.orchestrator.v1.CancelJobResponse\x12\x85\x01\n\x12\x41nnotateRepository\x12\x35.query4code.orchestrator.v1.AnnotateRepositoryRequest\x1a\x36.query4code.orchestrator.v1.AnnotateRepositoryResponse0\x01\x42YZWgithub.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1;orchestratorv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'query4code._gen.query4code.orchestrator.v1.orchestrator_pb2', globals())
@@ -42,6 +42,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _DATASETFILTERS.fields_by_name['decontaminate_paths']._serialized_options = b'\272H\016\222\001\013\020@\"\007r\005\020\001\030\200 '
   _DATASETFILTERS.fields_by_name['licenses']._options = None
   _DATASETFILTERS.fields_by_name['licenses']._serialized_options = b'\272H\017\222\001\014\020\200\002\"\007r\005\020\001\030\200\001'
+  _DATASETFILTERS.fields_by_name['near_duplicate_plan']._options = None
+  _DATASETFILTERS.fields_by_name['near_duplicate_plan']._serialized_options = b'\272H\005r\003\030\200 '
   _SUBMITJOBREQUEST.fields_by_name['sources']._options = None
   _SUBMITJOBREQUEST.fields_by_name['sources']._serialized_options = b'\272H\t\222\001\006\010\001\020\240\215\006'
   _SUBMITJOBREQUEST.fields_by_name['idempotency_key']._options = None
@@ -62,50 +64,50 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ANNOTATEREPOSITORYREQUEST.fields_by_name['sources']._serialized_options = b'\272H\t\222\001\006\010\001\020\240\215\006'
   _ANNOTATEREPOSITORYREQUEST.fields_by_name['idempotency_key']._options = None
   _ANNOTATEREPOSITORYREQUEST.fields_by_name['idempotency_key']._serialized_options = b'\272H\005r\003\030\200\001'
-  _JOBSTATE._serialized_start=3793
-  _JOBSTATE._serialized_end=3947
-  _STAGE._serialized_start=3949
-  _STAGE._serialized_end=4039
+  _JOBSTATE._serialized_start=3832
+  _JOBSTATE._serialized_end=3986
+  _STAGE._serialized_start=3988
+  _STAGE._serialized_end=4078
   _JOBOPTIONS._serialized_start=175
   _JOBOPTIONS._serialized_end=555
   _DATASETFILTERS._serialized_start=558
-  _DATASETFILTERS._serialized_end=864
-  _SUBMITJOBREQUEST._serialized_start=867
-  _SUBMITJOBREQUEST._serialized_end=1038
-  _SUBMITJOBRESPONSE._serialized_start=1040
-  _SUBMITJOBRESPONSE._serialized_end=1093
-  _WATCHJOBREQUEST._serialized_start=1095
-  _WATCHJOBREQUEST._serialized_end=1163
-  _WATCHJOBRESPONSE._serialized_start=1165
-  _WATCHJOBRESPONSE._serialized_end=1236
-  _PROGRESS._serialized_start=1239
-  _PROGRESS._serialized_end=1651
-  _RECORD._serialized_start=1654
-  _RECORD._serialized_end=2096
-  _JOBERROR._serialized_start=2098
-  _JOBERROR._serialized_end=2178
-  _JOBDONE._serialized_start=2181
-  _JOBDONE._serialized_end=2358
-  _JOBEVENT._serialized_start=2361
-  _JOBEVENT._serialized_end=2657
-  _JOB._serialized_start=2660
-  _JOB._serialized_end=3050
-  _GETJOBREQUEST._serialized_start=3052
-  _GETJOBREQUEST._serialized_end=3094
-  _GETJOBRESPONSE._serialized_start=3096
-  _GETJOBRESPONSE._serialized_end=3158
-  _LISTJOBSREQUEST._serialized_start=3161
-  _LISTJOBSREQUEST._serialized_end=3302
-  _LISTJOBSRESPONSE._serialized_start=3304
-  _LISTJOBSRESPONSE._serialized_end=3394
-  _CANCELJOBREQUEST._serialized_start=3396
-  _CANCELJOBREQUEST._serialized_end=3441
-  _CANCELJOBRESPONSE._serialized_start=3443
-  _CANCELJOBRESPONSE._serialized_end=3508
-  _ANNOTATEREPOSITORYREQUEST._serialized_start=3511
-  _ANNOTATEREPOSITORYREQUEST._serialized_end=3691
-  _ANNOTATEREPOSITORYRESPONSE._serialized_start=3693
-  _ANNOTATEREPOSITORYRESPONSE._serialized_end=3790
-  _ORCHESTRATORSERVICE._serialized_start=4042
-  _ORCHESTRATORSERVICE._serialized_end=4716
+  _DATASETFILTERS._serialized_end=903
+  _SUBMITJOBREQUEST._serialized_start=906
+  _SUBMITJOBREQUEST._serialized_end=1077
+  _SUBMITJOBRESPONSE._serialized_start=1079
+  _SUBMITJOBRESPONSE._serialized_end=1132
+  _WATCHJOBREQUEST._serialized_start=1134
+  _WATCHJOBREQUEST._serialized_end=1202
+  _WATCHJOBRESPONSE._serialized_start=1204
+  _WATCHJOBRESPONSE._serialized_end=1275
+  _PROGRESS._serialized_start=1278
+  _PROGRESS._serialized_end=1690
+  _RECORD._serialized_start=1693
+  _RECORD._serialized_end=2135
+  _JOBERROR._serialized_start=2137
+  _JOBERROR._serialized_end=2217
+  _JOBDONE._serialized_start=2220
+  _JOBDONE._serialized_end=2397
+  _JOBEVENT._serialized_start=2400
+  _JOBEVENT._serialized_end=2696
+  _JOB._serialized_start=2699
+  _JOB._serialized_end=3089
+  _GETJOBREQUEST._serialized_start=3091
+  _GETJOBREQUEST._serialized_end=3133
+  _GETJOBRESPONSE._serialized_start=3135
+  _GETJOBRESPONSE._serialized_end=3197
+  _LISTJOBSREQUEST._serialized_start=3200
+  _LISTJOBSREQUEST._serialized_end=3341
+  _LISTJOBSRESPONSE._serialized_start=3343
+  _LISTJOBSRESPONSE._serialized_end=3433
+  _CANCELJOBREQUEST._serialized_start=3435
+  _CANCELJOBREQUEST._serialized_end=3480
+  _CANCELJOBRESPONSE._serialized_start=3482
+  _CANCELJOBRESPONSE._serialized_end=3547
+  _ANNOTATEREPOSITORYREQUEST._serialized_start=3550
+  _ANNOTATEREPOSITORYREQUEST._serialized_end=3730
+  _ANNOTATEREPOSITORYRESPONSE._serialized_start=3732
+  _ANNOTATEREPOSITORYRESPONSE._serialized_end=3829
+  _ORCHESTRATORSERVICE._serialized_start=4081
+  _ORCHESTRATORSERVICE._serialized_end=4755
 # @@protoc_insertion_point(module_scope)

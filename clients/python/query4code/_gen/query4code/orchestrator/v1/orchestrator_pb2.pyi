@@ -50,7 +50,7 @@ class CancelJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
 class DatasetFilters(_message.Message):
-    __slots__ = ["decontaminate_paths", "keep_contaminated", "keep_dunder", "keep_duplicates", "keep_near_duplicates", "keep_tests", "keep_trivial", "licenses", "near_duplicate_threshold"]
+    __slots__ = ["decontaminate_paths", "keep_contaminated", "keep_dunder", "keep_duplicates", "keep_near_duplicates", "keep_tests", "keep_trivial", "licenses", "near_duplicate_plan", "near_duplicate_threshold"]
     DECONTAMINATE_PATHS_FIELD_NUMBER: _ClassVar[int]
     KEEP_CONTAMINATED_FIELD_NUMBER: _ClassVar[int]
     KEEP_DUNDER_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,7 @@ class DatasetFilters(_message.Message):
     KEEP_TESTS_FIELD_NUMBER: _ClassVar[int]
     KEEP_TRIVIAL_FIELD_NUMBER: _ClassVar[int]
     LICENSES_FIELD_NUMBER: _ClassVar[int]
+    NEAR_DUPLICATE_PLAN_FIELD_NUMBER: _ClassVar[int]
     NEAR_DUPLICATE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     decontaminate_paths: _containers.RepeatedScalarFieldContainer[str]
     keep_contaminated: bool
@@ -68,8 +69,9 @@ class DatasetFilters(_message.Message):
     keep_tests: bool
     keep_trivial: bool
     licenses: _containers.RepeatedScalarFieldContainer[str]
+    near_duplicate_plan: str
     near_duplicate_threshold: float
-    def __init__(self, keep_tests: bool = ..., keep_dunder: bool = ..., keep_trivial: bool = ..., keep_duplicates: bool = ..., near_duplicate_threshold: _Optional[float] = ..., keep_near_duplicates: bool = ..., decontaminate_paths: _Optional[_Iterable[str]] = ..., keep_contaminated: bool = ..., licenses: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, keep_tests: bool = ..., keep_dunder: bool = ..., keep_trivial: bool = ..., keep_duplicates: bool = ..., near_duplicate_threshold: _Optional[float] = ..., keep_near_duplicates: bool = ..., decontaminate_paths: _Optional[_Iterable[str]] = ..., keep_contaminated: bool = ..., licenses: _Optional[_Iterable[str]] = ..., near_duplicate_plan: _Optional[str] = ...) -> None: ...
 
 class GetJobRequest(_message.Message):
     __slots__ = ["job_id"]

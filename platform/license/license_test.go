@@ -44,6 +44,63 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// TestDetectInstalled lays out site-packages as pip and Debian install packages: the licence is in
+// the distribution's metadata beside the package directory, found by name or by top_level.txt.
+func TestDetectInstalled(t *testing.T) {
+	site := t.TempDir()
+	write := func(rel, text string) {
+		t.Helper()
+		path := filepath.Join(site, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Debian's requests: an egg-info whose License field is not an SPDX id but its classifier is known.
+	write("requests/__init__.py", "")
+	write("requests-2.28.1.egg-info/PKG-INFO", "Metadata-Version: 2.1\nName: requests\nLicense: Apache 2.0 or so\nClassifier: License :: OSI Approved :: Apache Software License\n\nbody\n")
+	// pip's layout: a dist-info whose name differs from the package's, listed in top_level.txt.
+	write("yaml/__init__.py", "")
+	write("PyYAML-6.0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: PyYAML\nLicense: MIT\n\n")
+	write("PyYAML-6.0.1.dist-info/top_level.txt", "_yaml\nyaml\n")
+	// A package with its own licence file keeps it, whatever its metadata says.
+	write("own/__init__.py", "")
+	write("own/LICENSE", readTestdata(t, "mit"))
+	write("own-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: own\nLicense: GPL-3.0\n\n")
+	// No distribution installed it.
+	write("loose/__init__.py", "")
+	for dir, want := range map[string]string{"requests": "Apache-2.0", "yaml": "MIT", "own": "MIT", "loose": Unknown} {
+		if got := DetectInstalled(filepath.Join(site, dir)); got != want {
+			t.Errorf("DetectInstalled(%s) = %q, want %q", dir, got, want)
+		}
+	}
+	// Detect alone does not look beside the tree.
+	if got := Detect(filepath.Join(site, "requests")); got != Unknown {
+		t.Errorf("Detect(requests) = %q, want %q", got, Unknown)
+	}
+}
+
+func readTestdata(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join("testdata", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if isLicenseFile(e.Name()) {
+			data, err := os.ReadFile(filepath.Join("testdata", dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(data)
+		}
+	}
+	t.Fatalf("no licence file in testdata/%s", dir)
+	return ""
+}
+
 func TestIsLicenseFile(t *testing.T) {
 	for name, want := range map[string]bool{
 		"LICENSE": true, "license.txt": true, "LICENCE.md": true, "COPYING": true, "COPYING.LESSER": true,

@@ -5,7 +5,10 @@
 // LICENCE, COPYING and their variants such as LICENSE.txt or LICENSE-MIT),
 // classified by github.com/google/licensecheck against the SPDX texts; then
 // from package metadata (pyproject.toml, setup.cfg, PKG-INFO, package.json),
-// where projects name it in a word; otherwise it is Unknown.
+// where projects name it in a word; for a package installed in a Python
+// environment, from its distribution's metadata beside it (DetectInstalled);
+// otherwise it is Unknown. It is pure Go, so the parser and the orchestrator
+// both use it.
 package license
 
 import (
@@ -184,8 +187,76 @@ func setupCfgLicenses(dir string) []string {
 	return out
 }
 
-func pkgInfoLicenses(dir string) []string {
-	f, err := os.Open(filepath.Join(dir, "PKG-INFO"))
+// DetectInstalled is Detect for a package directory of a Python environment
+// (site-packages, Debian's dist-packages): when the tree itself names no
+// licence, the metadata of the distribution installed beside it is read
+// (NAME-VERSION.dist-info/METADATA or NAME-VERSION.egg-info/PKG-INFO, the
+// distribution found by its name or its top_level.txt). Debian keeps licence
+// files in /usr/share/doc, so its packages' directories hold none.
+func DetectInstalled(dir string) string {
+	if id := Detect(dir); id != Unknown {
+		return id
+	}
+	info, ok := distributionInfo(dir)
+	if !ok {
+		return Unknown
+	}
+	for _, name := range []string{"METADATA", "PKG-INFO"} {
+		for _, v := range headerLicenses(filepath.Join(info, name)) {
+			if id, ok := Normalize(v); ok {
+				return id
+			}
+		}
+	}
+	return Unknown
+}
+
+// distributionInfo finds the .dist-info or .egg-info directory beside the
+// package directory dir that installed it.
+func distributionInfo(dir string) (string, bool) {
+	dir = filepath.Clean(dir)
+	parent, pkg := filepath.Dir(dir), distName(filepath.Base(dir))
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return "", false
+	}
+	var infos []string
+	for _, e := range entries {
+		if name := e.Name(); e.IsDir() && (strings.HasSuffix(name, ".dist-info") || strings.HasSuffix(name, ".egg-info")) {
+			infos = append(infos, name)
+		}
+	}
+	for _, name := range infos {
+		dist, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimSuffix(name, ".dist-info"), ".egg-info"), "-")
+		if distName(dist) == pkg {
+			return filepath.Join(parent, name), true
+		}
+	}
+	// A distribution named otherwise than its package (PyYAML installs yaml) lists it in top_level.txt.
+	for _, name := range infos {
+		data, err := readHead(filepath.Join(parent, name, "top_level.txt"), 64<<10)
+		if err != nil {
+			continue
+		}
+		for line := range strings.Lines(string(data)) {
+			if distName(strings.TrimSpace(line)) == pkg {
+				return filepath.Join(parent, name), true
+			}
+		}
+	}
+	return "", false
+}
+
+// distName normalises a distribution or package name as PEP 503 does.
+func distName(name string) string {
+	return strings.ToLower(strings.NewReplacer("-", "_", ".", "_").Replace(name))
+}
+
+func pkgInfoLicenses(dir string) []string { return headerLicenses(filepath.Join(dir, "PKG-INFO")) }
+
+// headerLicenses reads the licence fields of a core metadata file (PKG-INFO, METADATA).
+func headerLicenses(path string) []string {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
