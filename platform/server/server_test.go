@@ -215,9 +215,11 @@ func listServices(ctx context.Context, conn *grpc.ClientConn) ([]string, error) 
 		return nil, err
 	}
 	defer func() { _ = stream.CloseSend() }()
+	// A server that ends the stream at once (no reflection, no token) can
+	// make Send fail with io.EOF; the status is then read by Recv.
 	if err := stream.Send(&reflectionpb.ServerReflectionRequest{
 		MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{},
-	}); err != nil {
+	}); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	resp, err := stream.Recv()
