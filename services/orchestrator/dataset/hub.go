@@ -96,8 +96,9 @@ func removeLegacyParquet(dir string) error {
 const legacyParquetFile = "dataset.parquet"
 
 // writeFrontMatter writes the YAML front matter the Hugging Face Hub reads from a dataset card: the
-// licences of the sources that gave kept pairs, the task, the language, the size category and one
-// config whose data_files name every shard of every split.
+// licences of the sources that gave kept pairs, the task, the natural language, a tag per programming
+// language of the kept pairs, the size category and one config whose data_files name every shard of
+// every split.
 func writeFrontMatter(b *strings.Builder, kept []Row, files []dataFile) {
 	licenses := map[string]bool{}
 	for _, row := range kept {
@@ -111,7 +112,14 @@ func writeFrontMatter(b *strings.Builder, kept []Row, files []dataFile) {
 		fmt.Fprintf(b, "- %s\n", yamlString(l))
 	}
 	b.WriteString("pretty_name: Query4Code dataset\ntask_categories:\n- text-retrieval\ntask_ids:\n- document-retrieval\n")
-	b.WriteString("language:\n- en\ntags:\n- code\n- code-search\n- python\n")
+	b.WriteString("language:\n- en\ntags:\n- code\n- code-search\n")
+	present := map[string]bool{}
+	for _, row := range kept {
+		present[recordLanguage(row.Language)] = true
+	}
+	for _, l := range sortLanguages(sortedKeys(present)) {
+		fmt.Fprintf(b, "- %s\n", yamlString(l))
+	}
 	fmt.Fprintf(b, "size_categories:\n- %s\n", sizeCategory(len(kept)))
 	b.WriteString("configs:\n- config_name: default\n  data_files:\n")
 	var order []string

@@ -97,6 +97,8 @@ type ManifestParse struct {
 	SkipDunder   bool     `json:"skip_dunder"`
 	SkipTrivial  bool     `json:"skip_trivial"`
 	MaxFileBytes int64    `json:"max_file_bytes"`
+	// Languages the parser read; empty for all of them.
+	Languages []string `json:"languages,omitempty"`
 }
 
 // Card returns what the dataset card says beyond the records.

@@ -60,7 +60,10 @@ func newAnnotateCmd() *cobra.Command {
 		Long: `Annotate the functions of one or more repositories and write the dataset.
 
 A SOURCE is a local directory or an https git URL, optionally with #REVISION
-(a branch, tag or commit). Without --orchestrator, q4c starts the parser, docs,
+(a branch, tag or commit). Its Python (.py), JavaScript (.js .mjs .cjs .jsx)
+and TypeScript (.ts .mts .cts .tsx) files are read, one source may mix them,
+and every record says its language; --languages python,typescript reads only
+those (.d.ts declarations, node_modules and minified bundles are skipped). Without --orchestrator, q4c starts the parser, docs,
 annotator and orchestrator services in this process on loopback ports and runs
 the job there; with --orchestrator it submits the job to a running
 orchestrator and watches it.
@@ -149,6 +152,9 @@ func defaultStateDir() string {
 }
 
 func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
+	if err := f.parse.check(); err != nil {
+		return err
+	}
 	sources, err := collectSources(args, f.sourcesFile)
 	if err != nil {
 		return err
