@@ -39,6 +39,7 @@ var (
 	jsDocTagRe     = regexp.MustCompile(`(?m)^@[A-Za-z]`)
 	jsInlineTagRe  = regexp.MustCompile(`\{@(?:link|linkcode|linkplain|code)\s+([^}|\s]+)[^}]*\}`)
 	jsModifierRe   = regexp.MustCompile(`^(?:(?:public|private|protected|readonly|override)\s+)+`)
+	jsIdentifierRe = regexp.MustCompile(`^[A-Za-z_$][\w$]*$`)
 )
 
 // parseJS reads the function of JavaScript or TypeScript code.
@@ -257,10 +258,8 @@ func jsParamName(p string) string {
 		p = p[:i]
 	}
 	p = strings.TrimSpace(p)
-	for _, r := range p {
-		if !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return ""
-		}
+	if !jsIdentifierRe.MatchString(p) {
+		return ""
 	}
 	return p
 }

@@ -352,8 +352,9 @@ func specificWords(fn sourceFunction, task []string) codeWords {
 			*to = append(*to, strings.Join(phrase, " "))
 		}
 	}
+	python := fn.Language == "python"
 	_, special := jsSpecialPhrases[fn.Name]
-	if !strings.HasPrefix(fn.Name, "__") && !(special && fn.Language != "python") {
+	if !strings.HasPrefix(fn.Name, "__") && (python || !special) {
 		add(&out.name, splitIdentifier(fn.Name))
 	}
 	for _, p := range fn.Params {
@@ -375,7 +376,7 @@ func specificWords(fn sourceFunction, task []string) codeWords {
 	for _, m := range pat.ret.FindAllStringSubmatch(body, -1) {
 		var ws []string
 		for _, w := range words(m[1]) {
-			if !pat.plainCalls[w] && !(fn.Language != "python" && jsKeywords[w]) {
+			if !pat.plainCalls[w] && (python || !jsKeywords[w]) {
 				ws = append(ws, w)
 			}
 		}
