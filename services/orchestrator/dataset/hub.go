@@ -232,9 +232,9 @@ func writeSplits(b *strings.Builder, records []*orchestratorv1.Record, excluded 
 
 // reasonDescriptions say, on the card, why a function is left out.
 var reasonDescriptions = []struct{ reason, text string }{
-	{ReasonTest, "a test by convention (test file or directory, test_* function, TestCase method)"},
-	{ReasonDunder, "a __dunder__ method"},
-	{ReasonTrivial, "under 3 lines, or a body that only passes, returns a constant or a parameter, or raises"},
+	{ReasonTest, "a test by its language's conventions, as the parser reports it (test file or directory, test_* function, TestCase method)"},
+	{ReasonDunder, "a __dunder__ method (Python)"},
+	{ReasonTrivial, "under 3 lines, or a body that only passes, returns a constant or a parameter, or raises (throws)"},
 	{ReasonSyntaxError, "the function's own span holds a syntax error"},
 	{ReasonLicense, "its source's licence (unknown included) is not in the allow-list (--licenses)"},
 	{ReasonContaminated, "its code matches a function of an evaluation set (CoSQA, WebQueryTest, or a --decontaminate path), tolerating reformatting and truncation; the detail names the benchmark and the function"},
