@@ -3,6 +3,7 @@ package llm
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // The offline back-end's light reader of JavaScript and TypeScript: like
@@ -198,12 +199,14 @@ func closingBracket(s string) int {
 }
 
 // outsideStrings calls visit with each character of s outside string and
-// template literals, in order, until visit returns false.
+// template literals and comments, in order, until visit returns false.
 func outsideStrings(s string, visit func(i int, r rune) bool) {
 	var quote rune
 	escaped := false
-	for i, r := range s {
-		if quote != 0 {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case quote != 0:
 			switch {
 			case escaped:
 				escaped = false
@@ -212,15 +215,26 @@ func outsideStrings(s string, visit func(i int, r rune) bool) {
 			case r == quote:
 				quote = 0
 			}
-			continue
-		}
-		if r == '"' || r == '\'' || r == '`' {
+		case r == '"' || r == '\'' || r == '`':
 			quote = r
+		case strings.HasPrefix(s[i:], "//"):
+			end := strings.IndexByte(s[i:], '\n')
+			if end < 0 {
+				return
+			}
+			i += end
 			continue
-		}
-		if !visit(i, r) {
+		case strings.HasPrefix(s[i:], "/*"):
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return
+			}
+			i += end + 4
+			continue
+		case !visit(i, r):
 			return
 		}
+		i += size
 	}
 }
 
