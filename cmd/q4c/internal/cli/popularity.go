@@ -127,9 +127,10 @@ the whole corpus, not one shard. Give the shard runs the file with
 --popularity; they seed their in-process docs service with it before their job.
 With --docs ADDR the counts are also recorded (RecordUsage) into a running docs
 service, which is how a corpus annotated through a deployed orchestrator is
-seeded. Pass the same parse flags (--include, --exclude, --languages) as to q4c annotate:
-they change which files, so which calls, are counted. Functions annotate's
-filters leave out (tests, dunder methods, ...) are counted, as in a job.
+seeded. Pass the same parse flags (--include, --exclude, --languages) as to
+q4c annotate: they change which files, so which calls, are counted. Functions
+annotate's filters leave out (tests, dunder methods, ...) are counted, as in a
+job.
 
 The parser runs in this process. A repository that fails to parse is listed
 under "failed" and counted nowhere, as in a job. --shard I/N counts one shard of
