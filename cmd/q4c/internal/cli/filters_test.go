@@ -118,8 +118,8 @@ func TestAnnotateFiltersAndProvenance(t *testing.T) {
 
 	excluded := map[string]map[string]any{}
 	for _, x := range readRecords(t, filepath.Join(out, "excluded.jsonl")) {
-		if len(x) != 6 {
-			t.Errorf("excluded entry %v: want the six fields", x)
+		if len(x) != 7 || x["language"] != "python" {
+			t.Errorf("excluded entry %v: want the seven fields, language python", x)
 		}
 		excluded[x["function"].(string)] = x
 	}
