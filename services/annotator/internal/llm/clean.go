@@ -154,15 +154,23 @@ func isCodeLine(s string) bool {
 	return pythonCodeLineRe.MatchString(s) || jsCodeLineRe.MatchString(s)
 }
 
-// stripJSDoc reads an answer written as a JSDoc or block comment, as a
-// model asked about JavaScript may give its summary, as the comment's
-// description; other text is returned as it is.
+// stripJSDoc reads an answer written as a JSDoc or block comment, or as
+// // line comments, as a model asked about JavaScript may give its summary,
+// as the comment's description; other text is returned as it is.
 func stripJSDoc(s string) string {
 	t := strings.TrimSpace(s)
-	if !strings.HasPrefix(t, "/*") || !strings.HasSuffix(t, "*/") {
-		return s
+	if strings.HasPrefix(t, "/*") && strings.HasSuffix(t, "*/") {
+		return jsDocstring(t)
 	}
-	return jsDocstring(t)
+	lines := nonEmptyLines(t)
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, "//")
+		if !ok {
+			return s
+		}
+		lines[i] = strings.TrimSpace(rest)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // isIdentifierLike reports whether a token is an identifier or a call

@@ -181,3 +181,23 @@ func TestOfflineValidateJavaScript(t *testing.T) {
 		t.Errorf("JavaScript keywords matched the code: %+v", kw)
 	}
 }
+
+// FuzzParseJS: the JavaScript reader takes any text without panicking, and what it names is an
+// identifier.
+func FuzzParseJS(f *testing.F) {
+	for _, seed := range []string{
+		"function f(a, b = 'x') {}", "const f = async ({ a, b: [c] }, ...d) => a", "get x() { return 1 }",
+		"/** doc */\n@D()\nstatic #m<T>(a: T): T {", "module.exports = function (", "f(`${`", "/*", "(((", "exports.x = x => x",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		fn := parseFunction(code, "javascript")
+		for _, name := range append([]string{fn.Name}, fn.Params...) {
+			if name != "" && !jsIdentifierRe.MatchString(name) {
+				t.Fatalf("name %q of %q is not an identifier", name, code)
+			}
+		}
+		_ = jsDocstring(code)
+	})
+}

@@ -189,6 +189,7 @@ func TestParseSummary(t *testing.T) {
 		{"jsdoc on one line in chat", "Sure! Here is the summary:\n/** Debounces {@link save} calls. */", "Debounces save calls.", false},
 		{"prose about constructors", "Constructor that stores the width and fills with spaces.", "Constructor that stores the width and fills with spaces.", false},
 		{"prose naming a js api", "Reads the file with fs.readFile and parses it as JSON.", "Reads the file with fs.readFile and parses it as JSON.", false},
+		{"line comments", "// Formats a duration as text.\n// Negative durations read as zero.", "Formats a duration as text.\nNegative durations read as zero.", false},
 		{"jsdoc with only tags", "/**\n * @returns {string}\n */", "", true},
 		{"js function echoed", "function formatDate(d) {\n  return d.toISOString();\n}", "", true},
 		{"ts arrow echoed", "export const pad = (s: string): string => s.padStart(2)", "", true},
