@@ -494,8 +494,8 @@ func (r *run) optionsKey() string {
 	return fmt.Sprintf("max_context_tokens=%d", r.job.Options.GetMaxContextTokens())
 }
 
-// language is the function's source language; a parser that does not say (one older than the
-// language field) read Python, else the file's extension says.
+// language is the function's source language; when the parser does not say (one older than the
+// language field, which read Python only), the file's extension does.
 func language(fn *parserv1.Function) string {
 	if l := fn.GetLanguage(); l != "" {
 		return l
