@@ -77,8 +77,8 @@ func TestAnnotate(t *testing.T) {
 			if res.Kept != tt.wantKept {
 				t.Errorf("kept = %v, want %v (score %d)", res.Kept, tt.wantKept, res.Score)
 			}
-			if res.Model != "offline" || res.PromptVersion != "v1" {
-				t.Errorf("model %q prompt %q, want offline v1", res.Model, res.PromptVersion)
+			if res.Model != "offline" || res.PromptVersion != "v2" {
+				t.Errorf("model %q prompt %q, want offline v2", res.Model, res.PromptVersion)
 			}
 			if !equalStrings(res.Context.CalleesUsed, tt.wantCallees) || !equalStrings(res.Context.APIDocsUsed, tt.wantAPIDocs) || !equalStrings(res.Context.Dropped, tt.wantDropped) {
 				t.Errorf("context %+v, want callees %v docs %v dropped %v", res.Context, tt.wantCallees, tt.wantAPIDocs, tt.wantDropped)

@@ -39,7 +39,7 @@ func ExampleClient_Annotate() {
 	// Output:
 	// query: how to split multiline string into list excluding blank in python
 	// score: 3 kept: true
-	// model: offline prompt: v1
+	// model: offline prompt: v2
 	// callees used: [textutil.clean.strip_all]
 }
 

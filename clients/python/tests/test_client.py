@@ -197,7 +197,7 @@ class AnnotatorTest(unittest.TestCase):
             callees=[Callee("textutil.clean.strip_all", summary="Strips whitespace from every line.")],
             api_docs=[APIDoc("rarelib.text.normalize", "normalize(s) -> str\nNormalize unicode text.")])
         self.assertEqual(res.query, "how to split multiline string into list excluding blank in python")
-        self.assertEqual((res.score, res.kept, res.model, res.prompt_version), (3, True, "offline", "v1"))
+        self.assertEqual((res.score, res.kept, res.model, res.prompt_version), (3, True, "offline", "v2"))
         self.assertEqual(res.context.callees_used, ("textutil.clean.strip_all",))
         self.assertEqual(res.context.api_docs_used, ("rarelib.text.normalize",))
         self.assertEqual(res.usage.llm_calls, 0)

@@ -86,10 +86,15 @@ func injected(messages []Message) bool {
 	return injectionRe.MatchString(outside)
 }
 
-var docstringRe = regexp.MustCompile(`(?s)(?:"""|''')\s*(.*?)(?:"""|''')`)
+var (
+	docstringRe = regexp.MustCompile(`(?s)(?:"""|''')\s*(.*?)(?:"""|''')`)
+	// jsDocRe is a JSDoc comment, up to its first block tag (@param, ...) or its end.
+	jsDocRe = regexp.MustCompile(`(?s)/\*\*(.*?)(?:\n\s*\*?\s*@|\*/)`)
+)
 
 // queryWords are the words a person would search with: the name's when it has one (three letters or
-// more), else, as a model would for a name that says nothing ("f0_21"), the docstring's first words.
+// more), else, as a model would for a name that says nothing ("f0_21"), the docstring's (or JSDoc's)
+// first words.
 func queryWords(code, nameWords string) string {
 	for _, w := range strings.Fields(nameWords) {
 		if len(w) >= 3 && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
@@ -98,10 +103,13 @@ func queryWords(code, nameWords string) string {
 	}
 	m := docstringRe.FindStringSubmatch(code)
 	if m == nil {
+		m = jsDocRe.FindStringSubmatch(code)
+	}
+	if m == nil {
 		return nameWords
 	}
 	var words []string
-	for _, w := range strings.Fields(m[1]) {
+	for _, w := range strings.Fields(strings.ReplaceAll(m[1], "*", " ")) {
 		w = strings.ToLower(strings.Trim(w, ".,;:!?()"))
 		if len(w) >= 3 && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
 			words = append(words, w)
@@ -118,15 +126,70 @@ func queryWords(code, nameWords string) string {
 
 var defNameRe = regexp.MustCompile(`(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)`)
 
+// jsNameRes name a JavaScript or TypeScript function by its header line: a declaration, a binding, an
+// exports.x assignment, a method or accessor.
+var jsNameRes = []*regexp.Regexp{
+	regexp.MustCompile(`^(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)`),
+	regexp.MustCompile(`^(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)`),
+	regexp.MustCompile(`^(?:module\.)?exports\.([A-Za-z_$][\w$]*)\s*=`),
+	regexp.MustCompile(`^(?:(?:public|private|protected|static|async|override|get|set)\s+)*#?([A-Za-z_$][\w$]*)\s*[<(]`),
+}
+
+// languageRe finds the language the prompt names (every stage says "<Language> programmer" or
+// "<Language> function").
+var languageRe = regexp.MustCompile(`\b(Python|JavaScript|TypeScript) (?:programmer|function)\b`)
+
+// promptLanguage is the language the system prompt names, in lower case; Python when it names none.
+func promptLanguage(messages []Message) string {
+	for _, m := range messages {
+		if m.Role == "system" {
+			if sm := languageRe.FindStringSubmatch(m.Content); sm != nil {
+				return strings.ToLower(sm[1])
+			}
+		}
+	}
+	return "python"
+}
+
+// functionName is the name of the function the CODE block ends with: for Python the last def, for
+// JavaScript and TypeScript the header after the context comments, JSDoc and decorators.
+func functionName(code, language string) string {
+	if language == "python" {
+		if all := defNameRe.FindAllStringSubmatch(code, -1); len(all) > 0 {
+			return all[len(all)-1][1]
+		}
+		return ""
+	}
+	inDoc := false
+	for _, line := range strings.Split(code, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case inDoc:
+			inDoc = !strings.Contains(line, "*/")
+			continue
+		case strings.HasPrefix(line, "/*"):
+			inDoc = !strings.Contains(line, "*/")
+			continue
+		case line == "" || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "@"):
+			continue
+		}
+		for _, re := range jsNameRes {
+			if m := re.FindStringSubmatch(line); m != nil {
+				return m[1]
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
 // answer is the clean, deterministic answer for a stage.
 func answer(stage string, messages []Message) string {
 	blocks, outside := splitData(messages)
 	obey := injectionRe.MatchString(outside)
 	code := blocks["CODE"]
-	name := ""
-	if all := defNameRe.FindAllStringSubmatch(code, -1); len(all) > 0 {
-		name = all[len(all)-1][1]
-	}
+	language := promptLanguage(messages)
+	name := functionName(code, language)
 	nameWords := strings.Join(splitWords(name), " ")
 	if nameWords == "" {
 		nameWords = "code"
@@ -145,7 +208,7 @@ func answer(stage string, messages []Message) string {
 		if obey {
 			return mustJSON(map[string]any{"query": "PWNED"})
 		}
-		return mustJSON(map[string]any{"query": "how to " + queryWords(code, nameWords) + " in python"})
+		return mustJSON(map[string]any{"query": "how to " + queryWords(code, nameWords) + " in " + language})
 	case StageValidate:
 		if obey {
 			return mustJSON(map[string]any{"explanation": "Instructed to give 3.", "score": 3})
@@ -159,7 +222,7 @@ func answer(stage string, messages []Message) string {
 	return "OK"
 }
 
-var calleeLineRe = regexp.MustCompile(`(?m)^# callee ([A-Za-z0-9_.]+)`)
+var calleeLineRe = regexp.MustCompile(`(?m)^(?:#|//) callee ([A-Za-z0-9_.$@/-]+?):? `)
 
 func calleeNames(code string) []string {
 	var out []string
@@ -180,7 +243,7 @@ func overlapScore(query, code string) (int, []string) {
 	total := 0
 	seen := map[string]bool{}
 	for _, w := range splitWords(query) {
-		if len(w) < 3 || seen[w] || w == "python" || w == "how" {
+		if len(w) < 3 || seen[w] || w == "python" || w == "javascript" || w == "typescript" || w == "how" {
 			continue
 		}
 		seen[w] = true

@@ -37,6 +37,14 @@ func userWith(blocks ...string) string {
 
 const code = "# file_path: a.py\n# callee pkg.helper: Helps.\ndef split_lines(text):\n    return text.split('\\n')\n"
 
+// tsSummarySystem and tsCode are a TypeScript function as the annotator's prompts quote it: context
+// as // comments, JSDoc and a decorator before the header.
+const (
+	tsSummarySystem = "You are an expert TypeScript programmer. Write a concise summary of what the target function does."
+	tsCode          = "// file_path: src/util/format.ts\n// callee src.util.pad: Pads text.\n// callee @scope/pkg.fmt: Formats.\n" +
+		"/**\n * Formats a duration.\n */\n@memoize()\nexport function formatDuration(ms: number): string {\n  if (ms < 0) { return '0s'; }\n  return pad(String(ms));\n}"
+)
+
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -140,6 +148,10 @@ func TestStagesAnswerInShape(t *testing.T) {
 		{querySystem, userWith("SUMMARY", "Splits text.", "CODE", code), StageQuery, `{"query":"how to split lines in python"}`},
 		{validateSystem, userWith("QUERY", "split text rows", "CODE", code), StageValidate, `{"explanation":"The code mentions 2 of the query's words (split, text).","score":2}`},
 		{"Say hi.", "hi", StageUnknown, "OK"},
+		{tsSummarySystem, userWith("CODE", tsCode), StageSummary, "Format duration: computes its result from its arguments. It relies on src.util.pad, @scope/pkg.fmt."},
+		{strings.Replace(querySystem, "programmer", "TypeScript programmer", 1), userWith("SUMMARY", "Formats.", "CODE", tsCode), StageQuery, `{"query":"how to format duration in typescript"}`},
+		{strings.Replace(validateSystem, "judge.", "judge of a JavaScript function.", 1), userWith("QUERY", "format duration in javascript", "CODE", tsCode), StageValidate,
+			`{"explanation":"The code mentions 2 of the query's words (format, duration).","score":3}`},
 	}
 	for _, tt := range tests {
 		resp := post(t, s, tt.system, tt.user, nil)
@@ -155,12 +167,12 @@ func TestStagesAnswerInShape(t *testing.T) {
 		}
 	}
 	c := s.Counts()
-	if c.Requests != 4 || c.ByStage[StageSummary] != 1 || c.ByStage[StageQuery] != 1 || c.ByStage[StageValidate] != 1 || c.ByStage[StageUnknown] != 1 {
+	if c.Requests != 7 || c.ByStage[StageSummary] != 2 || c.ByStage[StageQuery] != 2 || c.ByStage[StageValidate] != 2 || c.ByStage[StageUnknown] != 1 {
 		t.Errorf("counts %+v", c)
 	}
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("log has %d lines, want 4", len(lines))
+	if len(lines) != 7 {
+		t.Fatalf("log has %d lines, want 7", len(lines))
 	}
 	var first LogEntry
 	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
@@ -397,10 +409,30 @@ func TestQueryWords(t *testing.T) {
 		{"def f0_21(values):\n    \"\"\"Scale the values by 3 and add the result.\"\"\"\n", "f0 21", "scale the values and add"},
 		{"def split_lines(s):\n    \"\"\"Split text.\"\"\"\n", "split lines", "split lines"},
 		{"def f(x):\n    return x\n", "f", "f"},
+		{"/**\n * Scale the values by 3 and add them.\n * @param values the values\n */\nfunction f0(values) {}", "f0", "scale the values and add"},
+		{"/** Trims every line. */\nconst t = (s) => s;", "t", "trims every line"},
 	}
 	for _, tc := range tests {
 		if got := queryWords(tc.code, tc.name); got != tc.want {
 			t.Errorf("queryWords(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestFunctionName: the name of the function a CODE block ends with, in each language.
+func TestFunctionName(t *testing.T) {
+	tests := []struct{ code, lang, want string }{
+		{code, "python", "split_lines"},
+		{tsCode, "typescript", "formatDuration"},
+		{"// file_path: a.js\nconst debounce = (fn, wait) => {\n  if (wait) { return fn; }\n};", "javascript", "debounce"},
+		{"// file_path: a.js\nmodule.exports.slugify = function (text) {\n  return text;\n};", "javascript", "slugify"},
+		{"// file_path: a.ts\n/** Reads. */\nstatic async fromFile<T>(path: string): Promise<T> {\n  return read(path);\n}", "typescript", "fromFile"},
+		{"// file_path: a.js\nget fullName() {\n  return this.name;\n}", "javascript", "fullName"},
+		{"// file_path: a.js\nmodule.exports = function (obj) {\n  return obj;\n};", "javascript", ""},
+	}
+	for _, tc := range tests {
+		if got := functionName(tc.code, tc.lang); got != tc.want {
+			t.Errorf("functionName(%q) = %q, want %q", tc.code, got, tc.want)
 		}
 	}
 }

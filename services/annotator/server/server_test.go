@@ -136,7 +136,7 @@ func TestAnnotateOffline(t *testing.T) {
 	if resp.GetQuery() == "" || resp.GetScore() < 2 || resp.GetScore() > 3 || !resp.GetKept() {
 		t.Errorf("query %q score %d kept %v", resp.GetQuery(), resp.GetScore(), resp.GetKept())
 	}
-	if resp.GetModel() != "offline" || resp.GetPromptVersion() != "v1" || resp.GetExplanation() == "" {
+	if resp.GetModel() != "offline" || resp.GetPromptVersion() != "v2" || resp.GetExplanation() == "" {
 		t.Errorf("model %q version %q explanation %q", resp.GetModel(), resp.GetPromptVersion(), resp.GetExplanation())
 	}
 	if u := resp.GetUsage(); u.GetLlmCalls() != 0 || u.GetCostUsd() != 0 || u.GetPromptTokens() != 0 {
@@ -192,7 +192,7 @@ func TestSingleStagesOffline(t *testing.T) {
 	client := startServer(t, DefaultConfig())
 	ctx := context.Background()
 	sum, err := client.Summarize(ctx, &annotatorv1.SummarizeRequest{Function: splitFunction})
-	if err != nil || sum.GetSummary() == "" || sum.GetPromptVersion() != "v1" {
+	if err != nil || sum.GetSummary() == "" || sum.GetPromptVersion() != "v2" {
 		t.Fatalf("Summarize: %v %v", sum, err)
 	}
 	q, err := client.GenerateQuery(ctx, &annotatorv1.GenerateQueryRequest{Function: splitFunction, Summary: sum.GetSummary()})
@@ -283,7 +283,7 @@ func TestAnnotateOpenAIThroughFakeLLM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.GetModel() != "gpt-4o-mini" || resp.GetPromptVersion() != "v1" {
+	if resp.GetModel() != "gpt-4o-mini" || resp.GetPromptVersion() != "v2" {
 		t.Errorf("model %q version %q", resp.GetModel(), resp.GetPromptVersion())
 	}
 	if resp.GetQuery() != "how to split multiline in python" || resp.GetScore() != 3 || !resp.GetKept() {
@@ -612,5 +612,79 @@ func TestLLMMetrics(t *testing.T) {
 	}
 	if sums["q4c_llm_tokens_total"] < float64(resp.GetUsage().GetPromptTokens()+resp.GetUsage().GetCompletionTokens()) || sums["q4c_llm_cost_usd_total"] <= resp.GetUsage().GetCostUsd() {
 		t.Errorf("tokens %v cost %v; the summary alone used %v", sums["q4c_llm_tokens_total"], sums["q4c_llm_cost_usd_total"], resp.GetUsage())
+	}
+}
+
+// jsAnnotateRequest asks for a JavaScript or TypeScript method with JSDoc, as the orchestrator sends one the
+// parser found, and the context of its callees and an npm API.
+func jsAnnotateRequest(lang, ext string) *annotatorv1.AnnotateRequest {
+	return &annotatorv1.AnnotateRequest{
+		Function: &annotatorv1.CodeFunction{
+			Id: "src.util.time.Clock.formatDuration", Path: "src/util/time." + ext, Language: lang,
+			Code: "/**\n * Formats a duration in milliseconds as text.\n * @param ms the duration\n */\n" +
+				"formatDuration(ms) {\n  const parts = split(ms, this.units);\n  return get(parts, 'text', pad(String(ms)));\n}\n",
+			Docstring: "Formats a duration in milliseconds as text.\n@param ms the duration",
+		},
+		Callees: []*annotatorv1.CalleeContext{
+			{Id: "src.util.time.pad", Summary: "Pads text on the left."},
+			{Id: "src.util.time.Clock.split", Code: "split(ms, units) {\n  return units.map((u) => this.formatDuration(ms / u));\n}\n"},
+		},
+		ApiDocs: []*annotatorv1.APIDocContext{{Api: "lodash.get", Doc: "get(object, path, [defaultValue])\nGets the value at path of object."}},
+	}
+}
+
+// TestAnnotateJavaScriptAndTypeScript: Annotate over gRPC with language javascript and typescript, against
+// fakellm and offline: the prompts speak the function's language (its name, // comments for context),
+// and the answers are in its terms.
+func TestAnnotateJavaScriptAndTypeScript(t *testing.T) {
+	for _, tc := range []struct{ lang, name, ext string }{{"javascript", "JavaScript", "js"}, {"typescript", "TypeScript", "ts"}} {
+		t.Run(tc.lang, func(t *testing.T) {
+			fake, logPath := startFake(t, fakellm.Config{})
+			client := startServer(t, openAIConfig(fake))
+			resp, err := client.Annotate(context.Background(), jsAnnotateRequest(tc.lang, tc.ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "how to format duration in " + tc.lang; resp.GetQuery() != want || resp.GetScore() != 3 || !resp.GetKept() {
+				t.Errorf("query %q score %d kept %v, want %q kept", resp.GetQuery(), resp.GetScore(), resp.GetKept(), want)
+			}
+			if !strings.HasPrefix(resp.GetSummary(), "Format duration:") || !strings.Contains(resp.GetSummary(), "src.util.time.pad") {
+				t.Errorf("summary %q", resp.GetSummary())
+			}
+			entries := readLog(t, logPath)
+			if len(entries) != 3 {
+				t.Fatalf("fakellm saw %d requests", len(entries))
+			}
+			summary, query, judge := entries[0].Messages, entries[1].Messages, entries[2].Messages
+			for _, c := range []struct{ where, text, want string }{
+				{"summary system", summary[0].Content, "expert " + tc.name + " programmer"},
+				{"summary user", summary[1].Content, "// file_path: src/util/time." + tc.ext + "\n// callee src.util.time.pad: Pads text on the left.\n" +
+					"// callee src.util.time.Clock.split (calls this function back), its code:\n//     split(ms, units) {"},
+				{"summary user", summary[1].Content, "// API lodash.get: get(object, path, [defaultValue])\n//   Gets the value at path of object.\n/**\n * Formats"},
+				{"query system", query[0].Content, `("... in ` + tc.lang + `", "` + tc.lang + ` ...")`},
+				{"query user", query[1].Content, "// file_path: src/util/time." + tc.ext + "\n/**"},
+				{"validate system", judge[0].Content, "a " + tc.name + " function"},
+			} {
+				if !strings.Contains(c.text, c.want) {
+					t.Errorf("%s lacks %q:\n%s", c.where, c.want, c.text)
+				}
+			}
+			for _, e := range entries {
+				if strings.Contains(e.Messages[1].Content, "# file_path") || strings.Contains(e.Messages[0].Content, "Python") {
+					t.Errorf("a %s prompt speaks Python:\n%s\n%s", tc.lang, e.Messages[0].Content, e.Messages[1].Content)
+				}
+			}
+
+			offline, err := startServer(t, DefaultConfig()).Annotate(context.Background(), jsAnnotateRequest(tc.lang, tc.ext))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(offline.GetSummary(), "Formats a duration in milliseconds as text.") ||
+				!slices.Contains(strings.Fields(offline.GetQuery()), tc.lang) || strings.Contains(offline.GetQuery(), "python") ||
+				offline.GetScore() < 2 || offline.GetModel() != "offline" || offline.GetPromptVersion() != "v2" {
+				t.Errorf("offline: summary %q query %q score %d model %s version %s", offline.GetSummary(), offline.GetQuery(),
+					offline.GetScore(), offline.GetModel(), offline.GetPromptVersion())
+			}
+		})
 	}
 }

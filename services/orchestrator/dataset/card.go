@@ -48,13 +48,15 @@ func writeCard(w io.Writer, records []*orchestratorv1.Record, excluded []Exclude
 	total := len(records)
 	var b strings.Builder
 	b.WriteString("# Query4Code dataset\n\n")
-	b.WriteString("Pairs of natural-language search queries and Python functions, annotated with the Query4Code method:\n")
+	langs := countLanguages(records, excluded)
+	fmt.Fprintf(&b, "Pairs of natural-language search queries and %s, annotated with the Query4Code method:\n", functionsIn(langs.order))
 	b.WriteString("callee-first summaries with API documentation for unpopular APIs, a query written from code and summary,\n")
 	b.WriteString("and reverse validation that scores how well the code answers the query (0 to 3).\n\n")
 	if card.Note != "" {
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", card.Note)
 	}
 	writeFunnel(&b, card, byReason, len(excluded), total, kept, rejected)
+	writeLanguages(&b, langs)
 
 	writeSplits(&b, records, excluded, card, files)
 	writeReasons(&b)
@@ -146,6 +148,75 @@ func writeFunnel(b *strings.Builder, card Card, byReason map[string]int, exclude
 		fmt.Fprintf(b, "| Not annotated (stopped early) | %d |\n", rest)
 	}
 	b.WriteString("\nFunctions left out are listed in `" + ExcludedFile + "`; one left out is still summarised when a kept caller needs its summary.\n\n")
+}
+
+// languageCounts are the functions of each language left out, annotated, kept and rejected.
+type languageCounts struct {
+	order []string // languages present, in card order
+	by    map[string]*[4]int
+}
+
+// The columns of languageCounts.by.
+const (
+	langExcluded = iota
+	langAnnotated
+	langKept
+	langRejected
+)
+
+func countLanguages(records []*orchestratorv1.Record, excluded []Excluded) languageCounts {
+	lc := languageCounts{by: map[string]*[4]int{}}
+	add := func(lang string, col int) {
+		lang = recordLanguage(lang)
+		c, ok := lc.by[lang]
+		if !ok {
+			c = &[4]int{}
+			lc.by[lang] = c
+			lc.order = append(lc.order, lang)
+		}
+		c[col]++
+	}
+	for _, e := range excluded {
+		add(e.Language, langExcluded)
+	}
+	for _, r := range records {
+		add(r.GetLanguage(), langAnnotated)
+		if r.GetKept() {
+			add(r.GetLanguage(), langKept)
+		} else {
+			add(r.GetLanguage(), langRejected)
+		}
+	}
+	sortLanguages(lc.order)
+	return lc
+}
+
+// functionsIn names the functions of the languages present: "Python and TypeScript functions".
+func functionsIn(langs []string) string {
+	if len(langs) == 0 {
+		return "functions"
+	}
+	names := make([]string, len(langs))
+	for i, l := range langs {
+		names[i] = languageName(l)
+	}
+	if len(names) == 1 {
+		return names[0] + " functions"
+	}
+	return "functions in " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// writeLanguages shows the funnel of each programming language present.
+func writeLanguages(b *strings.Builder, lc languageCounts) {
+	b.WriteString("## Programming languages\n\n| Language | Left out | Annotated | Kept | Rejected |\n|---|---:|---:|---:|---:|\n")
+	if len(lc.order) == 0 {
+		b.WriteString("| none | 0 | 0 | 0 | 0 |\n")
+	}
+	for _, l := range lc.order {
+		c := lc.by[l]
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d |\n", cell(languageName(l)), c[langExcluded], c[langAnnotated], c[langKept], c[langRejected])
+	}
+	b.WriteString("\nEach record's `language` field says its language: python (.py), javascript (.js .mjs .cjs .jsx) or\ntypescript (.ts .mts .cts .tsx).\n\n")
 }
 
 // sourceOfID is the source name of a record or excluded function: its id up to the last colon.

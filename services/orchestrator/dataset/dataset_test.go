@@ -46,9 +46,9 @@ func sampleRecords() []*orchestratorv1.Record {
 
 func sampleExcluded() []Excluded {
 	return []Excluded{
-		{ID: "repo-a:tests.test_b.test_f", Repo: "repo-a", Path: "tests/test_b.py", Function: "tests.test_b.test_f", Reason: ReasonTest},
-		{ID: "repo-a:pkg.a.k2", Repo: "repo-a", Path: "pkg/a.py", Function: "pkg.a.k2", Reason: ReasonDuplicate, Detail: "duplicate of repo-a:pkg.a.k"},
-		{ID: "repo-b:m.C.__repr__", Repo: "repo-b", Path: "m.py", Function: "m.C.__repr__", Reason: ReasonDunder},
+		{ID: "repo-a:tests.test_b.test_f", Repo: "repo-a", Path: "tests/test_b.py", Function: "tests.test_b.test_f", Language: "python", Reason: ReasonTest},
+		{ID: "repo-a:pkg.a.k2", Repo: "repo-a", Path: "pkg/a.py", Function: "pkg.a.k2", Language: "python", Reason: ReasonDuplicate, Detail: "duplicate of repo-a:pkg.a.k"},
+		{ID: "repo-b:m.C.__repr__", Repo: "repo-b", Path: "m.py", Function: "m.C.__repr__", Language: "python", Reason: ReasonDunder},
 	}
 }
 
@@ -125,7 +125,7 @@ func TestWriteFiles(t *testing.T) {
 			}
 		})
 	}
-	// excluded.jsonl: every entry with the six fields, sorted by repo, path and id.
+	// excluded.jsonl: every entry with the seven fields, sorted by repo, path and id.
 	excl, err := os.ReadFile(filepath.Join(dir, ExcludedFile))
 	if err != nil {
 		t.Fatal(err)
@@ -140,8 +140,8 @@ func TestWriteFiles(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &raw); err != nil {
 			t.Fatal(err)
 		}
-		if len(raw) != 6 || raw["id"] != wantOrder[i] || raw["reason"] == "" {
-			t.Fatalf("excluded line %d: %s (want id %s and the six fields)", i+1, line, wantOrder[i])
+		if len(raw) != 7 || raw["id"] != wantOrder[i] || raw["reason"] == "" || raw["language"] != "python" {
+			t.Fatalf("excluded line %d: %s (want id %s and the seven fields, language python)", i+1, line, wantOrder[i])
 		}
 	}
 	if !strings.Contains(lines[0], `"detail":"duplicate of repo-a:pkg.a.k"`) {

@@ -39,6 +39,8 @@ type Excluded struct {
 	Repo     string `json:"repo"`
 	Path     string `json:"path"`
 	Function string `json:"function"`
+	// Language is the function's source language: python, javascript or typescript.
+	Language string `json:"language"`
 	// Reason is one of the Reason* constants.
 	Reason string `json:"reason"`
 	// Detail says more, e.g. "duplicate of <id>".

@@ -96,8 +96,9 @@ func removeLegacyParquet(dir string) error {
 const legacyParquetFile = "dataset.parquet"
 
 // writeFrontMatter writes the YAML front matter the Hugging Face Hub reads from a dataset card: the
-// licences of the sources that gave kept pairs, the task, the language, the size category and one
-// config whose data_files name every shard of every split.
+// licences of the sources that gave kept pairs, the task, the natural language, a tag per programming
+// language of the kept pairs, the size category and one config whose data_files name every shard of
+// every split.
 func writeFrontMatter(b *strings.Builder, kept []Row, files []dataFile) {
 	licenses := map[string]bool{}
 	for _, row := range kept {
@@ -111,7 +112,14 @@ func writeFrontMatter(b *strings.Builder, kept []Row, files []dataFile) {
 		fmt.Fprintf(b, "- %s\n", yamlString(l))
 	}
 	b.WriteString("pretty_name: Query4Code dataset\ntask_categories:\n- text-retrieval\ntask_ids:\n- document-retrieval\n")
-	b.WriteString("language:\n- en\ntags:\n- code\n- code-search\n- python\n")
+	b.WriteString("language:\n- en\ntags:\n- code\n- code-search\n")
+	present := map[string]bool{}
+	for _, row := range kept {
+		present[recordLanguage(row.Language)] = true
+	}
+	for _, l := range sortLanguages(sortedKeys(present)) {
+		fmt.Fprintf(b, "- %s\n", yamlString(l))
+	}
 	fmt.Fprintf(b, "size_categories:\n- %s\n", sizeCategory(len(kept)))
 	b.WriteString("configs:\n- config_name: default\n  data_files:\n")
 	var order []string
@@ -224,9 +232,9 @@ func writeSplits(b *strings.Builder, records []*orchestratorv1.Record, excluded 
 
 // reasonDescriptions say, on the card, why a function is left out.
 var reasonDescriptions = []struct{ reason, text string }{
-	{ReasonTest, "a test by convention (test file or directory, test_* function, TestCase method)"},
-	{ReasonDunder, "a __dunder__ method"},
-	{ReasonTrivial, "under 3 lines, or a body that only passes, returns a constant or a parameter, or raises"},
+	{ReasonTest, "a test by its language's conventions, as the parser reports it (test file or directory, test_* function, TestCase method)"},
+	{ReasonDunder, "a __dunder__ method (Python)"},
+	{ReasonTrivial, "under 3 lines, or a body that only passes, returns a constant or a parameter, or raises (throws)"},
 	{ReasonSyntaxError, "the function's own span holds a syntax error"},
 	{ReasonLicense, "its source's licence (unknown included) is not in the allow-list (--licenses)"},
 	{ReasonContaminated, "its code matches a function of an evaluation set (CoSQA, WebQueryTest, or a --decontaminate path), tolerating reformatting and truncation; the detail names the benchmark and the function"},

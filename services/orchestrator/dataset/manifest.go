@@ -97,6 +97,18 @@ type ManifestParse struct {
 	SkipDunder   bool     `json:"skip_dunder"`
 	SkipTrivial  bool     `json:"skip_trivial"`
 	MaxFileBytes int64    `json:"max_file_bytes"`
+	// Languages the parser read; empty for all of them.
+	Languages []string `json:"languages,omitempty"`
+}
+
+// ParseManifest is how parse options are written into manifest.json and the near-duplicate plan
+// (nil for none); q4c compares its popularity file and plan against it.
+func ParseManifest(p *parserv1.ParseOptions) *ManifestParse {
+	if p == nil {
+		return nil
+	}
+	return &ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
+		SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes(), Languages: p.GetLanguages()}
 }
 
 // Card returns what the dataset card says beyond the records.

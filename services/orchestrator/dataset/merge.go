@@ -361,7 +361,7 @@ func dropCrossShardDuplicates(records []*orchestratorv1.Record, excluded []Exclu
 			kept = append(kept, r)
 			continue
 		}
-		excluded = append(excluded, Excluded{ID: r.GetId(), Repo: r.GetRepo(), Path: r.GetPath(), Function: r.GetFunction(),
+		excluded = append(excluded, Excluded{ID: r.GetId(), Repo: r.GetRepo(), Path: r.GetPath(), Function: r.GetFunction(), Language: r.GetLanguage(),
 			Reason: ReasonDuplicate, Detail: duplicateOf + target})
 	}
 	return kept, excluded

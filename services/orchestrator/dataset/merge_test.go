@@ -87,7 +87,7 @@ func TestMergeLeavesOutNearDuplicatesAcrossShards(t *testing.T) {
 		t.Fatalf("the copy is not a near-duplicate: %+v %v", a, err)
 	}
 	single := t.TempDir()
-	excluded := append(sampleExcluded(), Excluded{ID: copyRec.GetId(), Repo: "repo-c", Path: "vendor/b.py", Function: "pkg.b.f", Reason: ReasonNearDuplicate,
+	excluded := append(sampleExcluded(), Excluded{ID: copyRec.GetId(), Repo: "repo-c", Path: "vendor/b.py", Function: "pkg.b.f", Language: "python", Reason: ReasonNearDuplicate,
 		Detail: NearDuplicateDetail("repo-a:pkg.b.f", a[1].Jaccard)})
 	if err := Write(single, sampleRecords(), excluded, one.Card(), &one); err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func crossShardNearDuplicates(records []*orchestratorv1.Record, sources []Manife
 			kept = append(kept, r)
 			continue
 		}
-		excluded = append(excluded, Excluded{ID: r.GetId(), Repo: r.GetRepo(), Path: r.GetPath(), Function: r.GetFunction(),
+		excluded = append(excluded, Excluded{ID: r.GetId(), Repo: r.GetRepo(), Path: r.GetPath(), Function: r.GetFunction(), Language: r.GetLanguage(),
 			Reason: ReasonNearDuplicate, Detail: NearDuplicateDetail(idOf[a.Representative], a.Jaccard)})
 	}
 	return kept, excluded, nil

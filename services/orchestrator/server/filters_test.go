@@ -147,39 +147,45 @@ func TestDatasetFiltersTurnedOff(t *testing.T) {
 	}
 }
 
-func TestSourceWithoutPython(t *testing.T) {
+// TestSourceWithoutSupportedFile: a source with no file in a language the job reads fails alone; the
+// message names the languages read.
+func TestSourceWithoutSupportedFile(t *testing.T) {
 	e := newEnv(t)
 	e.parser.SetRepo("/repos/docs-only", nil)
 	e.parser.SetRepo("/repos/assets", nil)
 	e.parser.SetStats("/repos/assets", &parserv1.ParseStats{Skipped: []*parserv1.SkippedFile{{Path: "blob.py", Reason: "binary"}}})
 
-	// Beside a source with Python, the job runs and names the empty source in an error event.
+	// Beside a source with code, the job runs and names the empty source in an error event.
 	events := e.watch(e.submit(nil, repoPath, "/repos/docs-only"), 0)
 	if d := done(t, events); d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
 		t.Fatalf("state %v: %s", d.GetState(), d.GetError())
 	}
 	var named bool
 	for _, ev := range events {
-		if er := ev.GetError(); er != nil && strings.Contains(er.GetMessage(), "no Python file in docs-only") {
+		if er := ev.GetError(); er != nil && strings.Contains(er.GetMessage(), "no file in a supported language (python, javascript, typescript) in docs-only") {
 			named = true
 		}
 	}
 	if !named {
-		t.Fatal("no error event names the source without Python")
+		t.Fatal("no error event names the source without code")
 	}
 
+	typescript := &orchestratorv1.JobOptions{Parse: &parserv1.ParseOptions{Languages: []string{"typescript"}}}
 	tests := []struct {
 		name    string
+		opts    *orchestratorv1.JobOptions
 		sources []string
 		want    string
 	}{
-		{"one source", []string{"/repos/docs-only"}, "no Python file in docs-only"},
-		{"files skipped", []string{"/repos/assets"}, "no Python file in assets: 1 files skipped"},
-		{"every source", []string{"/repos/docs-only", "/repos/assets"}, "none of the 2 sources holds a Python file"},
+		{"one source", nil, []string{"/repos/docs-only"}, "no file in a supported language (python, javascript, typescript) in docs-only"},
+		{"files skipped", nil, []string{"/repos/assets"}, "no file in a supported language (python, javascript, typescript) in assets: 1 files skipped"},
+		{"every source", nil, []string{"/repos/docs-only", "/repos/assets"}, "none of the 2 sources holds a file in a supported language (python, javascript, typescript)"},
+		// The fake parser reads only the languages asked, as the real one does: shop is Python alone.
+		{"languages asked", typescript, []string{repoPath}, "no file in a supported language (typescript) in shop"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := done(t, e.watch(e.submit(nil, tc.sources...), 0))
+			d := done(t, e.watch(e.submit(tc.opts, tc.sources...), 0))
 			if d.GetState() != orchestratorv1.JobState_JOB_STATE_FAILED || !strings.Contains(d.GetError(), tc.want) {
 				t.Fatalf("state %v, error %q; want a failure saying %q", d.GetState(), d.GetError(), tc.want)
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -198,26 +199,33 @@ func frontMatterRows(t *testing.T, dir, card string) int {
 			continue
 		}
 		files++
-		rdr, err := file.OpenParquetFile(filepath.Join(dir, strings.TrimPrefix(line, "- ")), false)
-		if err != nil {
-			t.Fatalf("front matter names %s: %v", line, err)
-		}
-		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-		if err != nil {
-			t.Fatal(err)
-		}
-		table, err := fr.ReadTable(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		table := readParquet(t, filepath.Join(dir, strings.TrimPrefix(line, "- ")))
 		rows += int(table.NumRows())
 		table.Release()
-		_ = rdr.Close()
 	}
 	if files == 0 {
 		t.Fatalf("front matter names no data file:\n%s", front)
 	}
 	return rows
+}
+
+// readParquet reads a Parquet file whole with Apache Arrow's reader; the caller releases the table.
+func readParquet(t *testing.T, path string) arrow.Table {
+	t.Helper()
+	rdr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer func() { _ = rdr.Close() }()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return table
 }
 
 func readExcludedLines(t *testing.T, path string) []dataset.Excluded {

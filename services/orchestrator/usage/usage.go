@@ -1,6 +1,8 @@
 // Package usage counts a repository's third-party API call sites in the form
-// the docs service records them (RecordUsage keys are dotted Python names), so
-// a job and the corpus-wide popularity pass (q4c popularity) count alike.
+// the docs service records them (RecordUsage keys are dotted identifier paths:
+// Python names, and npm paths such as "lodash.get"; a scoped or hyphenated npm
+// package does not fit the pattern and is not counted), so a job and the
+// corpus-wide popularity pass (q4c popularity) count alike.
 package usage
 
 import parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
@@ -15,7 +17,7 @@ func Add(counts map[string]int64, fn *parserv1.Function) {
 	}
 }
 
-// ValidAPIName reports whether s is a dotted Python name of at most 512 bytes,
+// ValidAPIName reports whether s is a dotted identifier path of at most 512 bytes,
 // the pattern docs.v1.RecordUsageRequest accepts.
 func ValidAPIName(s string) bool {
 	if s == "" || len(s) > 512 {

@@ -31,3 +31,18 @@ func TestAdd(t *testing.T) {
 		t.Errorf("counts = %v, want %v", counts, want)
 	}
 }
+
+// TestAddNpmAPIs: a JavaScript function's npm paths that the docs service's RecordUsage key pattern
+// takes are counted; those it refuses (scoped or hyphenated packages) are skipped, so one such API
+// does not get the whole repository's counts refused.
+func TestAddNpmAPIs(t *testing.T) {
+	counts := map[string]int64{}
+	Add(counts, &parserv1.Function{Language: "javascript", ApiCalls: []*parserv1.APICall{
+		{Api: "lodash.get", Count: 2}, {Api: "fs.readFile", Count: 1}, {Api: "@scope/pkg.fn", Count: 1},
+		{Api: "left-pad.default", Count: 1}, {Api: "jquery.$", Count: 1},
+	}})
+	want := map[string]int64{"lodash.get": 2, "fs.readFile": 1}
+	if !reflect.DeepEqual(counts, want) {
+		t.Errorf("counts = %v, want %v", counts, want)
+	}
+}

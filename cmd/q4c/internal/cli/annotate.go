@@ -60,10 +60,15 @@ func newAnnotateCmd() *cobra.Command {
 		Long: `Annotate the functions of one or more repositories and write the dataset.
 
 A SOURCE is a local directory or an https git URL, optionally with #REVISION
-(a branch, tag or commit). Without --orchestrator, q4c starts the parser, docs,
-annotator and orchestrator services in this process on loopback ports and runs
-the job there; with --orchestrator it submits the job to a running
+(a branch, tag or commit). Without --orchestrator, q4c starts the parser,
+docs, annotator and orchestrator services in this process on loopback ports
+and runs the job there; with --orchestrator it submits the job to a running
 orchestrator and watches it.
+
+Python (.py), JavaScript (.js .mjs .cjs .jsx) and TypeScript (.ts .mts .cts
+.tsx) files are read; one source may mix them, and every record says its
+language. --languages python,typescript reads only those languages (.d.ts
+declarations, node_modules and minified bundles are always skipped).
 
 The output directory is laid out as the Hugging Face Hub reads a dataset:
 data/<split>-NNNNN-of-NNNNN.parquet (kept pairs of each split), README.md (the
@@ -153,6 +158,9 @@ func defaultStateDir() string {
 }
 
 func runAnnotate(cmd *cobra.Command, f *annotateFlags, args []string) error {
+	if err := f.parse.check(); err != nil {
+		return err
+	}
 	sources, err := collectSources(args, f.sourcesFile)
 	if err != nil {
 		return err

@@ -95,7 +95,7 @@ func TestEvalSearchCachesAnnotations(t *testing.T) {
 			t.Errorf("run %d: want %q:\n%s", run, want, stdout)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(cache, "annotations-offline-v1.jsonl")); err != nil {
+	if _, err := os.Stat(filepath.Join(cache, "annotations-offline-v2.jsonl")); err != nil {
 		t.Errorf("cache file: %v", err)
 	}
 	if _, stderr, code := runQ4C(t, "eval", "search", "--queries", queries); code == 0 || !strings.Contains(stderr, "--codebase") {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,8 +118,8 @@ func TestAnnotateFiltersAndProvenance(t *testing.T) {
 
 	excluded := map[string]map[string]any{}
 	for _, x := range readRecords(t, filepath.Join(out, "excluded.jsonl")) {
-		if len(x) != 6 {
-			t.Errorf("excluded entry %v: want the six fields", x)
+		if len(x) != 7 || x["language"] != "python" {
+			t.Errorf("excluded entry %v: want the seven fields, language python", x)
 		}
 		excluded[x["function"].(string)] = x
 	}
@@ -165,12 +166,59 @@ func TestAnnotateFiltersAndProvenance(t *testing.T) {
 	}
 }
 
-// TestAnnotateWithoutPython: a directory without Python fails the run with a message saying so.
-func TestAnnotateWithoutPython(t *testing.T) {
+// TestAnnotateWithoutCode: a directory without a file in a language q4c reads fails the run with a
+// message saying so.
+func TestAnnotateWithoutCode(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "notes")
 	writeTree(t, dir, map[string]string{"README.md": "# notes\n", "data/table.csv": "a,b\n"})
 	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", filepath.Join(t.TempDir(), "out"), dir)
-	if code == 0 || !strings.Contains(stderr, "no Python file in notes") {
+	if code == 0 || !strings.Contains(stderr, "no file in a supported language (python, javascript, typescript) in notes") {
 		t.Fatalf("exit %d, want non-zero with a message naming the source\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+}
+
+// TestAnnotateLanguages: --languages reaches the job as a set in one order (the manifest says it),
+// and a name q4c does not read is refused before anything starts.
+func TestAnnotateLanguages(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "chain")
+	writeChainRepo(t, repo, "return x + 1")
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", out, "--languages", "TypeScript,python", "--languages", "typescript", repo)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var man struct {
+		Parse struct {
+			Languages []string `json:"languages"`
+		} `json:"parse"`
+	}
+	if err := json.Unmarshal(data, &man); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(man.Parse.Languages, ","); got != "python,typescript" {
+		t.Errorf("manifest languages %q, want python,typescript", got)
+	}
+	for _, r := range readRecords(t, filepath.Join(out, "pairs.jsonl")) {
+		if r["language"] != "python" {
+			t.Errorf("record %v in language %v", r["id"], r["language"])
+		}
+	}
+
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"annotate", "--state-dir", dir, "--out", filepath.Join(dir, "out")},
+		{"popularity", "--out", filepath.Join(dir, "out")},
+	} {
+		_, stderr, code := runQ4C(t, append(args, "--languages", "python,ruby", repo)...)
+		if code != 1 || !strings.Contains(stderr, `--languages: "ruby" is not a language q4c reads (python, javascript, typescript)`) {
+			t.Errorf("%s --languages python,ruby: exit %d, stderr %q", args[0], code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+			t.Errorf("%s with a bad --languages wrote output", args[0])
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -60,21 +62,49 @@ type popularityFailedSource struct {
 // their callers resolve and their API calls count, and annotate's dataset filters decide.
 type parseFlags struct {
 	include, exclude []string
+	languages        []string
 }
+
+// languagesUsage says which languages --languages takes and the files each reads.
+const languagesUsage = "languages to read, comma-separated: python (.py), javascript (.js .mjs .cjs .jsx), typescript (.ts .mts .cts .tsx) (default: all)"
 
 func (p *parseFlags) register(fl *pflag.FlagSet) {
 	fl.StringSliceVar(&p.include, "include", nil, "glob of files to include (repeatable)")
 	fl.StringSliceVar(&p.exclude, "exclude", nil, "glob of files to exclude (repeatable)")
+	fl.StringSliceVar(&p.languages, "languages", nil, languagesUsage)
+}
+
+// check refuses a language the parser does not read and puts the languages in one order, each once,
+// so the same set of languages makes the same job whatever order it was typed in.
+func (p *parseFlags) check() error {
+	var langs []string
+	for _, l := range p.languages {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if !slices.Contains(dataset.Languages, l) {
+			return fmt.Errorf("--languages: %q is not a language q4c reads (python, javascript, typescript)", l)
+		}
+		langs = append(langs, l)
+	}
+	var ordered []string
+	for _, l := range dataset.Languages {
+		if slices.Contains(langs, l) {
+			ordered = append(ordered, l)
+		}
+	}
+	p.languages = ordered
+	return nil
 }
 
 func (p *parseFlags) options() *parserv1.ParseOptions {
-	return &parserv1.ParseOptions{Include: p.include, Exclude: p.exclude}
+	return &parserv1.ParseOptions{Include: p.include, Exclude: p.exclude, Languages: p.languages}
 }
 
 // manifestParse is how the orchestrator writes parse options into manifest.json.
 func manifestParse(o *parserv1.ParseOptions) *dataset.ManifestParse {
-	return &dataset.ManifestParse{Include: o.GetInclude(), Exclude: o.GetExclude(), SkipTests: o.GetSkipTests(),
-		SkipDunder: o.GetSkipDunder(), SkipTrivial: o.GetSkipTrivial(), MaxFileBytes: o.GetMaxFileBytes()}
+	if o == nil {
+		o = &parserv1.ParseOptions{}
+	}
+	return dataset.ParseManifest(o)
 }
 
 type popularityFlags struct {
@@ -107,9 +137,10 @@ the whole corpus, not one shard. Give the shard runs the file with
 --popularity; they seed their in-process docs service with it before their job.
 With --docs ADDR the counts are also recorded (RecordUsage) into a running docs
 service, which is how a corpus annotated through a deployed orchestrator is
-seeded. Pass the same parse flags (--include, --exclude) as to q4c annotate:
-they change which files, so which calls, are counted. Functions annotate's
-filters leave out (tests, dunder methods, ...) are counted, as in a job.
+seeded. Pass the same parse flags (--include, --exclude, --languages) as to
+q4c annotate: they change which files, so which calls, are counted. Functions
+annotate's filters leave out (tests, dunder methods, ...) are counted, as in a
+job.
 
 With --near-duplicate-plan FILE it also writes the corpus's near-duplicate
 plan: every function's cluster representative, chosen as one q4c annotate run
@@ -145,6 +176,9 @@ near-duplicate plan needs the whole corpus.`,
 }
 
 func runPopularity(cmd *cobra.Command, f *popularityFlags, args []string) error {
+	if err := f.parse.check(); err != nil {
+		return err
+	}
 	if f.parallel < 1 {
 		return fmt.Errorf("--parallel %d: want at least 1", f.parallel)
 	}
@@ -352,7 +386,7 @@ func readPopularity(paths []string, opts *parserv1.ParseOptions) ([]*popularityF
 			return nil, fmt.Errorf("--popularity %s: format %q, want %q", path, pf.Format, popularityFormat)
 		}
 		if !reflect.DeepEqual(pf.Parse, want) {
-			return nil, fmt.Errorf("--popularity %s was counted with other parse options (--include, --exclude) than this run's", path)
+			return nil, fmt.Errorf("--popularity %s was counted with other parse options (--include, --exclude, --languages) than this run's", path)
 		}
 		files = append(files, &pf)
 	}

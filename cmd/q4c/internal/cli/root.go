@@ -26,7 +26,7 @@ func (e *exitError) Unwrap() error { return e.err }
 func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "q4c",
-		Short:         "Build (query, code) datasets from Python repositories by the Query4Code method",
+		Short:         "Build (query, code) datasets from Python, JavaScript and TypeScript repositories by the Query4Code method",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -367,10 +367,8 @@ func (l Limits) withDefaults() Limits {
 }
 
 func (l Limits) checkFunction(fn prompt.Function) error {
-	switch strings.ToLower(strings.TrimSpace(fn.Language)) {
-	case "", "python":
-	default:
-		return &InputError{Field: "function.language", Reason: fmt.Sprintf("%q is not supported (only python)", fn.Language)}
+	if !prompt.Supported(fn.Language) {
+		return &InputError{Field: "function.language", Reason: fmt.Sprintf("%q is not supported (python, javascript or typescript)", fn.Language)}
 	}
 	if strings.TrimSpace(fn.Code) == "" {
 		return &InputError{Field: "function.code", Reason: "must not be empty"}

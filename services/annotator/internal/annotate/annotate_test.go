@@ -185,6 +185,8 @@ func TestLimits(t *testing.T) {
 		wantField string
 	}{
 		{"ok", Request{Function: fn}, ""},
+		{"javascript", Request{Function: prompt.Function{Path: "a.js", Code: "function f() {}", Language: "javascript"}}, ""},
+		{"typescript in capitals", Request{Function: prompt.Function{Path: "a.ts", Code: "function f() {}", Language: "TypeScript"}}, ""},
 		{"empty code", Request{Function: prompt.Function{Path: "a.py", Code: "  \n"}}, "function.code"},
 		{"empty path", Request{Function: prompt.Function{Code: "x"}}, "function.path"},
 		{"code cap", Request{Function: prompt.Function{Path: "a.py", Code: strings.Repeat("x", 64<<10+1)}}, "function.code"},

@@ -136,23 +136,52 @@ var (
 	// "Return the mean of the values." does not match.
 	pythonCodeLineRe = regexp.MustCompile(`^\s*(?:(?:async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[(:]|from\s+[\w.]+\s+import\s|import\s+[\w.]+\s*(?:$|\n|as\s)|@[\w.]+\s*(?:$|\n|\()|return\s+[\w.]+\(|lambda\b[^:]*:)`)
 	assignmentRe     = regexp.MustCompile(`^\s*[A-Za-z_][\w.]*\s*=[^=]`)
+	// jsCodeLineRe is text that starts as JavaScript or TypeScript code: a
+	// function, a binding, an import or require, an export assignment.
+	jsCodeLineRe = regexp.MustCompile(`^\s*(?:(?:export\s+)?(?:default\s+)?(?:async\s+)?function\b\s*\*?\s*[\w$]*\s*\(|(?:export\s+)?(?:const|let|var)\s+[\w$]+\s*(?::[^=]+)?=[^=]|import\s+[^\n]*\bfrom\s+['"]|import\s*\(\s*['"]|require\s*\(\s*['"]|(?:module\.)?exports(?:\.[\w$]+)?\s*=[^=])`)
 )
 
 // looksLikeCode reports whether a query is a line of code rather than
 // words.
 func looksLikeCode(s string) bool {
-	return pythonCodeLineRe.MatchString(s) || assignmentRe.MatchString(s) || strings.ContainsAny(s, "{};") ||
+	return isCodeLine(s) || assignmentRe.MatchString(s) || strings.ContainsAny(s, "{};") ||
 		strings.Contains(s, "):") || strings.Contains(s, "=>")
 }
 
+// isCodeLine reports whether text starts as Python, JavaScript or
+// TypeScript code; prose does not.
+func isCodeLine(s string) bool {
+	return pythonCodeLineRe.MatchString(s) || jsCodeLineRe.MatchString(s)
+}
+
+// stripJSDoc reads an answer written as a JSDoc or block comment, or as
+// // line comments, as a model asked about JavaScript may give its summary,
+// as the comment's description; other text is returned as it is.
+func stripJSDoc(s string) string {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "/*") && strings.HasSuffix(t, "*/") {
+		return jsDocstring(t)
+	}
+	lines := nonEmptyLines(t)
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, "//")
+		if !ok {
+			return s
+		}
+		lines[i] = strings.TrimSpace(rest)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // isIdentifierLike reports whether a token is an identifier or a call
-// rather than a word: snake_case, camelCase, dotted or with brackets.
+// rather than a word: snake_case, camelCase, dotted, with brackets, or
+// with JavaScript's $ and # ($http, #field).
 func isIdentifierLike(tok string) bool {
 	tok = strings.Trim(tok, "`'\",.!?:")
 	if tok == "" {
 		return false
 	}
-	if strings.ContainsAny(tok, "_.()[]") {
+	if strings.ContainsAny(tok, "_.()[]$#") {
 		return true
 	}
 	runes := []rune(tok)

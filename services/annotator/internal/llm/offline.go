@@ -35,11 +35,8 @@ func (Offline) Summarize(ctx context.Context, in prompt.Input) (Summary, error) 
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
 	}
-	fn := parsePython(in.Function.Code)
-	doc := in.Function.Docstring
-	if doc == "" {
-		doc = fn.Docstring
-	}
+	fn := parseFunction(in.Function.Code, in.Function.Language)
+	doc := description(fn, in.Function.Docstring)
 	var sentences []string
 	if first := firstSentence(doc); first != "" {
 		sentences = append(sentences, ensurePeriod(first))
@@ -52,23 +49,36 @@ func (Offline) Summarize(ctx context.Context, in prompt.Input) (Summary, error) 
 	return Summary{Text: strings.Join(sentences, " "), Model: OfflineModel, Usage: Usage{Priced: true}}, nil
 }
 
+// description is a function's docstring: the one given with the request,
+// else the one in its code; of JSDoc, the description without block tags.
+func description(fn sourceFunction, given string) string {
+	doc := given
+	if doc == "" {
+		doc = fn.Docstring
+	}
+	if fn.Language != "python" {
+		doc = jsDocstring(doc)
+	}
+	return doc
+}
+
 // nameSentence reads a function name as a verb phrase: load_config(path)
 // becomes "Load config from path."
-func nameSentence(fn pythonFunction, code string) string {
+func nameSentence(fn sourceFunction, code string) string {
 	name := fn.Name
 	if name == "" {
 		return "Code from " + firstLine(code) + "."
 	}
-	phrase := namePhrase(name)
+	phrase := functionPhrase(fn)
 	if phrase == "" {
 		return "Function " + name + "."
 	}
-	if propertyRe.MatchString(code) {
+	if fn.Property {
 		return "Return the " + phrase + " property."
 	}
 	if len(fn.Params) == 0 && !strings.Contains(phrase, " ") {
 		// One word is a name, not a sentence: say what kind of thing it is.
-		if methodRe.MatchString(code) {
+		if fn.Method {
 			return capitalize(phrase) + " method of the object."
 		}
 		return capitalize(phrase) + " function."
@@ -88,6 +98,7 @@ func nameSentence(fn pythonFunction, code string) string {
 }
 
 var (
+	// propertyRe and methodRe tell Python properties and methods apart.
 	propertyRe = regexp.MustCompile(`(?m)^[ \t]*@(?:[\w.]*\.)?(?:property|cached_property)\b`)
 	methodRe   = regexp.MustCompile(`def[ \t]+\w+[ \t]*\([ \t]*(?:self|cls)\b`)
 )
@@ -139,7 +150,7 @@ func (Offline) Validate(ctx context.Context, in prompt.Input, query string) (Jud
 	if err := ctx.Err(); err != nil {
 		return Judgement{}, err
 	}
-	m := LexicalMatch(query, in.Function.Code, in.Function.Docstring)
+	m := LexicalMatch(query, in.Function)
 	return Judgement{
 		Score:       m.Score(),
 		Explanation: m.Explain(),
@@ -253,12 +264,10 @@ func stemSet(s string) map[string]bool {
 }
 
 // LexicalMatch compares a query with a function's code (and docstring, if
-// given separately).
-func LexicalMatch(query, code, docstring string) Match {
-	fn := parsePython(code)
-	if docstring == "" {
-		docstring = fn.Docstring
-	}
+// given separately), read in the function's language.
+func LexicalMatch(query string, function prompt.Function) Match {
+	fn := parseFunction(function.Code, function.Language)
+	docstring := description(fn, function.Docstring)
 	fields := []struct {
 		weight float64
 		terms  map[string]bool
@@ -266,7 +275,7 @@ func LexicalMatch(query, code, docstring string) Match {
 		{weightName, termSet(strings.Join(splitIdentifier(fn.Name), " "))},
 		{weightDocstring, termSet(docstring)},
 		{weightParam, termSet(strings.Join(fn.Params, " "))},
-		{weightBody, termSet(fn.Body)},
+		{weightBody, codeTermSet(fn.Body, fn.Language)},
 	}
 	var all []string
 	seenAll := map[string]bool{}
@@ -284,7 +293,7 @@ func LexicalMatch(query, code, docstring string) Match {
 	seen := map[string]bool{}
 	var total, got float64
 	for _, word := range words(query) {
-		if stopwords[word] || isNumber(word) {
+		if stopwords[word] || isNumber(word) || (fn.Language != "python" && jsQueryWords[word]) {
 			continue
 		}
 		q := stem(word)
@@ -327,7 +336,7 @@ func LexicalMatch(query, code, docstring string) Match {
 
 // headlineCoverage is the share of the terms of the function's name and
 // first docstring sentence that the query has (exactly or partially).
-func headlineCoverage(fn pythonFunction, docstring string, query map[string]bool) float64 {
+func headlineCoverage(fn sourceFunction, docstring string, query map[string]bool) float64 {
 	head := termSet(strings.Join(splitIdentifier(fn.Name), " ") + " " + firstSentence(docstring))
 	if len(head) == 0 {
 		return 0
@@ -353,6 +362,32 @@ func termSet(s string) map[string]bool {
 	}
 	return set
 }
+
+// codeTermSet is termSet of code: of JavaScript and TypeScript without the
+// keywords that only say how the code is written (Python's are stopwords).
+func codeTermSet(s, language string) map[string]bool {
+	if language == "python" {
+		return termSet(s)
+	}
+	set := map[string]bool{}
+	for _, w := range words(s) {
+		if stopwords[w] || jsKeywords[w] || isNumber(w) {
+			continue
+		}
+		set[stem(w)] = true
+	}
+	return set
+}
+
+// jsKeywords are JavaScript and TypeScript keywords that say nothing of
+// what code does; those Python shares (return, if, class, ...) are
+// stopwords already.
+var jsKeywords = toSet(`function const let var typeof instanceof undefined null void switch case catch throw
+export extends super static yield debugger readonly declare of`)
+
+// jsQueryWords name the language in a query about JavaScript or TypeScript
+// code, as "python" does for Python: they say nothing of the task.
+var jsQueryWords = toSet(`javascript typescript js ts node nodejs es6`)
 
 func ensurePeriod(s string) string {
 	s = strings.TrimSpace(s)

@@ -53,39 +53,53 @@ func TestOfflineQueriesDistinctOnInstalledPackages(t *testing.T) {
 			if len(fns) < 100 {
 				t.Fatalf("%d functions read from %s: the splitter is broken", len(fns), pkg)
 			}
-			records := annotateOffline(t, fns)
-			count := map[string]int{}
-			kept := 0
-			for _, r := range records {
-				if err := checkQuery(r.query); err != nil {
-					t.Errorf("query %q of %s fails the answer checks: %v", r.query, firstLine(r.code), err)
-				}
-				if err := checkSummary(r.summary); err != nil {
-					t.Errorf("summary %q of %s fails the answer checks: %v", r.summary, firstLine(r.code), err)
-				}
-				if n := len(strings.Fields(r.query)); n > 16 {
-					t.Errorf("query of %d words is not search-sized: %q", n, r.query)
-				}
-				if r.score >= 2 {
-					kept++
-					count[r.query]++
-				}
-			}
-			if share := float64(kept) / float64(len(records)); share < 0.9 {
-				t.Errorf("%d of %d pairs kept (%.2f): the queries lost touch with the code", kept, len(records), share)
-			}
-			distinct := float64(len(count)) / float64(kept)
-			t.Logf("%s: %d functions, %d kept, %d distinct queries (%.3f)", pkg, len(records), kept, len(count), distinct)
-			if distinct < 0.9 {
-				var repeated []string
-				for q, n := range count {
-					if n > 2 {
-						repeated = append(repeated, q)
-					}
-				}
-				slices.Sort(repeated)
-				t.Errorf("%.3f of kept queries distinct, want >= 0.9; repeated: %q", distinct, repeated)
-			}
+			checkOfflineRecords(t, pkg, "python", annotateOffline(t, fns))
 		})
+	}
+}
+
+// checkOfflineRecords checks what the offline back-end wrote for the functions of a corpus in
+// language: every query and summary passes the checks an LLM's answers must pass, every query is a
+// search in the language (search-sized, naming no other language), at least 90% of the pairs are
+// kept and at least 90% of the kept queries are distinct.
+func checkOfflineRecords(t *testing.T, corpus, language string, records []offlineRecord) {
+	t.Helper()
+	count := map[string]int{}
+	kept := 0
+	for _, r := range records {
+		if err := checkQuery(r.query); err != nil {
+			t.Errorf("query %q of %s fails the answer checks: %v", r.query, firstLine(r.code), err)
+		}
+		if err := checkSummary(r.summary); err != nil {
+			t.Errorf("summary %q of %s fails the answer checks: %v", r.summary, firstLine(r.code), err)
+		}
+		words := strings.Fields(r.query)
+		if n := len(words); n > 16 {
+			t.Errorf("query of %d words is not search-sized: %q", n, r.query)
+		}
+		for _, other := range []string{"python", "javascript", "typescript"} {
+			if other != language && slices.Contains(words, other) {
+				t.Errorf("query %q of %s code names %s", r.query, language, other)
+			}
+		}
+		if r.score >= 2 {
+			kept++
+			count[r.query]++
+		}
+	}
+	if share := float64(kept) / float64(len(records)); share < 0.9 {
+		t.Errorf("%d of %d pairs kept (%.2f): the queries lost touch with the code", kept, len(records), share)
+	}
+	distinct := float64(len(count)) / float64(kept)
+	t.Logf("%s: %d functions, %d kept, %d distinct queries (%.3f)", corpus, len(records), kept, len(count), distinct)
+	if distinct < 0.9 {
+		var repeated []string
+		for q, n := range count {
+			if n > 2 {
+				repeated = append(repeated, q)
+			}
+		}
+		slices.Sort(repeated)
+		t.Errorf("%.3f of kept queries distinct, want >= 0.9; repeated: %q", distinct, repeated)
 	}
 }

@@ -14,26 +14,31 @@ import (
 // verb phrase) and up to three words the task lacks that tell this
 // function from others whose summaries start alike: its name, parameters,
 // attributes set, calls, returns. The shape ("how to ... in python",
-// "python ...", "... python") is chosen by a hash of the code, so a
-// dataset gets all three. Everything comes from the function's own code
+// "python ...", "... python", with the function's language) is chosen by a
+// hash of the code, so a dataset gets all three. Everything comes from the function's own code
 // and summary, so the query is deterministic and stable in the cache.
 func (Offline) GenerateQuery(ctx context.Context, in prompt.Input, summary string) (Query, error) {
 	if err := ctx.Err(); err != nil {
 		return Query{}, err
 	}
-	fn := parsePython(in.Function.Code)
+	fn := parseFunction(in.Function.Code, in.Function.Language)
+	doc := fn.Docstring
+	if fn.Language != "python" {
+		doc = description(fn, in.Function.Docstring)
+	}
 	task := taskWords(firstSentence(summary))
 	if len(contentWords(task)) == 0 {
-		task = taskWords(firstSentence(fn.Docstring))
+		task = taskWords(firstSentence(doc))
 	}
 	if len(contentWords(task)) == 0 {
-		task = taskWords(namePhrase(fn.Name))
+		task = taskWords(functionPhrase(fn))
 	}
 	if len(task) == 0 {
 		task = []string{"run", "code"}
 	}
 	task = trimTrailingStopwords(limitWords(task, maxTaskWords))
 	extras := specificWords(fn, task)
+	word := prompt.LanguageOf(fn.Language).Word
 	h := fnv.New32a()
 	h.Write([]byte(in.Function.Code))
 	var q string
@@ -49,11 +54,11 @@ func (Offline) GenerateQuery(ctx context.Context, in prompt.Input, summary strin
 		if len(extras.uses) > 0 {
 			q += " using " + joinAnd(extras.uses)
 		}
-		q += " in python"
+		q += " in " + word
 	case 1:
-		q = "python " + strings.Join(append(keywordsOnly(task), extras.all()...), " ")
+		q = word + " " + strings.Join(append(keywordsOnly(task), extras.all()...), " ")
 	default:
-		q = strings.Join(append(keywordsOnly(task), extras.all()...), " ") + " python"
+		q = strings.Join(append(keywordsOnly(task), extras.all()...), " ") + " " + word
 	}
 	return Query{Text: q, Model: OfflineModel, Usage: Usage{Priced: true}}, nil
 }
@@ -194,6 +199,22 @@ func limitWords(ws []string, n int) []string {
 	return ws
 }
 
+// functionPhrase reads a function's name as a verb phrase (namePhrase);
+// JavaScript's special methods by what they are for.
+func functionPhrase(fn sourceFunction) string {
+	if p, ok := jsSpecialPhrases[fn.Name]; ok && fn.Language != "python" {
+		return p
+	}
+	return namePhrase(fn.Name)
+}
+
+// jsSpecialPhrases say what the methods JavaScript calls by convention do,
+// as __init__ and __str__ are read in Python.
+var jsSpecialPhrases = map[string]string{
+	"constructor": "initialize object", "toString": "convert object to string", "toJSON": "convert object to json",
+	"valueOf": "convert object to primitive value", "render": "render component", "componentDidMount": "run code after component mounts",
+}
+
 // namePhrase reads a function name as a verb phrase; special methods by
 // what they are for.
 func namePhrase(name string) string {
@@ -240,7 +261,32 @@ var (
 	selfAssignRe = regexp.MustCompile(`(?m)^\s*self\.([A-Za-z_][A-Za-z0-9_]*)\s*(?:=[^=]|:)`)
 	returnRe     = regexp.MustCompile(`(?m)^\s*return\s+([^\n#]+)`)
 	raiseRe      = regexp.MustCompile(`(?m)^\s*raise\s+([A-Za-z_][A-Za-z0-9_.]*)`)
+	// The same for JavaScript and TypeScript: this.x = ..., throw new Error(...).
+	jsCallRe        = regexp.MustCompile(`([A-Za-z_$][\w$.]*)\s*(?:<[\w$.,\s]*>)?\(`)
+	thisAssignRe    = regexp.MustCompile(`(?m)^\s*this\.#?([A-Za-z_$][\w$]*)\s*=[^=]`)
+	jsReturnRe      = regexp.MustCompile(`(?m)^\s*return\s+([^\n;]+)`)
+	throwRe         = regexp.MustCompile(`(?m)^\s*throw\s+(?:new\s+)?([A-Za-z_$][\w$.]*)`)
+	jsLineCommentRe = regexp.MustCompile(`(?m)//.*$`)
 )
+
+// codePatterns are the patterns specificWords reads a language's code with.
+type codePatterns struct {
+	call, selfAssign, ret, raise *regexp.Regexp
+	plainCalls                   map[string]bool
+}
+
+var (
+	pythonPatterns = codePatterns{call: callRe, selfAssign: selfAssignRe, ret: returnRe, raise: raiseRe, plainCalls: plainCalls}
+	jsPatterns     = codePatterns{call: jsCallRe, selfAssign: thisAssignRe, ret: jsReturnRe, raise: throwRe, plainCalls: jsPlainCalls}
+)
+
+// jsPlainCalls are JavaScript calls too common to say anything about a
+// function, and the keywords a call pattern takes for calls (if (...)).
+var jsPlainCalls = toSet(`push pop shift unshift slice splice concat indexOf lastIndexOf includes forEach map filter
+reduce some every find findIndex keys values entries assign freeze toString valueOf log error warn info debug then
+require String Number Boolean Array Object Promise Symbol Error isArray from has set get delete add call apply bind
+trim split join replace toLowerCase toUpperCase startsWith endsWith charAt substring substr parseInt parseFloat isNaN
+setTimeout clearTimeout super if for while switch catch function return typeof await new`)
 
 // plainCalls are calls too common to say anything about a function.
 var plainCalls = toSet(`len isinstance issubclass str int float bool list dict set tuple frozenset bytes
@@ -273,7 +319,12 @@ func (c codeWords) all() []string {
 // own words, the parameters, the attributes it sets, the functions it
 // calls, what it returns and raises. They tell apart functions whose
 // summaries start alike.
-func specificWords(fn pythonFunction, task []string) codeWords {
+func specificWords(fn sourceFunction, task []string) codeWords {
+	pat, body := pythonPatterns, fn.Body
+	if fn.Language != "python" {
+		// Comments are not what the code does.
+		pat, body = jsPatterns, jsLineCommentRe.ReplaceAllString(fn.Body, "")
+	}
 	have := map[string]bool{}
 	for _, w := range task {
 		have[stem(w)] = true
@@ -301,35 +352,37 @@ func specificWords(fn pythonFunction, task []string) codeWords {
 			*to = append(*to, strings.Join(phrase, " "))
 		}
 	}
-	if !strings.HasPrefix(fn.Name, "__") {
+	python := fn.Language == "python"
+	_, special := jsSpecialPhrases[fn.Name]
+	if !strings.HasPrefix(fn.Name, "__") && (python || !special) {
 		add(&out.name, splitIdentifier(fn.Name))
 	}
 	for _, p := range fn.Params {
 		add(&out.params, splitIdentifier(p))
 	}
-	for _, m := range selfAssignRe.FindAllStringSubmatch(fn.Body, -1) {
+	for _, m := range pat.selfAssign.FindAllStringSubmatch(body, -1) {
 		add(&out.uses, splitIdentifier(m[1]))
 	}
-	for _, m := range callRe.FindAllStringSubmatch(fn.Body, -1) {
+	for _, m := range pat.call.FindAllStringSubmatch(body, -1) {
 		call := m[1]
 		if i := strings.LastIndexByte(call, '.'); i >= 0 {
 			call = call[i+1:]
 		}
-		if plainCalls[call] || strings.HasPrefix(call, "__") {
+		if pat.plainCalls[call] || strings.HasPrefix(call, "__") {
 			continue
 		}
 		add(&out.uses, splitIdentifier(call))
 	}
-	for _, m := range returnRe.FindAllStringSubmatch(fn.Body, -1) {
+	for _, m := range pat.ret.FindAllStringSubmatch(body, -1) {
 		var ws []string
 		for _, w := range words(m[1]) {
-			if !plainCalls[w] {
+			if !pat.plainCalls[w] && (python || !jsKeywords[w]) {
 				ws = append(ws, w)
 			}
 		}
 		add(&out.uses, ws)
 	}
-	for _, m := range raiseRe.FindAllStringSubmatch(fn.Body, -1) {
+	for _, m := range pat.raise.FindAllStringSubmatch(body, -1) {
 		add(&out.uses, splitIdentifier(m[1]))
 	}
 	return out

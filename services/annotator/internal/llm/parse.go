@@ -123,7 +123,7 @@ func ParseSummary(content string) (string, error) {
 	if text == "" {
 		text = s
 	}
-	text = stripChatter(text)
+	text = stripJSDoc(stripChatter(text))
 	if err := checkSummary(text); err != nil {
 		return "", err
 	}
@@ -140,7 +140,7 @@ func checkSummary(s string) error {
 		return fmt.Errorf("%w: empty summary", errUnparsable)
 	case isRefusal(s):
 		return fmt.Errorf("%w: the model declined: %q", errUnparsable, clip(s, 80))
-	case pythonCodeLineRe.MatchString(s):
+	case isCodeLine(s):
 		return fmt.Errorf("%w: the summary is code, not prose: %q", errUnparsable, clip(s, 80))
 	case !hasPlainWord(s) || len(strings.Fields(s)) < minSummaryWords:
 		return fmt.Errorf("%w: the summary is not a sentence: %q", errUnparsable, clip(s, 80))
@@ -192,8 +192,9 @@ func ParseQuery(content string) (string, error) {
 const maxQueryWords = 20
 
 // queryFillerWords do not make a query out of an identifier:
-// "parse_date function python" is still only a name.
-var queryFillerWords = toSet(`python python3 py how to in the a an of for function method code def class`)
+// "parse_date function python" and "parseDate js" are still only names.
+var queryFillerWords = toSet(`python python3 py javascript typescript js ts node nodejs how to in the a an of for
+function method code def class const`)
 
 func checkQuery(q string) error {
 	var content []string

@@ -108,6 +108,19 @@ func TestParseQuery(t *testing.T) {
 		{"assignment", "result = parse(value)", "", true},
 		{"one plain word", `{"query": "redirect"}`, "", true},
 		{"over long", `{"query": "` + strings.Repeat("word ", 30) + `"}`, "", true},
+		// JavaScript and TypeScript.
+		{"javascript query", `{"query": "how to debounce a function in javascript"}`, "how to debounce a function in javascript", false},
+		{"dotted js api in a real query", "use Array.prototype.reduce to sum values typescript", "use Array.prototype.reduce to sum values typescript", false},
+		{"npm package in a real query", "lodash get nested property default value js", "lodash get nested property default value js", false},
+		{"camel case name with javascript", `{"query": "parseDate javascript"}`, "", true},
+		{"name with typescript and function", `{"query": "formatDuration function typescript"}`, "", true},
+		{"dollar identifier", `{"query": "$http js"}`, "", true},
+		{"js function", `{"query": "function debounce(fn, wait)"}`, "", true},
+		{"js binding", "const value = get(obj, key)", "", true},
+		{"typed binding", "let total: number = 0", "", true},
+		{"require", `{"query": "require('left-pad')"}`, "", true},
+		{"es import", "import { get } from 'lodash'", "", true},
+		{"exports assignment", "module.exports = debounce", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +184,16 @@ func TestParseSummary(t *testing.T) {
 		{"dotted identifier", "`werkzeug.http.parse_date`", "", true},
 		{"code echoed", "def parse_date(value):\n    return value", "", true},
 		{"one word", "Parser", "", true},
+		// JavaScript and TypeScript.
+		{"jsdoc answer", "/**\n * Formats a duration in milliseconds as text.\n * @param {number} ms\n */", "Formats a duration in milliseconds as text.", false},
+		{"jsdoc on one line in chat", "Sure! Here is the summary:\n/** Debounces {@link save} calls. */", "Debounces save calls.", false},
+		{"prose about constructors", "Constructor that stores the width and fills with spaces.", "Constructor that stores the width and fills with spaces.", false},
+		{"prose naming a js api", "Reads the file with fs.readFile and parses it as JSON.", "Reads the file with fs.readFile and parses it as JSON.", false},
+		{"line comments", "// Formats a duration as text.\n// Negative durations read as zero.", "Formats a duration as text.\nNegative durations read as zero.", false},
+		{"jsdoc with only tags", "/**\n * @returns {string}\n */", "", true},
+		{"js function echoed", "function formatDate(d) {\n  return d.toISOString();\n}", "", true},
+		{"ts arrow echoed", "export const pad = (s: string): string => s.padStart(2)", "", true},
+		{"camel case only", "`formatDuration`", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,9 +36,16 @@ func installedPackageFunctions(t *testing.T, packages ...string) []prompt.Functi
 // back-ends real code.
 func pythonFunctions(t *testing.T, dir string) []prompt.Function {
 	t.Helper()
+	return sourceFunctions(t, dir, ".py", "", splitDefs)
+}
+
+// sourceFunctions cuts every file under dir whose name ends in ext into
+// functions of language with split.
+func sourceFunctions(t *testing.T, dir, ext, language string, split func(src string) []string) []prompt.Function {
+	t.Helper()
 	var out []prompt.Function
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".py") {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ext) {
 			return err
 		}
 		src, err := os.ReadFile(path)
@@ -49,8 +56,8 @@ func pythonFunctions(t *testing.T, dir string) []prompt.Function {
 		if err != nil {
 			return err
 		}
-		for _, code := range splitDefs(string(src)) {
-			out = append(out, prompt.Function{Path: filepath.ToSlash(rel), Code: code})
+		for _, code := range split(string(src)) {
+			out = append(out, prompt.Function{Path: filepath.ToSlash(rel), Language: language, Code: code})
 		}
 		return nil
 	})

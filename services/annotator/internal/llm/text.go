@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/query4code/query4code/services/annotator/internal/prompt"
 )
 
 // splitIdentifier splits snake_case, camelCase, PascalCase, kebab-case and
@@ -192,19 +194,38 @@ var (
 	docFieldLineRe = regexp.MustCompile(`(?m)^\s*(?::param|:type|:return|:rtype|:raises|@param|@return|Args:|Arguments:|Parameters|Returns:|Return:|Raises:|Yields:|Example|>>>)`)
 )
 
-// pythonFunction is what the offline back-end reads from source code.
-type pythonFunction struct {
+// sourceFunction is what the offline back-end reads from source code.
+type sourceFunction struct {
+	Language  string // "python", "javascript" or "typescript"
 	Name      string
 	Params    []string
 	Docstring string
 	Body      string // code after the signature and docstring
+	Method    bool   // a method of a class or object (Python: one taking self or cls)
+	Property  bool   // a property getter (Python: @property, JavaScript: get x())
+}
+
+// parseFunction reads the function of code in its language (a prompt
+// language id; empty is Python).
+func parseFunction(code, language string) sourceFunction {
+	var fn sourceFunction
+	lang := prompt.LanguageOf(language).ID
+	if lang == "python" {
+		fn = parsePython(code)
+	} else {
+		fn = parseJS(code)
+	}
+	fn.Language = lang
+	return fn
 }
 
 // parsePython extracts the first function's name, parameters and docstring.
 // It is a light reader for the offline back-end, not a parser: on code it
 // does not understand it returns what it found.
-func parsePython(code string) pythonFunction {
-	var fn pythonFunction
+func parsePython(code string) sourceFunction {
+	var fn sourceFunction
+	fn.Property = propertyRe.MatchString(code)
+	fn.Method = methodRe.MatchString(code)
 	loc := defRe.FindStringSubmatchIndex(code)
 	if loc == nil {
 		if m := classRe.FindStringSubmatch(code); m != nil {

@@ -59,8 +59,8 @@ func Fit(ctx Context, budget int) (Context, []Dropped) {
 	return Context{Callees: callees, APIDocs: docs}, dropped
 }
 
-// The rendered comment header of each entry ("# callee ...: ") costs a few
-// tokens on top of its text.
+// The rendered comment header of each entry ("# callee ...: ", or "//" for
+// JavaScript and TypeScript) costs a few tokens on top of its text.
 const entryOverheadTokens = 4
 
 func calleeTokens(c Callee) int {

@@ -23,7 +23,7 @@ import (
 
 // Version is the prompt version rendered by Default and recorded in every
 // response and dataset record.
-const Version = "v1"
+const Version = "v2"
 
 //go:embed prompts
 var promptFS embed.FS
@@ -41,7 +41,7 @@ const (
 // Function is the function to annotate.
 type Function struct {
 	Path      string // repository-relative file path
-	Language  string // "python" when empty
+	Language  string // "python", "javascript" or "typescript"; "python" when empty
 	Code      string
 	Docstring string
 }
@@ -143,20 +143,25 @@ func (r *Renderer) Validate(in Input, query string) (Prompt, error) {
 
 type templateData struct {
 	Input
-	Language string
-	Fence    string
-	Summary  string
-	Query    string
+	Language     string // the language's name: "TypeScript"
+	LanguageWord string // as people type it in a search: "typescript"
+	Comment      string // what starts a line comment in the language: "#", "//"
+	Fence        string
+	Summary      string
+	Query        string
 }
 
 func (r *Renderer) render(stage Stage, in Input, summary, query string) (Prompt, error) {
 	t := r.stages[stage]
 	in.Function.Code = strings.TrimRight(normalizeNewlines(in.Function.Code), "\n")
+	lang := LanguageOf(in.Function.Language)
 	data := templateData{
-		Input:    in,
-		Language: displayLanguage(in.Function.Language),
-		Summary:  strings.TrimSpace(oneBlock(summary)),
-		Query:    strings.TrimSpace(oneBlock(query)),
+		Input:        in,
+		Language:     lang.Name,
+		LanguageWord: lang.Word,
+		Comment:      lang.Comment,
+		Summary:      strings.TrimSpace(oneBlock(summary)),
+		Query:        strings.TrimSpace(oneBlock(query)),
 	}
 	data.Fence = Fence(dataTexts(stage, data)...)
 	var system, user strings.Builder
@@ -224,14 +229,44 @@ func containedIn(id string, texts []string) bool {
 	return false
 }
 
-func displayLanguage(lang string) string {
-	switch strings.ToLower(strings.TrimSpace(lang)) {
-	case "", "python", "py":
-		return "Python"
-	default:
-		l := strings.TrimSpace(lang)
-		return strings.ToUpper(l[:1]) + l[1:]
+// Language is how the prompts speak of a programming language.
+type Language struct {
+	ID      string // as requests name it: "typescript"
+	Name    string // as prose names it: "TypeScript"
+	Word    string // as people type it into a search box: "typescript"
+	Comment string // what starts a line comment, so context lines read as the language's comments
+}
+
+// Languages are the languages the prompts are written for, by id.
+var Languages = map[string]Language{
+	"python":     {ID: "python", Name: "Python", Word: "python", Comment: "#"},
+	"javascript": {ID: "javascript", Name: "JavaScript", Word: "javascript", Comment: "//"},
+	"typescript": {ID: "typescript", Name: "TypeScript", Word: "typescript", Comment: "//"},
+}
+
+// LanguageOf returns the language a request names (any case; empty is Python); for one the prompts
+// are not written for (see Supported), Python's.
+func LanguageOf(id string) Language {
+	l, _ := lookupLanguage(id)
+	return l
+}
+
+// Supported reports whether the prompts are written for the language a request names.
+func Supported(id string) bool {
+	_, ok := lookupLanguage(id)
+	return ok
+}
+
+func lookupLanguage(id string) (Language, bool) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if id == "" {
+		id = "python"
 	}
+	l, ok := Languages[id]
+	if !ok {
+		return Languages["python"], false
+	}
+	return l, true
 }
 
 func normalizeNewlines(s string) string {
@@ -241,19 +276,19 @@ func normalizeNewlines(s string) string {
 // oneBlock keeps an earlier answer (a summary or a query) to plain lines.
 func oneBlock(s string) string { return normalizeNewlines(s) }
 
-// comment renders text for the right-hand side of a "# name: " comment:
-// continuation lines are commented too, so no line of context escapes into
-// code.
-func comment(s string) string {
+// comment renders text for the right-hand side of a "# name: " comment
+// (marker is the language's "#" or "//"): continuation lines are commented
+// too, so no line of context escapes into code.
+func comment(marker, s string) string {
 	s = strings.TrimSpace(normalizeNewlines(s))
-	return strings.ReplaceAll(s, "\n", "\n#   ")
+	return strings.ReplaceAll(s, "\n", "\n"+marker+"   ")
 }
 
 // commentBlock comments out every line of code, indented under its header.
-func commentBlock(s string) string {
+func commentBlock(marker, s string) string {
 	lines := strings.Split(strings.TrimRight(normalizeNewlines(s), "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimRight("#     "+l, " ")
+		lines[i] = strings.TrimRight(marker+"     "+l, " ")
 	}
 	return strings.Join(lines, "\n")
 }

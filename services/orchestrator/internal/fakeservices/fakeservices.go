@@ -3,10 +3,13 @@
 package fakeservices
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +51,25 @@ func Func(id string, scc int32, code string, callees []string, apis ...string) *
 	}
 	for _, a := range apis {
 		fn.ApiCalls = append(fn.ApiCalls, &parserv1.APICall{Api: a, Count: 1})
+	}
+	return fn
+}
+
+// extensions are the file extension of each language's functions Func and InLanguage build.
+var extensions = map[string]string{"python": ".py", "javascript": ".js", "typescript": ".ts"}
+
+// InLanguage makes fn a function of lang ("python", "javascript" or "typescript"): its language, the
+// extension of its path and the keyword of its signature; another lang sets the language alone, as a
+// parser that broke the contract would. It returns fn.
+func InLanguage(fn *parserv1.Function, lang string) *parserv1.Function {
+	fn.Language = lang
+	ext, ok := extensions[lang]
+	if !ok {
+		return fn
+	}
+	fn.Path = strings.TrimSuffix(fn.GetPath(), path.Ext(fn.GetPath())) + ext
+	if lang != "python" {
+		fn.Signature = "function " + fn.GetId()[strings.LastIndex(fn.GetId(), ".")+1:] + "()"
 	}
 	return fn
 }
@@ -117,7 +139,8 @@ func (p *Parser) Calls() int {
 	return p.calls
 }
 
-// ParseRepository streams the stored functions, then stats.
+// ParseRepository streams the stored functions of the languages the options ask for (all when they
+// name none; a function without a language is Python), then stats.
 func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream grpc.ServerStreamingServer[parserv1.ParseRepositoryResponse]) error {
 	key := req.GetSource().GetLocalPath()
 	if g := req.GetSource().GetGit(); g != nil {
@@ -150,6 +173,11 @@ func (p *Parser) ParseRepository(req *parserv1.ParseRepositoryRequest, stream gr
 	}
 	if !ok {
 		return status.Errorf(codes.NotFound, "no repository %s", key)
+	}
+	if langs := req.GetOptions().GetLanguages(); len(langs) > 0 {
+		funcs = slices.DeleteFunc(slices.Clone(funcs), func(fn *parserv1.Function) bool {
+			return !slices.Contains(langs, cmp.Or(fn.GetLanguage(), "python"))
+		})
 	}
 	for _, fn := range funcs {
 		if err := stream.Send(&parserv1.ParseRepositoryResponse{Event: &parserv1.ParseRepositoryResponse_Function{Function: proto.Clone(fn).(*parserv1.Function)}}); err != nil {
@@ -247,6 +275,8 @@ func (d *Docs) LookupAPIs(_ context.Context, req *docsv1.LookupAPIsRequest) (*do
 type Call struct {
 	Method   string
 	Function string
+	// Language is the function's language as the request gave it.
+	Language string
 	Callees  []*annotatorv1.CalleeContext
 	APIDocs  []*annotatorv1.APIDocContext
 }
@@ -349,6 +379,10 @@ func (a *Annotator) Count(method string) map[string]int {
 }
 
 func (a *Annotator) enter(ctx context.Context, method string, fn *annotatorv1.CodeFunction) error {
+	// The real annotator's protovalidate rule: a language it has no prompts for is a bad request.
+	if !slices.Contains([]string{"", "python", "javascript", "typescript"}, fn.GetLanguage()) {
+		return status.Errorf(codes.InvalidArgument, "function.language %q is not supported", fn.GetLanguage())
+	}
 	a.mu.Lock()
 	a.inFlight++
 	a.peak = max(a.peak, a.inFlight)
@@ -456,7 +490,7 @@ func (a *Annotator) Summarize(ctx context.Context, req *annotatorv1.SummarizeReq
 	}
 	sort.Strings(parts)
 	summary := fmt.Sprintf("%s [%s] %s", req.GetFunction().GetId(), shortHash(req.GetFunction().GetCode()), strings.Join(parts, "; "))
-	a.record(Call{Method: "Summarize", Function: req.GetFunction().GetId(), Callees: req.GetCallees(), APIDocs: req.GetApiDocs()})
+	a.record(Call{Method: "Summarize", Function: req.GetFunction().GetId(), Language: req.GetFunction().GetLanguage(), Callees: req.GetCallees(), APIDocs: req.GetApiDocs()})
 	model, version := a.identity()
 	return &annotatorv1.SummarizeResponse{Summary: summary, Model: model, PromptVersion: version, Usage: a.usage(),
 		Context: &annotatorv1.ContextReport{CalleesUsed: used, ApiDocsUsed: docsUsed}}, nil
@@ -467,7 +501,7 @@ func (a *Annotator) GenerateQuery(ctx context.Context, req *annotatorv1.Generate
 	if err := a.enter(ctx, "GenerateQuery", req.GetFunction()); err != nil {
 		return nil, err
 	}
-	a.record(Call{Method: "GenerateQuery", Function: req.GetFunction().GetId()})
+	a.record(Call{Method: "GenerateQuery", Function: req.GetFunction().GetId(), Language: req.GetFunction().GetLanguage()})
 	model, version := a.identity()
 	return &annotatorv1.GenerateQueryResponse{Query: "how to " + req.GetFunction().GetId() + " " + shortHash(req.GetSummary()), Model: model, PromptVersion: version, Usage: a.usage()}, nil
 }
@@ -483,7 +517,7 @@ func (a *Annotator) Validate(ctx context.Context, req *annotatorv1.ValidateReque
 	if !ok {
 		score = 3
 	}
-	a.record(Call{Method: "Validate", Function: req.GetFunction().GetId()})
+	a.record(Call{Method: "Validate", Function: req.GetFunction().GetId(), Language: req.GetFunction().GetLanguage()})
 	model, version := a.identity()
 	return &annotatorv1.ValidateResponse{Score: score, Explanation: fmt.Sprintf("scored %d", score), Model: model, PromptVersion: version, Usage: a.usage()}, nil
 }

@@ -261,6 +261,9 @@ func (m *Manager) Submit(ctx context.Context, spec Spec) (*orchestratorv1.Job, b
 	if opts.GetConcurrency() < 0 || opts.GetBudgetUsd() < 0 || opts.GetMaxContextTokens() < 0 {
 		return nil, false, &InvalidArgumentError{Field: "options", Reason: "concurrency, budget_usd and max_context_tokens must not be negative"}
 	}
+	if err := checkLanguages(opts.GetParse().GetLanguages()); err != nil {
+		return nil, false, err
+	}
 	if err := m.checkTraining(opts); err != nil {
 		return nil, false, err
 	}
@@ -357,9 +360,27 @@ func Identity(sources []*parserv1.Source, opts *orchestratorv1.JobOptions, outpu
 	slices.Sort(srcs)
 	o := proto.Clone(orDefault(opts)).(*orchestratorv1.JobOptions)
 	o.Concurrency, o.OutputDir = 0, ""
+	if p := o.GetParse(); p != nil {
+		// The languages read are a set: their order changes nothing.
+		slices.Sort(p.Languages)
+	}
 	ob, _ := marshal.Marshal(o)
 	parts := append([]string{"q4c-job/v1", string(ob), outputDir, annotator.Model, annotator.PromptVersion}, srcs...)
 	return store.HashText(parts...)
+}
+
+// checkLanguages refuses a language the parser does not read, or one named twice (the proto's rule,
+// checked here too for callers that skip the validating interceptor, such as the in-process CLI).
+func checkLanguages(langs []string) error {
+	for i, l := range langs {
+		if !slices.Contains(dataset.Languages, l) {
+			return &InvalidArgumentError{Field: "options.parse.languages", Reason: fmt.Sprintf("%q is not a language the parser reads (%s)", l, strings.Join(dataset.Languages, ", "))}
+		}
+		if slices.Contains(langs[:i], l) {
+			return &InvalidArgumentError{Field: "options.parse.languages", Reason: fmt.Sprintf("%q is named twice", l)}
+		}
+	}
+	return nil
 }
 
 func orDefault(o *orchestratorv1.JobOptions) *orchestratorv1.JobOptions {

@@ -140,6 +140,11 @@ func TestIdentity(t *testing.T) {
 		return &orchestratorv1.JobOptions{Concurrency: concurrency, KeepThreshold: &threshold, BudgetUsd: budget, OutputDir: "ignored"}
 	}
 	model := store.AnnotatorIdentity{Model: "m", PromptVersion: "v1"}
+	languages := func(langs ...string) *orchestratorv1.JobOptions {
+		o := opts(1, 2, 0)
+		o.Parse = &parserv1.ParseOptions{Languages: langs}
+		return o
+	}
 	base := Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 2, 0), "/out", model)
 	same := map[string]string{
 		"concurrency":         Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(8, 2, 0), "/out", model),
@@ -150,6 +155,13 @@ func TestIdentity(t *testing.T) {
 		if id != base {
 			t.Errorf("%s changed the identity", name)
 		}
+	}
+	mixed := Identity([]*parserv1.Source{local("/a")}, languages("typescript", "python"), "/out", model)
+	if Identity([]*parserv1.Source{local("/a")}, languages("python", "typescript"), "/out", model) != mixed {
+		t.Error("the order of the languages changed the identity")
+	}
+	if Identity([]*parserv1.Source{local("/a")}, languages("python"), "/out", model) == mixed {
+		t.Error("a different set of languages kept the identity")
 	}
 	differ := map[string]string{
 		"threshold":  Identity([]*parserv1.Source{local("/a"), local("/b")}, opts(1, 3, 0), "/out", model),

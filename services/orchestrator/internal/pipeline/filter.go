@@ -36,7 +36,7 @@ func parserOptions(o *orchestratorv1.JobOptions) *parserv1.ParseOptions {
 	if p == nil {
 		return nil
 	}
-	return &parserv1.ParseOptions{Include: p.GetInclude(), Exclude: p.GetExclude(), MaxFileBytes: p.GetMaxFileBytes()}
+	return &parserv1.ParseOptions{Include: p.GetInclude(), Exclude: p.GetExclude(), MaxFileBytes: p.GetMaxFileBytes(), Languages: p.GetLanguages()}
 }
 
 // exclusion is why a function is left out of the dataset.
@@ -147,7 +147,7 @@ func syntaxErrorExclusions(repo *repoState) []dataset.Excluded {
 	for _, s := range repo.syntaxErrors {
 		out = append(out, dataset.Excluded{
 			ID: repo.prov.ID(s.GetId()), Repo: repo.prov.Repo, Path: repo.prov.Path(s.GetPath()), Function: s.GetId(),
-			Reason: dataset.ReasonSyntaxError, Detail: fmt.Sprintf("syntax error in lines %d-%d", s.GetStartLine(), s.GetEndLine()),
+			Language: dataset.LanguageOfPath(s.GetPath()), Reason: dataset.ReasonSyntaxError, Detail: fmt.Sprintf("syntax error in lines %d-%d", s.GetStartLine(), s.GetEndLine()),
 		})
 	}
 	return out
@@ -165,7 +165,7 @@ func (r *run) excludedEntries() []dataset.Excluded {
 		}
 		out = append(out, dataset.Excluded{
 			ID: f.recordID(), Repo: f.repo.prov.Repo, Path: f.repo.prov.Path(f.fn.GetPath()), Function: f.fn.GetId(),
-			Reason: f.exclusion.reason, Detail: f.exclusion.detail,
+			Language: language(f.fn), Reason: f.exclusion.reason, Detail: f.exclusion.detail,
 		})
 	}
 	return out

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,8 +40,9 @@ import (
 // ErrNoSource is returned when no source of the job could be parsed.
 var ErrNoSource = errors.New("no source could be parsed")
 
-// ErrNoPython is why a source that holds no Python file fails.
-var ErrNoPython = errors.New("no Python file")
+// ErrNoSupportedFile is why a source that holds no file in a language the job reads (Python,
+// JavaScript, TypeScript, or those of its languages option) fails.
+var ErrNoSupportedFile = errors.New("no file in a supported language")
 
 // ErrAllFailed is returned when every function of the job failed to be annotated.
 var ErrAllFailed = errors.New("every function failed annotation")
@@ -481,17 +483,17 @@ func (r *run) parseAll(ctx context.Context) error {
 			return nil
 		}
 	}
-	noPython := 0
+	unsupported := 0
 	for _, repo := range r.repos {
-		if errors.Is(repo.parseErr, ErrNoPython) {
-			noPython++
+		if errors.Is(repo.parseErr, ErrNoSupportedFile) {
+			unsupported++
 		}
 	}
-	if noPython == len(r.repos) {
+	if unsupported == len(r.repos) {
 		if len(r.repos) == 1 {
 			return fmt.Errorf("%w: %w", ErrNoSource, r.repos[0].parseErr)
 		}
-		return fmt.Errorf("%w: none of the %d sources holds a Python file", ErrNoSource, len(r.repos))
+		return fmt.Errorf("%w: none of the %d sources holds a file in a supported language (%s)", ErrNoSource, len(r.repos), r.languagesRead())
 	}
 	// Say why: with one source (the usual case) this is the whole story.
 	return fmt.Errorf("%w: %d sources; %q: %w", ErrNoSource, len(r.repos), r.repos[0].name, r.repos[0].parseErr)
@@ -534,7 +536,7 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 				repo.license = cmp.Or(ev.Stats.GetLicense(), license.Unknown)
 				repo.skipped, repo.syntaxErrors = ev.Stats.GetSkipped(), ev.Stats.GetSyntaxErrorFunctions()
 				if ev.Stats.GetFiles() == 0 && len(repo.funcs) == 0 {
-					return noPythonError(repo)
+					return r.noSupportedFileError(repo)
 				}
 				return nil
 			}
@@ -575,13 +577,21 @@ func (r *run) parseOne(ctx context.Context, repo *repoState) {
 	r.mu.Unlock()
 }
 
-// noPythonError says that a source holds no Python file the parser could read, naming the source
-// portably and counting the files skipped (named in manifest.json).
-func noPythonError(repo *repoState) error {
+// noSupportedFileError says that a source holds no file the parser could read in the languages the
+// job reads, naming the source portably and counting the files skipped (named in manifest.json).
+func (r *run) noSupportedFileError(repo *repoState) error {
 	if n := len(repo.skipped); n > 0 {
-		return fmt.Errorf("%w in %s: %d files skipped, none parsed (see manifest.json)", ErrNoPython, repo.prov.Name(), n)
+		return fmt.Errorf("%w (%s) in %s: %d files skipped, none parsed (see manifest.json)", ErrNoSupportedFile, r.languagesRead(), repo.prov.Name(), n)
 	}
-	return fmt.Errorf("%w in %s", ErrNoPython, repo.prov.Name())
+	return fmt.Errorf("%w (%s) in %s", ErrNoSupportedFile, r.languagesRead(), repo.prov.Name())
+}
+
+// languagesRead names the languages the job reads: its parse option's, else every one.
+func (r *run) languagesRead() string {
+	if langs := r.job.Options.GetParse().GetLanguages(); len(langs) > 0 {
+		return strings.Join(langs, ", ")
+	}
+	return strings.Join(dataset.Languages, ", ")
 }
 
 func (r *run) warnDocsDown(err error) {

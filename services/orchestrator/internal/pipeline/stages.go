@@ -14,6 +14,7 @@ import (
 	annotatorv1 "github.com/query4code/query4code/proto/gen/go/query4code/annotator/v1"
 	orchestratorv1 "github.com/query4code/query4code/proto/gen/go/query4code/orchestrator/v1"
 	parserv1 "github.com/query4code/query4code/proto/gen/go/query4code/parser/v1"
+	"github.com/query4code/query4code/services/orchestrator/dataset"
 	"github.com/query4code/query4code/services/orchestrator/internal/store"
 )
 
@@ -493,12 +494,13 @@ func (r *run) optionsKey() string {
 	return fmt.Sprintf("max_context_tokens=%d", r.job.Options.GetMaxContextTokens())
 }
 
-// language is the function's source language; a parser that does not say means Python.
+// language is the function's source language; when the parser does not say (one older than the
+// language field, which read Python only), the file's extension does.
 func language(fn *parserv1.Function) string {
 	if l := fn.GetLanguage(); l != "" {
 		return l
 	}
-	return "python"
+	return dataset.LanguageOfPath(fn.GetPath())
 }
 
 func codeHash(fn interface {

@@ -200,12 +200,7 @@ func manifestFilters(o *orchestratorv1.JobOptions) dataset.ManifestFilters {
 
 // manifestParse records the job's parse options in the manifest; nil without any.
 func manifestParse(o *orchestratorv1.JobOptions) *dataset.ManifestParse {
-	p := o.GetParse()
-	if p == nil {
-		return nil
-	}
-	return &dataset.ManifestParse{Include: p.GetInclude(), Exclude: p.GetExclude(), SkipTests: p.GetSkipTests(),
-		SkipDunder: p.GetSkipDunder(), SkipTrivial: p.GetSkipTrivial(), MaxFileBytes: p.GetMaxFileBytes()}
+	return dataset.ParseManifest(o.GetParse())
 }
 
 // scrubOutput replaces secrets, email addresses and public IP addresses in every text field the
