@@ -233,7 +233,7 @@ var rules = []rule{
 	// scheme://user:password@host: the password only, so the URL stays readable.
 	{kind: "url_password", hints: []string{"://"}, re: regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@"'\x60]*:([^\s@/"'\x60]+)@`), group: 1, keep: isReference},
 	// Key=value connection strings: Server=...;Password=...;
-	{kind: "connection_string_password", hints: []string{"password", "pwd"}, needs: ";", re: regexp.MustCompile(`(?i)(?:^|[;"'\s])(?:password|pwd)\s*=\s*([^;"'\s]+)\s*;`), group: 1, keep: isReference},
+	{kind: "connection_string_password", hints: []string{"password", "pwd"}, needs: ";", re: regexp.MustCompile(`(?i)(?:^|[;"'\s])(?:password|pwd)\s*=\s*([^;"'\x60\s]+)\s*;`), group: 1, keep: isReference},
 	{kind: "secret_assignment", hints: assignmentHints, find: quotedSecretAssignments},
 	// Unquoted env-file or YAML lines: DB_PASSWORD=hunter2, api_key: abc123.
 	{kind: "secret_assignment", hints: assignmentHints, re: regexp.MustCompile(`^[ \t#]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_\-.]*)(?:=|:[ \t]+)([^\s"'#,]{4,})[ \t]*\r?\n?\z`), group: 2,
@@ -277,6 +277,13 @@ func quotedSecretAssignments(s string) []span {
 		}
 		i = opEnd - 1
 		name := nameBefore(s, opStart)
+		if c == '=' && name != "" {
+			// An annotation (`let secret: string = "x"`, `password: str = "x"`)
+			// names the variable before the colon, not the type before the '='.
+			if v := annotatedName(s, opStart, name); v != "" {
+				name = v
+			}
+		}
 		if name == "" || !isSecretName(name) {
 			continue
 		}
@@ -315,6 +322,19 @@ func nameBefore(s string, op int) string {
 	return s[j:end]
 }
 
+// annotatedName returns the variable of a `name: Type =` binding whose type
+// (typ) ends just before the '=' at op; "" when there is no such annotation.
+func annotatedName(s string, op int, typ string) string {
+	j := strings.LastIndex(s[:op], typ)
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || s[j-1] != ':' {
+		return ""
+	}
+	return nameBefore(s, j-1)
+}
+
 func isNameByte(c byte) bool {
 	return c == '_' || c == '-' || c == '.' || (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z')
 }
@@ -329,15 +349,16 @@ func quotedValueAfter(s string, from int) (span, bool) {
 	for k := 0; k < 2 && j < len(s) && strings.IndexByte("bBrRuU", s[j]) >= 0; k++ {
 		j++
 	}
-	if j >= len(s) || (s[j] != '"' && s[j] != '\'') {
+	// JavaScript template literals (`...`) hold secrets as often as quotes do.
+	if j >= len(s) || (s[j] != '"' && s[j] != '\'' && s[j] != '`') {
 		return span{}, false
 	}
 	start := j + 1
 	end := start
-	for end < len(s) && s[end] != '"' && s[end] != '\'' && s[end] != ' ' && s[end] != '\t' && s[end] != '\n' && s[end] != '\r' {
+	for end < len(s) && s[end] != '"' && s[end] != '\'' && s[end] != '`' && s[end] != ' ' && s[end] != '\t' && s[end] != '\n' && s[end] != '\r' {
 		end++
 	}
-	if end >= len(s) || (s[end] != '"' && s[end] != '\'') || end-start < 4 {
+	if end >= len(s) || s[end] != s[j] || end-start < 4 {
 		return span{}, false
 	}
 	return span{start, end}, true
