@@ -25,7 +25,8 @@ const (
 // CodeFunction is the function to annotate.
 type CodeFunction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Path of the file, shown to the model as "# file_path: ...".
+	// Path of the file, shown to the model as a comment of the language ("# file_path: ..." in Python,
+	// "// file_path: ..." in JavaScript and TypeScript).
 	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
 	// The function's source code. At most 64 KiB.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`

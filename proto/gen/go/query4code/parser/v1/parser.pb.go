@@ -219,7 +219,8 @@ func (x *GitSource) GetRevision() string {
 // ParseOptions choose which files and functions are reported.
 type ParseOptions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Glob patterns (doublestar syntax, relative to the repository root) of files to include. Empty: all *.py.
+	// Glob patterns (doublestar syntax, relative to the repository root) of files to include. Empty: every file
+	// of the languages read (see languages).
 	Include []string `protobuf:"bytes,1,rep,name=include,proto3" json:"include,omitempty"`
 	// Glob patterns of files to leave out; applied after include.
 	Exclude []string `protobuf:"bytes,2,rep,name=exclude,proto3" json:"exclude,omitempty"`
@@ -323,7 +324,7 @@ type ParseRepositoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Where the code is.
 	Source *Source `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
-	// What to report. Unset means every Python file and every function.
+	// What to report. Unset means every file of every language and every function.
 	Options       *ParseOptions `protobuf:"bytes,2,opt,name=options,proto3" json:"options,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -601,8 +602,9 @@ type Function struct {
 	SccSize int32 `protobuf:"varint,14,opt,name=scc_size,json=sccSize,proto3" json:"scc_size,omitempty"`
 	// Longest path down the condensed call graph to a leaf; leaves are level 0.
 	Level int32 `protobuf:"varint,15,opt,name=level,proto3" json:"level,omitempty"`
-	// A test by convention: in a test file or directory (test_*.py, *_test.py, tests/, testing/,
-	// conftest.py), a test_* function, or a method of a unittest.TestCase subclass.
+	// A test by convention: in a test file or directory (test_*.py, *_test.py, conftest.py,
+	// *.test.*, *.spec.*, tests/, testing/, __tests__/), a test_* function, or a method of a
+	// unittest.TestCase subclass.
 	IsTest bool `protobuf:"varint,16,opt,name=is_test,json=isTest,proto3" json:"is_test,omitempty"`
 	// A __dunder__ method.
 	IsDunder bool `protobuf:"varint,17,opt,name=is_dunder,json=isDunder,proto3" json:"is_dunder,omitempty"`

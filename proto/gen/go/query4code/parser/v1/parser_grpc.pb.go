@@ -26,9 +26,9 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// ParserService turns a Python repository into its functions, its call graph and a callee-first order.
+// ParserService turns a Python, JavaScript or TypeScript repository into its functions, its call graph and a callee-first order.
 type ParserServiceClient interface {
-	// ParseRepository parses every Python file of a source, resolves calls and streams the functions in
+	// ParseRepository parses every source file of a source, resolves calls and streams the functions in
 	// callee-first order (every callee outside a function's strongly connected component comes before it),
 	// then exactly one final message with the run's stats.
 	//
@@ -69,9 +69,9 @@ type ParserService_ParseRepositoryClient = grpc.ServerStreamingClient[ParseRepos
 // All implementations must embed UnimplementedParserServiceServer
 // for forward compatibility.
 //
-// ParserService turns a Python repository into its functions, its call graph and a callee-first order.
+// ParserService turns a Python, JavaScript or TypeScript repository into its functions, its call graph and a callee-first order.
 type ParserServiceServer interface {
-	// ParseRepository parses every Python file of a source, resolves calls and streams the functions in
+	// ParseRepository parses every source file of a source, resolves calls and streams the functions in
 	// callee-first order (every callee outside a function's strongly connected component comes before it),
 	// then exactly one final message with the run's stats.
 	//

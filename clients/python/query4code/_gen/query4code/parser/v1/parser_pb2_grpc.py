@@ -6,7 +6,7 @@ from query4code._gen.query4code.parser.v1 import parser_pb2 as query4code_dot_pa
 
 
 class ParserServiceStub(object):
-    """ParserService turns a Python repository into its functions, its call graph and a callee-first order.
+    """ParserService turns a Python, JavaScript or TypeScript repository into its functions, its call graph and a callee-first order.
     """
 
     def __init__(self, channel):
@@ -23,11 +23,11 @@ class ParserServiceStub(object):
 
 
 class ParserServiceServicer(object):
-    """ParserService turns a Python repository into its functions, its call graph and a callee-first order.
+    """ParserService turns a Python, JavaScript or TypeScript repository into its functions, its call graph and a callee-first order.
     """
 
     def ParseRepository(self, request, context):
-        """ParseRepository parses every Python file of a source, resolves calls and streams the functions in
+        """ParseRepository parses every source file of a source, resolves calls and streams the functions in
         callee-first order (every callee outside a function's strongly connected component comes before it),
         then exactly one final message with the run's stats.
 
@@ -55,7 +55,7 @@ def add_ParserServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ParserService(object):
-    """ParserService turns a Python repository into its functions, its call graph and a callee-first order.
+    """ParserService turns a Python, JavaScript or TypeScript repository into its functions, its call graph and a callee-first order.
     """
 
     @staticmethod
