@@ -20,6 +20,8 @@ MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/
              ./bench/... ./deploy/... ./clients/go/...
 # The independent Parquet reader the tests read data/*.parquet with (npm, pinned by its lock file).
 PARQUET_READER := tools/parquet-reader
+# The JavaScript example, whose node_modules holds the niche npm package its tests document.
+NOTES_JS := examples/notes-js
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
@@ -53,8 +55,13 @@ build:
 run: build deps
 	bin/q4c annotate --out $(OUT) $(REPO)
 
-## npm-deps: install the npm packages tests use (the Parquet reader), once per lock file change.
-npm-deps: $(PARQUET_READER)/node_modules/.installed
+## npm-deps: install the npm packages tests use (the Parquet reader, the JavaScript example's
+## dependency), once per lock file change.
+npm-deps: $(PARQUET_READER)/node_modules/.installed $(NOTES_JS)/node_modules/.installed
+
+$(NOTES_JS)/node_modules/.installed: $(NOTES_JS)/package.json $(NOTES_JS)/package-lock.json
+	cd $(NOTES_JS) && npm ci --silent --no-audit --no-fund
+	touch $@
 
 $(PARQUET_READER)/node_modules/.installed: $(PARQUET_READER)/package.json $(PARQUET_READER)/package-lock.json
 	cd $(PARQUET_READER) && npm ci --silent --no-audit --no-fund
