@@ -86,7 +86,7 @@ func jsCallgraph(ctx context.Context, b *bench) report.Section {
 	}
 	results, err := jsbench.Run(ctx, jsbench.Config{Root: b.root, Q4C: b.binary("q4c"), Runs: runs, Log: b.log})
 	if err != nil {
-		return report.Section{Text: jsbench.Intro, Commands: []string{jsbench.Command}, Err: err.Error()}
+		return jsbench.Failed(b.root, err)
 	}
 	if err := os.WriteFile(filepath.Join(b.path(b.cfg.raw), "jscallgraph.txt"), []byte(jsbench.Raw(results, 200)), 0o644); err != nil {
 		return failed(err)

@@ -48,6 +48,40 @@ var Packages = []Package{
 	{Name: "mobx", Kind: "TypeScript sources", Dir: "mobx/src"},
 }
 
+// Pinned describes the packages with the versions bench/tsref/package.json pins.
+func Pinned(root string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(root, TSRef, "package.json"))
+	if err != nil {
+		return "", err
+	}
+	var pkg struct{ Dependencies map[string]string }
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		return "", fmt.Errorf("%s/package.json: %w", TSRef, err)
+	}
+	var parts []string
+	for _, p := range Packages {
+		v := pkg.Dependencies[p.Name]
+		if v == "" {
+			return "", fmt.Errorf("%s/package.json does not pin %s", TSRef, p.Name)
+		}
+		parts = append(parts, p.describe(v))
+	}
+	return packagesLine(parts, pkg.Dependencies["typescript"]), nil
+}
+
+// describe names the package, its version, kind, analysed folder and tsconfig.
+func (p Package) describe(version string) string {
+	conf := ""
+	if p.TSConfig != "" {
+		conf = ", with its `" + strings.TrimPrefix(p.TSConfig, p.Name+"/") + "`"
+	}
+	return fmt.Sprintf("%s %s (%s, `%s/`%s)", p.Name, version, p.Kind, p.Dir, conf)
+}
+
+func packagesLine(parts []string, typescript string) string {
+	return fmt.Sprintf("Packages: %s; TypeScript %s.", strings.Join(parts, ", "), typescript)
+}
+
 // Config says where things are and how many timed runs to make.
 type Config struct {
 	// Root is the repository root; Q4C the q4c binary.
@@ -92,6 +126,9 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
+	if err := SelfCheck(ctx, cfg.Root, tmp); err != nil {
+		return nil, err
+	}
 	var out []Result
 	for _, p := range Packages {
 		res, err := measure(ctx, cfg, p, tmp)
@@ -111,8 +148,11 @@ func measure(ctx context.Context, cfg Config, p Package, tmp string) (Result, er
 	if err == nil {
 		err = json.Unmarshal(data, &meta)
 	}
-	if err != nil || meta.Version == "" {
-		return res, fmt.Errorf("no version in its package.json (npm ci failed?): %v", err)
+	if err != nil {
+		return res, fmt.Errorf("reading its package.json (npm ci failed?): %w", err)
+	}
+	if meta.Version == "" {
+		return res, errors.New("its package.json has no version")
 	}
 	res.Version = meta.Version
 
@@ -157,7 +197,10 @@ func measure(ctx context.Context, cfg Config, p Package, tmp string) (Result, er
 	}
 	res.Q4C = jscompare.Median(times)
 	res.Score = jscompare.Score(res.Ref, pred)
-	q4c, _ := filepath.Rel(cfg.Root, cfg.Q4C)
+	q4c := cfg.Q4C
+	if r, err := filepath.Rel(cfg.Root, q4c); err == nil && !strings.HasPrefix(r, "..") {
+		q4c = r
+	}
 	res.Commands = []string{"node " + strings.Join(shown, " ") + fmt.Sprintf(" --runs %d", cfg.Runs),
 		q4c + " callgraph --format json " + dir}
 	return res, nil
@@ -182,4 +225,74 @@ func run(ctx context.Context, dir, name string, args ...string) ([]byte, error) 
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return stdout.Bytes(), nil
+}
+
+// Naming is the fixture that pins tsref.js's naming and edge rules, and its expected output.
+const (
+	Naming     = TSRef + "/testdata/naming"
+	NamingWant = TSRef + "/testdata/naming.want.json"
+)
+
+// SelfCheck runs tsref.js on the naming fixture and compares its modules,
+// functions and edges with the expected ones, so the reference cannot drift
+// from the rules it documents. It needs bench/tsref's packages installed.
+func SelfCheck(ctx context.Context, root, tmp string) error {
+	out := filepath.Join(tmp, "naming.json")
+	if _, err := run(ctx, root, "node", filepath.Join(TSRef, "tsref.js"), "--root", Naming, "--out", out); err != nil {
+		return err
+	}
+	read := func(path string) (*jscompare.Reference, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = f.Close() }()
+		var ref jscompare.Reference
+		return &ref, json.NewDecoder(f).Decode(&ref)
+	}
+	got, err := read(out)
+	if err != nil {
+		return fmt.Errorf("tsref.js output on %s: %w", Naming, err)
+	}
+	want, err := read(filepath.Join(root, NamingWant))
+	if err != nil {
+		return fmt.Errorf("%s: %w", NamingWant, err)
+	}
+	if d := diff("module", want.Modules, got.Modules) + diff("function", want.Functions, got.Functions) +
+		diff("edge", edgeStrings(want.Edges), edgeStrings(got.Edges)); d != "" {
+		return fmt.Errorf("tsref.js on %s differs from %s:\n%s", Naming, NamingWant, d)
+	}
+	return nil
+}
+
+func edgeStrings(edges [][2]string) []string {
+	out := make([]string, len(edges))
+	for i, e := range edges {
+		out[i] = edge(e)
+	}
+	return out
+}
+
+// diff lists what is only in want (-) and only in got (+).
+func diff(kind string, want, got []string) string {
+	in := func(list []string) map[string]bool {
+		m := map[string]bool{}
+		for _, s := range list {
+			m[s] = true
+		}
+		return m
+	}
+	w, g := in(want), in(got)
+	var b strings.Builder
+	for _, s := range want {
+		if !g[s] {
+			fmt.Fprintf(&b, "- %s %s\n", kind, s)
+		}
+	}
+	for _, s := range got {
+		if !w[s] {
+			fmt.Fprintf(&b, "+ %s %s\n", kind, s)
+		}
+	}
+	return b.String()
 }

@@ -24,8 +24,8 @@ var Intro = []string{
 		"declarations, class methods, accessors and `Class.constructor`; arrows and function expressions bound to a " +
 		"module-level name; members of an object literal so bound (`obj.m`); `exports.x` / `module.exports.x` (`x`); " +
 		"anonymous default exports and `module.exports = fn` (`default`; members of `module.exports = {...}` by " +
-		"their key); nested declarations `outer.inner`. Class fields, computed-name methods and callbacks are not " +
-		"named: their calls belong to the nearest named function, or the module. Its edges are every call, `new` " +
+		"their key); nested declarations `outer.inner`. Class fields, computed-name methods, callbacks and functions bound to " +
+		"local names are not named: their calls belong to the nearest named function, or the module. Its edges are every call, `new` " +
 		"and decorator whose `checker.getResolvedSignature(node).declaration` (an overload mapped to its " +
 		"implementation) is one of those functions: `new C()` goes to `C.constructor`, or to the inherited one; " +
 		"a class without any constructor gives no edge.",
@@ -36,6 +36,15 @@ var Intro = []string{
 		"against `stats.elapsed_ns` of q4c (Node start-up and loading the compiler are left out, in the " +
 		"compiler's favour); speed-up = compiler time / q4c time. Targets (issue 21): function recall >= 0.98, " +
 		"edge precision >= 0.85, edge recall >= 0.80, speed-up >= 5.",
+}
+
+// Failed is the section when the benchmark could not run, with the method and the packages.
+func Failed(root string, err error) report.Section {
+	text := Intro
+	if pinned, perr := Pinned(root); perr == nil {
+		text = append(append([]string{}, Intro...), pinned)
+	}
+	return report.Section{Text: text, Commands: []string{Command}, Err: err.Error()}
 }
 
 // Section renders the results as the report's section.
@@ -60,8 +69,12 @@ func Section(results []Result) report.Section {
 	}
 	if len(results) > 0 {
 		sec.Table.Rows = append(sec.Table.Rows, row("**total**", "", files, total, tsc, q4c))
-		sec.Notes = append(sec.Notes, fmt.Sprintf("TypeScript %s. Totals add the counts and the times of the packages. "+
-			"The functions and edges each side misses are listed in `docs/bench-raw/jscallgraph.txt`.", results[0].Ref.TypeScript))
+		parts := make([]string, len(results))
+		for i, r := range results {
+			parts[i] = r.describe(r.Version)
+		}
+		sec.Notes = append(sec.Notes, packagesLine(parts, results[0].Ref.TypeScript)+" Totals add the counts and the times "+
+			"of the packages. The functions and edges each side misses are listed in `docs/bench-raw/jscallgraph.txt`.")
 	}
 	return sec
 }
