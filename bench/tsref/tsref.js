@@ -121,15 +121,21 @@ function exportsTarget(e) {
   return undefined;
 }
 
-// Names records every named function of one file: node -> id, and the order found.
+// Names records every named function of one file: node -> id. A name defined again (a setter
+// after its getter, a redeclared function) gets "#n", n counting the definitions in source
+// order, as the parser numbers them; seen is shared by all files.
 class Names {
-  constructor(mod) {
+  constructor(mod, seen) {
     this.mod = mod;
+    this.seen = seen;
     this.ids = new Map();
   }
 
   add(node, qual) {
-    const id = `${this.mod}.${qual}`;
+    let id = `${this.mod}.${qual}`;
+    const n = (this.seen.get(id) || 0) + 1;
+    this.seen.set(id, n);
+    if (n > 1) id += `#${n}`;
     this.ids.set(node, id);
     return id;
   }
@@ -217,6 +223,8 @@ class Walker {
         this.fn(p, qual(key), scope);
       } else if (key !== undefined && ts.isPropertyAssignment(p) && isFunctionValue(unwrap(p.initializer))) {
         this.fn(unwrap(p.initializer), qual(key), scope);
+      } else if (key !== undefined && ts.isPropertyAssignment(p) && ts.isObjectLiteralExpression(unwrap(p.initializer))) {
+        this.objectLiteral(unwrap(p.initializer), qual(key), scope); // obj.nested.m
       } else {
         this.visit(p, scope);
       }
@@ -244,8 +252,12 @@ class Walker {
         ts.isGetAccessorDeclaration(m) || ts.isSetAccessorDeclaration(m);
       if (method && m.body && key !== undefined) {
         this.fn(m, key, inner);
+      } else if (ts.isPropertyDeclaration(m) && key !== undefined && isFunctionValue(unwrap(m.initializer))) {
+        // A function-valued field (`onClick = () => ...`) is a method by another syntax.
+        if (m.modifiers) for (const d of m.modifiers) this.visit(d, scope);
+        this.fn(unwrap(m.initializer), key, inner);
       } else {
-        // Field initialisers, static blocks, computed-name methods: no name of their own.
+        // Other field initialisers, static blocks, computed-name methods: no name of their own.
         this.visit(m, scope);
       }
     }
@@ -292,10 +304,11 @@ function analyse(root, options, files, declarations) {
   const ids = new Map(); // function node -> id, over all analysed files
   const calls = []; // [owner, node]
   const modules = [];
+  const seen = new Map();
   for (const file of files) {
     const sf = program.getSourceFile(file);
     if (!sf) throw new Error(`the compiler did not load ${file}`);
-    const names = new Names(moduleId(root, file));
+    const names = new Names(moduleId(root, file), seen);
     modules.push(names.mod);
     new Walker(names, (node, owner) => calls.push([owner, node])).file(sf);
     for (const [node, id] of names.ids) ids.set(node, id);

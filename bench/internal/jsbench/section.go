@@ -21,14 +21,17 @@ var Intro = []string{
 	"The reference (`bench/tsref/tsref.js`, TypeScript 5.9, the last compiler with the JavaScript API; " +
 		"`allowJs`, `checkJs` off, the package's own tsconfig where it ships one) walks the compiler's AST and names " +
 		"functions by the parser's rules (DESIGN.md, parser): module id = path without extension, `/` -> `.`; " +
-		"declarations, class methods, accessors and `Class.constructor`; arrows and function expressions bound to a " +
-		"module-level name; members of an object literal so bound (`obj.m`); `exports.x` / `module.exports.x` (`x`); " +
-		"anonymous default exports and `module.exports = fn` (`default`; members of `module.exports = {...}` by " +
-		"their key); nested declarations `outer.inner`. Class fields, computed-name methods, callbacks and functions bound to " +
-		"local names are not named: their calls belong to the nearest named function, or the module. Its edges are every call, `new` " +
-		"and decorator whose `checker.getResolvedSignature(node).declaration` (an overload mapped to its " +
-		"implementation) is one of those functions: `new C()` goes to `C.constructor`, or to the inherited one; " +
-		"a class without any constructor gives no edge.",
+		"declarations, class methods, accessors, function-valued class fields and `Class.constructor`; arrows and " +
+		"function expressions bound to a module-level name; members of an object literal so bound, at any depth " +
+		"(`obj.m`, `obj.inner.m`); `exports.x` / `module.exports.x` (`x`); anonymous default exports and " +
+		"`module.exports = fn` (`default`; members of `module.exports = {...}` by their key); nested declarations " +
+		"`outer.inner`; a name defined again (a setter after its getter) takes `#n`, as the parser numbers it. " +
+		"Computed-name methods, callbacks and functions bound to local names are not named: their calls belong to " +
+		"the nearest named function, or the module. The fixture `bench/tsref/testdata/naming` pins these rules " +
+		"and is checked before every run. Edges are every call, `new` and decorator whose " +
+		"`checker.getResolvedSignature(node).declaration` (an overload mapped to its implementation) is one of " +
+		"those functions: `new C()` goes to `C.constructor`, or to the inherited one; a class without any " +
+		"constructor gives no edge.",
 	"Function recall: the compiler's function ids the parser also lists. Edges: both sides keep only edges " +
 		"whose caller and callee both sides know (compiler functions or module nodes the parser also lists), so a " +
 		"naming difference counts once, in function recall; the parser's resolved and name-matched edges count " +

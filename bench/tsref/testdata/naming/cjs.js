@@ -11,7 +11,7 @@ var obj = {
   f: function () { return obj.m(); }, // cjs.obj.f
   g: () => helper(2), // cjs.obj.g
   get p() { return helper(3); }, // cjs.obj.p
-  nested: { deep() { return helper(4); } }, // not named: calls belong to the module
+  nested: { deep() { return helper(4); } }, // cjs.obj.nested.deep
 };
 
 exports.exp = function (y) { return obj.f(y); }; // cjs.exp
