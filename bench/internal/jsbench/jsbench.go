@@ -98,6 +98,8 @@ type Result struct {
 	Version string
 	Ref     *jscompare.Reference
 	Score   jscompare.Result
+	// Skipped are the files q4c did not analyse, with the reason.
+	Skipped []string
 	// TSC and Q4C are the medians of the in-process times.
 	TSC, Q4C time.Duration
 	// Commands reproduce the two sides, from the repository root.
@@ -196,6 +198,7 @@ func measure(ctx context.Context, cfg Config, p Package, tmp string) (Result, er
 		return res, fmt.Errorf("q4c callgraph found no functions under %s (does this q4c read JavaScript/TypeScript?)", dir)
 	}
 	res.Q4C = jscompare.Median(times)
+	res.Skipped = pred.Skipped
 	res.Score = jscompare.Score(res.Ref, pred)
 	q4c := cfg.Q4C
 	if r, err := filepath.Rel(cfg.Root, q4c); err == nil && !strings.HasPrefix(r, "..") {

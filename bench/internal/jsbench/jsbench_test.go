@@ -23,6 +23,7 @@ func sample() []Result {
 				MissingFunctions: []string{"a.K.constructor"},
 				MissedEdges:      [][2]string{{"a.f", "a.g"}, {"a.g", "a.h"}, {"a.h", "a.i"}, {"a.i", "a.f"}},
 			},
+			Skipped:  []string{"a.min.js: minified"},
 			Commands: []string{"node bench/tsref/tsref.js --root x --runs 3", "bin/q4c callgraph --format json x"},
 		},
 		{
@@ -69,6 +70,7 @@ func TestRawLimit(t *testing.T) {
 	raw := Raw(sample(), 2)
 	for _, want := range []string{
 		"== semver@7.6.3 (semver)",
+		"files q4c skipped: 1\n  a.min.js: minified\n",
 		"compiler functions q4c does not list: 1\n  a.K.constructor\n",
 		"compiler edges q4c misses: 4\n  a.f -> a.g\n  a.g -> a.h\n  ... 2 more\n",
 		"== rxjs@7.8.1 (rxjs/src)",

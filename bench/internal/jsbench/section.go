@@ -107,7 +107,9 @@ func Raw(results []Result, limit int) string {
 		fmt.Fprintf(&b, "compiler: %d files, %d functions, %d edges from %d call sites; median %s of runs %v ms\n",
 			r.Ref.Files, len(r.Ref.Functions), len(r.Ref.Edges), r.Ref.CallSites, r.TSC.Round(time.Millisecond), r.Ref.RunsMs)
 		fmt.Fprintf(&b, "q4c: %d functions; median %s\n", r.Score.PredFunctions, r.Q4C.Round(time.Millisecond))
-		list(&b, "compiler functions q4c does not list", r.Score.MissingFunctions, limit, func(s string) string { return s })
+		same := func(s string) string { return s }
+		list(&b, "files q4c skipped", r.Skipped, limit, same)
+		list(&b, "compiler functions q4c does not list", r.Score.MissingFunctions, limit, same)
 		list(&b, "compiler edges q4c misses", r.Score.MissedEdges, limit, edge)
 		list(&b, "q4c edges the compiler does not find", r.Score.ExtraEdges, limit, edge)
 		b.WriteString("\n")

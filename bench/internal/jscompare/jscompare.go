@@ -52,11 +52,13 @@ func ReadReference(r io.Reader) (*Reference, error) {
 }
 
 // Prediction is the parser's graph: function ids, edges (resolved and
-// name-matched alike) and the in-process analysis time.
+// name-matched alike), the in-process analysis time and the files it
+// skipped ("path: reason"), which explain missing functions.
 type Prediction struct {
 	Functions []string
 	Edges     [][2]string
 	Elapsed   time.Duration
+	Skipped   []string
 }
 
 // ReadPrediction decodes `q4c callgraph --format json` output.
@@ -71,6 +73,11 @@ func ReadPrediction(r io.Reader) (*Prediction, error) {
 		Stats struct {
 			ElapsedNs int64 `json:"elapsed_ns"`
 		} `json:"stats"`
+		Skipped []struct {
+			Path   string `json:"path"`
+			Reason string `json:"reason"`
+			Detail string `json:"detail"`
+		} `json:"skipped"`
 	}
 	if err := json.NewDecoder(r).Decode(&g); err != nil {
 		return nil, fmt.Errorf("reading q4c callgraph --format json: %w", err)
@@ -79,6 +86,13 @@ func ReadPrediction(r io.Reader) (*Prediction, error) {
 		return nil, errors.New("q4c callgraph output has no functions list: not --format json?")
 	}
 	p := &Prediction{Elapsed: time.Duration(g.Stats.ElapsedNs)}
+	for _, f := range g.Skipped {
+		entry := f.Path + ": " + f.Reason
+		if f.Detail != "" {
+			entry += " (" + f.Detail + ")"
+		}
+		p.Skipped = append(p.Skipped, entry)
+	}
 	for _, f := range *g.Functions {
 		if f.ID == "" {
 			return nil, errors.New("q4c callgraph output has a function without an id")

@@ -31,7 +31,8 @@ const predJSON = `{
   ],
   "cycles": [["a.g", "a.f"]],
   "stats": {"files": 2, "functions": 4, "elapsed_ns": 25000000},
-  "skipped": [], "syntax_error_functions": []
+  "skipped": [{"path": "dist/x.min.js", "reason": "minified", "detail": "minified file name"}, {"path": "y.d.ts", "reason": "declaration"}],
+  "syntax_error_functions": []
 }`
 
 func mustRef(t *testing.T, s string) *Reference {
@@ -59,6 +60,9 @@ func TestReadPrediction(t *testing.T) {
 	}
 	if len(p.Edges) != 5 || p.Edges[2] != [2]string{"a.g", "a.f"} {
 		t.Errorf("edges %v: want both edge kinds, duplicates kept until scoring", p.Edges)
+	}
+	if want := []string{"dist/x.min.js: minified (minified file name)", "y.d.ts: declaration"}; !reflect.DeepEqual(p.Skipped, want) {
+		t.Errorf("skipped %v, want %v", p.Skipped, want)
 	}
 	if p.Elapsed != 25*time.Millisecond {
 		t.Errorf("elapsed %v, want 25ms from stats.elapsed_ns", p.Elapsed)
