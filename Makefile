@@ -25,7 +25,7 @@ NOTES_JS := examples/notes-js
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
-.PHONY: npm-deps build run test lint fix-lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph e2e clean
+.PHONY: npm-deps build run test lint fix-lint proto proto-deps verify-proto clients verify-clients images chaos fuzz load tools deps bench bench-callgraph bench-jscallgraph e2e clean
 
 ## tools: build the pinned tools (buf, protoc plugins, grpcurl, golangci-lint) into bin/tools.
 tools:
@@ -115,6 +115,11 @@ bench: build
 ## bench-callgraph: score the call graph on the PyCG micro-benchmark.
 bench-callgraph: build
 	./scripts/bench-callgraph
+
+## bench-jscallgraph: the JavaScript/TypeScript call graph against the TypeScript compiler on pinned
+## npm packages (needs Node and the npm registry); rewrites its docs/BENCHMARKS.md section.
+bench-jscallgraph: build
+	./scripts/bench-jscallgraph
 
 ## e2e: the services as separate processes, driven only with grpcurl.
 e2e: build tools deps

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/query4code/query4code/bench/internal/gotest"
+	"github.com/query4code/query4code/bench/internal/jsbench"
 	"github.com/query4code/query4code/bench/internal/report"
 )
 
@@ -74,6 +75,23 @@ func callgraphAccuracy(ctx context.Context, b *bench) report.Section {
 		sec.Table.Rows = append(sec.Table.Rows, row(c, rep.Categories[c]))
 	}
 	return sec
+}
+
+// jsCallgraph scores the JavaScript/TypeScript call graph against the
+// TypeScript compiler on pinned npm packages (make bench-jscallgraph alone).
+func jsCallgraph(ctx context.Context, b *bench) report.Section {
+	runs := 3
+	if b.cfg.quick {
+		runs = 1
+	}
+	results, err := jsbench.Run(ctx, jsbench.Config{Root: b.root, Q4C: b.binary("q4c"), Runs: runs, Log: b.log})
+	if err != nil {
+		return jsbench.Failed(b.root, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.path(b.cfg.raw), "jscallgraph.txt"), []byte(jsbench.Raw(results, 200)), 0o644); err != nil {
+		return failed(err)
+	}
+	return jsbench.Section(results)
 }
 
 // goBench runs go test -bench for one benchmark and returns its results.

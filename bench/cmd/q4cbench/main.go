@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/query4code/query4code/bench/internal/jsbench"
 	"github.com/query4code/query4code/bench/internal/report"
 	"github.com/query4code/query4code/bench/internal/sysinfo"
 )
@@ -42,7 +43,7 @@ func main() {
 	flag.StringVar(&cfg.charts, "charts", "docs/charts", "folder for the PNG charts, relative to -root")
 	flag.StringVar(&cfg.raw, "raw", "docs/bench-raw", "folder for the raw outputs, relative to -root")
 	flag.BoolVar(&cfg.quick, "quick", false, "smaller inputs and grids (a smoke test, not for the report)")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated section keys to run (parser,parserpaired,flatten,concurrent,callgraph,docs,annotate,judge,search,jobs,cost,memory,neardup,decontam); empty: all")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated section keys to run (parser,parserpaired,flatten,concurrent,callgraph,jscallgraph,docs,annotate,judge,search,jobs,cost,memory,neardup,decontam); empty: all")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg, os.Stderr)
@@ -104,6 +105,7 @@ func run(ctx context.Context, cfg config, log io.Writer) error {
 		{"flatten", "Tree walk in one C call against go-tree-sitter's API: paired runs", flattenPaired},
 		{"concurrent", "Six concurrent analyses against the parser's admission budget", parserConcurrent},
 		{"callgraph", "Call graph accuracy: PyCG micro-benchmark", callgraphAccuracy},
+		{"jscallgraph", jsbench.Title, jsCallgraph},
 		{"docs", "Docs lookup: 1,000 APIs from a warm cache", docsLookup},
 		{"annotate", "Annotate RPC latency and throughput (offline back-end)", annotateRPC},
 		{"judge", "Reverse-validation judge against human labels (CoSQA dev)", judgeAgreement},

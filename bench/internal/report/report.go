@@ -56,33 +56,65 @@ func (r *Report) Write(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	for _, s := range r.Sections {
-		fmt.Fprintf(&b, "## %s\n\n", s.Title)
-		for _, p := range s.Text {
-			fmt.Fprintf(&b, "%s\n\n", p)
-		}
-		if s.Err != "" {
-			fmt.Fprintf(&b, "**Not measured:** %s\n\n", oneLine(s.Err))
-		}
-		if len(s.Commands) > 0 {
-			b.WriteString("```sh\n")
-			for _, c := range s.Commands {
-				b.WriteString(c + "\n")
-			}
-			b.WriteString("```\n\n")
-		}
-		if s.Table != nil && len(s.Table.Rows) > 0 {
-			writeTable(&b, s.Table)
-			b.WriteString("\n")
-		}
-		for _, c := range s.Charts {
-			fmt.Fprintf(&b, "![%s](%s)\n\n", c.Alt, c.Path)
-		}
-		for _, n := range s.Notes {
-			fmt.Fprintf(&b, "%s\n\n", n)
-		}
+		writeSection(&b, s)
 	}
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
 	return err
+}
+
+// WriteSection renders one section alone, as Write renders it inside a report.
+func WriteSection(w io.Writer, s Section) error {
+	var b strings.Builder
+	writeSection(&b, s)
+	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
+	return err
+}
+
+// ReplaceSection returns the report doc with the section titled like s
+// replaced by s (up to the next "## " heading), or s appended when the
+// report has no such section yet.
+func ReplaceSection(doc []byte, s Section) []byte {
+	var b strings.Builder
+	writeSection(&b, s)
+	text := strings.TrimRight(b.String(), "\n") + "\n"
+	heading := "## " + s.Title + "\n"
+	d := string(doc)
+	start := strings.Index(d, heading)
+	if start < 0 || (start > 0 && d[start-1] != '\n') {
+		return []byte(strings.TrimRight(d, "\n") + "\n\n" + text)
+	}
+	rest := d[start+len(heading):]
+	if next := strings.Index(rest, "\n## "); next >= 0 {
+		return []byte(d[:start] + text + rest[next:])
+	}
+	return []byte(d[:start] + text)
+}
+
+func writeSection(b *strings.Builder, s Section) {
+	fmt.Fprintf(b, "## %s\n\n", s.Title)
+	for _, p := range s.Text {
+		fmt.Fprintf(b, "%s\n\n", p)
+	}
+	if s.Err != "" {
+		fmt.Fprintf(b, "**Not measured:** %s\n\n", oneLine(s.Err))
+	}
+	if len(s.Commands) > 0 {
+		b.WriteString("```sh\n")
+		for _, c := range s.Commands {
+			b.WriteString(c + "\n")
+		}
+		b.WriteString("```\n\n")
+	}
+	if s.Table != nil && len(s.Table.Rows) > 0 {
+		writeTable(b, s.Table)
+		b.WriteString("\n")
+	}
+	for _, c := range s.Charts {
+		fmt.Fprintf(b, "![%s](%s)\n\n", c.Alt, c.Path)
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "%s\n\n", n)
+	}
 }
 
 func factRows(facts [][2]string) [][]string {

@@ -79,3 +79,35 @@ func TestLineChartPNG(t *testing.T) {
 		t.Error("empty chart accepted")
 	}
 }
+
+func TestReplaceSection(t *testing.T) {
+	sec := Section{Title: "JS", Text: []string{"new text"}}
+	doc := "# Benchmarks\n\n## Parser\n\nold parser\n\n## JS\n\nold js\n\n| a |\n|---|\n\n## Jobs\n\njobs\n"
+	want := "# Benchmarks\n\n## Parser\n\nold parser\n\n## JS\n\nnew text\n\n## Jobs\n\njobs\n"
+	if got := string(ReplaceSection([]byte(doc), sec)); got != want {
+		t.Errorf("middle section:\n%s\nwant:\n%s", got, want)
+	}
+	last := "# Benchmarks\n\n## JS\n\nold js\n"
+	if got, want := string(ReplaceSection([]byte(last), sec)), "# Benchmarks\n\n## JS\n\nnew text\n"; got != want {
+		t.Errorf("last section:\n%q\nwant:\n%q", got, want)
+	}
+	// A heading that only starts like the title is another section: append.
+	other := "# Benchmarks\n\n## JS and more\n\nkept\n"
+	if got, want := string(ReplaceSection([]byte(other), sec)), other+"\n## JS\n\nnew text\n"; got != want {
+		t.Errorf("absent section:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+func TestWriteSectionMatchesReport(t *testing.T) {
+	r := sampleReport()
+	var whole, alone bytes.Buffer
+	if err := r.Write(&whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSection(&alone, r.Sections[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(whole.Bytes(), alone.Bytes()) {
+		t.Errorf("the section alone:\n%s\nis not as the report renders it:\n%s", alone.String(), whole.String())
+	}
+}
