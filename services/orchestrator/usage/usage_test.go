@@ -11,8 +11,10 @@ import (
 func TestValidAPIName(t *testing.T) {
 	tests := map[string]bool{
 		"numpy.mean": true, "requests": true, "_x.y_2": true, "a.B.c": true,
-		"": false, ".a": false, "a.": false, "a..b": false, "2a.b": false, "a.2b": false,
-		"a b": false, "a-b.c": false, "é.x": false, strings.Repeat("a", 513): false,
+		// npm paths: hyphens, digits first, scopes, '$'.
+		"a-b.c": true, "left-pad": true, "@scope/pkg.sub.fn": true, "jquery.$": true, "2a.b": true,
+		"": false, ".a": false, "a.": false, "a..b": false, "@scope": false, "@/x": false, "@a/": false, "a/b.c": false,
+		"a b": false, "é.x": false, strings.Repeat("a", 513): false,
 	}
 	for name, want := range tests {
 		if got := ValidAPIName(name); got != want {
