@@ -152,9 +152,13 @@ func (m *module) signature(n *sitter.Node) string {
 	return tidy(s)
 }
 
+// bracketSpace undoes what joining a multi-line parameter list leaves:
+// "f( a, b, )" -> "f(a, b)".
+var bracketSpace = strings.NewReplacer("( ", "(", ", )", ")", " )", ")", "< ", "<", ", >", ">", " >(", ">(")
+
 // tidy puts a declaration on one line without its trailing punctuation.
 func tidy(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = bracketSpace.Replace(strings.Join(strings.Fields(s), " "))
 	return capRunes(strings.TrimSpace(strings.TrimRight(s, ";{= ")), maxSignatureRunes)
 }
 

@@ -70,6 +70,12 @@ func TestLookupFixture(t *testing.T) {
 		{"js-only.lib.extra.shout", apidoc.KindFunction, "const shout = async (s) =>", "Shouts.", "node_modules/js-only/lib/extra.js", 5, "1.0.4"},
 		{"js-only.lib.extra", apidoc.KindClass, "class Stack\nconstructor()", "A stack of strings.", "node_modules/js-only/lib/extra.js", 10, "1.0.4"},
 		{"js-only.lib.extra.default.push", apidoc.KindMethod, "push(item)", "Pushes one item.", "node_modules/js-only/lib/extra.js", 14, "1.0.4"},
+		// Inherited through extends.
+		{"typed-pkg.RetryingClient.send", apidoc.KindMethod, "send(message: string, retries?: number): Promise<void>",
+			"Sends one message and resolves when it is acknowledged.", "node_modules/typed-pkg/dist/index.d.ts", 19, "2.1.0"},
+		// A subpath file without a default export: its export of the subpath's name.
+		{"@acme/tools.level", apidoc.KindFunction, "function level(surface: string, tolerance?: number): boolean",
+			"Tells whether a surface is level.", "node_modules/@acme/tools/level.d.ts", 4, "5.0.0-beta.1"},
 		// Scoped packages, a "typings" entry and a file subpath.
 		{"@acme/tools.hammer", apidoc.KindFunction, "function hammer(nail: Nail, force?: number): void", "Drives a nail.",
 			"node_modules/@acme/tools/index.d.ts", 2, "5.0.0-beta.1"},

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -44,19 +45,30 @@ func (r *resolver) close() {
 // in declaration files before JavaScript.
 func (r *resolver) resolvePackage(pk pkg, member []string) (found, error) {
 	var read []string
-	for j := len(member); j >= 0; j-- {
-		sub := "."
-		if j > 0 {
-			sub = "./" + strings.Join(member[:j], "/")
-		}
-		for _, file := range r.entries(pk, sub) {
-			read = append(read, r.nm.rel(file))
-			f, ok := r.resolveIn(file, member[j:], 0)
-			if err := r.ctx.Err(); err != nil {
-				return found{}, err
+	// Declarations of every reading before any JavaScript: date-fns.format is
+	// better read from the .d.ts of the package than from date-fns/format.js.
+	for _, declarations := range []bool{true, false} {
+		for j := len(member); j >= 0; j-- {
+			sub := "."
+			if j > 0 {
+				sub = "./" + strings.Join(member[:j], "/")
 			}
-			if ok {
-				return f, nil
+			for _, file := range r.entries(pk, sub) {
+				if isDeclarationFile(file) != declarations {
+					continue
+				}
+				read = append(read, r.nm.rel(file))
+				f, ok := r.resolveIn(file, member[j:], 0)
+				if !ok && j == len(member) && j > 0 {
+					// import {format} from "date-fns/format" names it date-fns.format too.
+					f, ok = r.resolveIn(file, member[j-1:j], 0)
+				}
+				if err := r.ctx.Err(); err != nil {
+					return found{}, err
+				}
+				if ok {
+					return f, nil
+				}
 			}
 		}
 	}
@@ -400,6 +412,14 @@ func (r *resolver) members(m *module, s *scope, decls []*sitter.Node, path []str
 		}
 	}
 	if len(next) == 0 {
+		// Inherited: class A extends B, interface AxiosStatic extends AxiosInstance.
+		for _, d := range decls {
+			for _, base := range m.bases(d) {
+				if f, ok := r.local(m, s, base, path, depth+1); ok {
+					return f, true
+				}
+			}
+		}
 		return found{}, false
 	}
 	if len(rest) == 0 {
@@ -427,6 +447,35 @@ func (r *resolver) typeMembers(m *module, s *scope, annotation *sitter.Node, pat
 		return r.local(m, s, m.text(mod), append([]string{m.text(name)}, path...), depth)
 	}
 	return found{}, false
+}
+
+// bases names the classes and interfaces d extends that are bound by a
+// plain name (generic arguments dropped; mod.Base and implemented
+// interfaces are not followed).
+func (m *module) bases(d *sitter.Node) []string {
+	var out []string
+	var walk func(n *sitter.Node)
+	walk = func(n *sitter.Node) {
+		for i := 0; i < int(n.NamedChildCount()); i++ {
+			c := n.NamedChild(i)
+			switch c.Type() {
+			case "class_heritage", "extends_clause", "extends_type_clause":
+				walk(c)
+			case "identifier", "type_identifier":
+				out = append(out, m.text(c))
+			case "generic_type":
+				if c.NamedChildCount() > 0 && c.NamedChild(0).Type() == "type_identifier" {
+					out = append(out, m.text(c.NamedChild(0)))
+				}
+			}
+		}
+	}
+	for i := 0; i < int(d.NamedChildCount()); i++ {
+		if c := d.NamedChild(i); c.Type() == "class_heritage" || c.Type() == "extends_type_clause" {
+			walk(c)
+		}
+	}
+	return out
 }
 
 // bodyMembers are the members of a class, interface or enum called name.
@@ -512,7 +561,8 @@ func (r *resolver) resolveSpec(from, spec string) string {
 // simply absent.
 func (r *resolver) exists(path string) bool {
 	_, err := r.nm.check(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) && !contains(r.problems, err.Error()) {
+	// ENOTDIR: a candidate below a file (index.js/index.js), as absent as any.
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) && !contains(r.problems, err.Error()) {
 		r.problems = append(r.problems, err.Error())
 	}
 	return err == nil
