@@ -638,7 +638,8 @@ func (r *run) lookupDocs(ctx context.Context) error {
 		for _, fn := range repo.funcs {
 			for _, call := range fn.GetApiCalls() {
 				api := call.GetApi()
-				if api == "" || len(api) > 512 {
+				// An npm name the docs service would refuse would fail its whole batch: leave it out.
+				if api == "" || len(api) > 512 || (isNPMLanguage(fn.GetLanguage()) && !usage.ValidAPIName(api)) {
 					continue
 				}
 				key := docsKey(repo, fn.GetLanguage(), "") // the group's prefix of r.docs keys
