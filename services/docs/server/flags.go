@@ -39,6 +39,8 @@ func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	config.EnvDurationVar(fs, &cfg.WebTimeout, "web-timeout", env("web-timeout"), cfg.WebTimeout, "timeout of one web request")
 	config.EnvDurationVar(fs, &cfg.WebPerHostInterval, "web-host-interval", env("web-host-interval"), cfg.WebPerHostInterval,
 		"minimum time between two requests to one host")
+	config.EnvStringsVar(fs, &cfg.AllowedRoots, "allowed-roots", env("allowed-roots"), cfg.AllowedRoots,
+		"comma-separated `dirs` a request's repository_path (whose node_modules documents npm APIs) must lie in (default: the working directory)")
 	config.EnvIntVar(fs, &cfg.DocBudget, "doc-budget", env("doc-budget"), cfg.DocBudget,
 		"default documentation budget per API, in `characters`")
 	config.EnvIntVar(fs, &cfg.Concurrency, "concurrency", env("concurrency"), cfg.Concurrency,

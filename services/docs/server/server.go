@@ -1,6 +1,7 @@
 // Package server implements query4code.docs.v1.DocsService: API popularity
 // from corpus call counts and a download prior, and documentation of the
-// unpopular APIs from installed Python environments, the web and a cache.
+// unpopular APIs from installed Python environments, a repository's
+// node_modules (npm APIs), the web and a cache.
 package server
 
 import (
@@ -8,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -17,6 +21,7 @@ import (
 	"github.com/query4code/query4code/services/docs/internal/cache"
 	"github.com/query4code/query4code/services/docs/internal/installed"
 	"github.com/query4code/query4code/services/docs/internal/lookup"
+	"github.com/query4code/query4code/services/docs/internal/npm"
 	"github.com/query4code/query4code/services/docs/internal/popularity"
 	"github.com/query4code/query4code/services/docs/internal/web"
 )
@@ -59,6 +64,12 @@ type Config struct {
 	WebTimeout         time.Duration
 	WebPerHostInterval time.Duration
 
+	// AllowedRoots are the directories a request's repository_path (whose
+	// node_modules documents npm APIs) must lie in. Empty refuses every
+	// repository_path; DefaultConfig allows the working directory, as the
+	// parser does.
+	AllowedRoots []string
+
 	// DocBudget is the default character budget per API (signature plus
 	// docstring); requests may ask for another.
 	DocBudget int
@@ -73,13 +84,17 @@ type Config struct {
 // the sys.path of python3, the web off, default thresholds and budget.
 func DefaultConfig() Config {
 	th := popularity.DefaultThresholds()
-	return Config{
+	cfg := Config{
 		MinCallSites: th.MinCallSites,
 		MinDownloads: th.MinDownloads,
 		Python:       "python3",
 		DocBudget:    lookup.DefaultDocBudget,
 		Concurrency:  lookup.DefaultConcurrency,
 	}
+	if wd, err := os.Getwd(); err == nil {
+		cfg.AllowedRoots = []string{wd}
+	}
+	return cfg
 }
 
 // Server implements docsv1.DocsServiceServer.
@@ -91,6 +106,8 @@ type Server struct {
 	web    *web.Provider
 	engine *lookup.Engine
 	log    *slog.Logger
+	// roots are the allowed roots, absolute with symlinks resolved.
+	roots []string
 }
 
 // New opens the stores and providers cfg names. Close releases them.
@@ -105,6 +122,16 @@ func New(cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	for _, r := range cfg.AllowedRoots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			return nil, fmt.Errorf("allowed root %q: %w", r, err)
+		}
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = real
+		}
+		s.roots = append(s.roots, abs)
+	}
 	if s.store, err = popularity.OpenStore(cfg.PopularityPath); err != nil {
 		return nil, err
 	}
@@ -148,6 +175,7 @@ func New(cfg Config) (_ *Server, err error) {
 	s.engine, err = lookup.New(lookup.Config{
 		Tracker:     popularity.NewTracker(s.store, prior, thresholds),
 		Installed:   inst,
+		NPM:         npm.New(npm.Options{}),
 		Web:         s.web,
 		Cache:       s.cache,
 		DocBudget:   cfg.DocBudget,
@@ -230,10 +258,20 @@ func (s *Server) LookupAPIs(ctx context.Context, req *docsv1.LookupAPIsRequest) 
 	if req.GetMaxDocChars() < 0 {
 		return nil, s.toStatus(ctx, fmt.Errorf("%w: %d", errNegativeBudget, req.GetMaxDocChars()))
 	}
+	lang, err := apidoc.ParseLanguage(req.GetLanguage())
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("%w: %w", errUnknownLanguage, err))
+	}
+	repo, err := s.repository(lang, req.GetRepositoryPath())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
 	results, err := s.engine.Lookup(ctx, lookup.Request{
 		APIs:           req.GetApis(),
 		IncludePopular: req.GetIncludePopular(),
 		DocBudget:      int(req.GetMaxDocChars()),
+		Language:       lang,
+		Repository:     repo,
 	})
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
@@ -246,9 +284,57 @@ func (s *Server) LookupAPIs(ctx context.Context, req *docsv1.LookupAPIsRequest) 
 }
 
 var (
-	errNoAPIs         = errors.New("apis must name at least one API")
-	errNegativeBudget = errors.New("max_doc_chars must not be negative")
+	errNoAPIs          = errors.New("apis must name at least one API")
+	errNegativeBudget  = errors.New("max_doc_chars must not be negative")
+	errUnknownLanguage = errors.New("unknown language")
+
+	errRepositoryForPython = errors.New("repository_path documents npm APIs: it needs language javascript or typescript")
+	errBadRepositoryPath   = errors.New("repository_path is not a usable path")
+	errRepositoryNotFound  = errors.New("repository_path does not exist")
+	errRepositoryNotDir    = errors.New("repository_path is not a directory")
+	errOutsideAllowedRoots = errors.New("repository_path is outside the docs server's allowed roots")
+	errNoAllowedRoots      = errors.New("this docs server allows no repository_path (start it with --allowed-roots)")
 )
+
+// repository checks a request's repository_path and returns it absolute
+// with symlinks resolved, so what the providers read is what was checked.
+func (s *Server) repository(lang apidoc.Language, path string) (string, error) {
+	switch {
+	case path == "":
+		return "", nil
+	case lang != apidoc.LanguageNPM:
+		return "", errRepositoryForPython
+	case strings.ContainsRune(path, 0):
+		return "", fmt.Errorf("%w: it contains a NUL byte", errBadRepositoryPath)
+	case len(s.roots) == 0:
+		return "", errNoAllowedRoots
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errBadRepositoryPath, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%w: %s", errRepositoryNotFound, path)
+		}
+		return "", fmt.Errorf("%w: %s: %w", errBadRepositoryPath, path, err)
+	}
+	inside := false
+	for _, root := range s.roots {
+		if rel, err := filepath.Rel(root, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			inside = true
+			break
+		}
+	}
+	if !inside {
+		return "", fmt.Errorf("%w: %s", errOutsideAllowedRoots, path)
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("%w: %s", errRepositoryNotDir, path)
+	}
+	return real, nil
+}
 
 func apiInfo(r lookup.Result) *docsv1.APIInfo {
 	d := r.Popularity

@@ -253,12 +253,20 @@ func TestErrorTable(t *testing.T) {
 	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	tests := []struct {
 		err           error
+		code          codes.Code
 		reason, field string
 	}{
-		{fmt.Errorf("numpy.mean: %w", popularity.ErrBadCount), "BAD_CALL_COUNT", "call_counts"},
-		{errEmptyRepository, "MISSING_REPOSITORY", "repository"},
-		{errNoAPIs, "NO_APIS", "apis"},
-		{fmt.Errorf("%w: -1", errNegativeBudget), "NEGATIVE_BUDGET", "max_doc_chars"},
+		{fmt.Errorf("numpy.mean: %w", popularity.ErrBadCount), codes.InvalidArgument, "BAD_CALL_COUNT", "call_counts"},
+		{errEmptyRepository, codes.InvalidArgument, "MISSING_REPOSITORY", "repository"},
+		{errNoAPIs, codes.InvalidArgument, "NO_APIS", "apis"},
+		{fmt.Errorf("%w: -1", errNegativeBudget), codes.InvalidArgument, "NEGATIVE_BUDGET", "max_doc_chars"},
+		{fmt.Errorf("%w: rust", errUnknownLanguage), codes.InvalidArgument, "UNKNOWN_LANGUAGE", "language"},
+		{errRepositoryForPython, codes.InvalidArgument, "REPOSITORY_PATH_NOT_FOR_PYTHON", "repository_path"},
+		{fmt.Errorf("%w: NUL", errBadRepositoryPath), codes.InvalidArgument, "BAD_REPOSITORY_PATH", "repository_path"},
+		{fmt.Errorf("%w: /x", errRepositoryNotFound), codes.InvalidArgument, "REPOSITORY_NOT_FOUND", "repository_path"},
+		{fmt.Errorf("%w: /x", errRepositoryNotDir), codes.InvalidArgument, "REPOSITORY_NOT_DIRECTORY", "repository_path"},
+		{fmt.Errorf("%w: /x", errOutsideAllowedRoots), codes.PermissionDenied, "OUTSIDE_ALLOWED_ROOTS", "repository_path"},
+		{errNoAllowedRoots, codes.PermissionDenied, "OUTSIDE_ALLOWED_ROOTS", "repository_path"},
 	}
 	if len(tests) != len(errorTable) {
 		t.Fatalf("%d rows tested, the table has %d", len(tests), len(errorTable))
@@ -272,8 +280,8 @@ func TestErrorTable(t *testing.T) {
 				field = br.GetFieldViolations()[0].GetField()
 			}
 		}
-		if st.Code() != codes.InvalidArgument || grpcerr.Reason(err, errorDomain) != tc.reason || field != tc.field {
-			t.Errorf("toStatus(%v) = %v reason %q field %q, want InvalidArgument %q %q", tc.err, st.Code(), grpcerr.Reason(err, errorDomain), field, tc.reason, tc.field)
+		if st.Code() != tc.code || grpcerr.Reason(err, errorDomain) != tc.reason || field != tc.field {
+			t.Errorf("toStatus(%v) = %v reason %q field %q, want %v %q %q", tc.err, st.Code(), grpcerr.Reason(err, errorDomain), field, tc.code, tc.reason, tc.field)
 		}
 	}
 }

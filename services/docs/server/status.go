@@ -27,6 +27,13 @@ var errorTable = grpcerr.Table{
 	errEmptyRepository:     {Code: codes.InvalidArgument, Reason: "MISSING_REPOSITORY", Field: "repository"},
 	errNoAPIs:              {Code: codes.InvalidArgument, Reason: "NO_APIS", Field: "apis"},
 	errNegativeBudget:      {Code: codes.InvalidArgument, Reason: "NEGATIVE_BUDGET", Field: "max_doc_chars"},
+	errUnknownLanguage:     {Code: codes.InvalidArgument, Reason: "UNKNOWN_LANGUAGE", Field: "language"},
+	errRepositoryForPython: {Code: codes.InvalidArgument, Reason: "REPOSITORY_PATH_NOT_FOR_PYTHON", Field: "repository_path"},
+	errBadRepositoryPath:   {Code: codes.InvalidArgument, Reason: "BAD_REPOSITORY_PATH", Field: "repository_path"},
+	errRepositoryNotFound:  {Code: codes.InvalidArgument, Reason: "REPOSITORY_NOT_FOUND", Field: "repository_path"},
+	errRepositoryNotDir:    {Code: codes.InvalidArgument, Reason: "REPOSITORY_NOT_DIRECTORY", Field: "repository_path"},
+	errOutsideAllowedRoots: {Code: codes.PermissionDenied, Reason: "OUTSIDE_ALLOWED_ROOTS", Field: "repository_path"},
+	errNoAllowedRoots:      {Code: codes.PermissionDenied, Reason: "OUTSIDE_ALLOWED_ROOTS", Field: "repository_path"},
 }
 
 // toStatus is the one place domain errors become gRPC statuses. Context

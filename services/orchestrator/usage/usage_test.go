@@ -11,8 +11,10 @@ import (
 func TestValidAPIName(t *testing.T) {
 	tests := map[string]bool{
 		"numpy.mean": true, "requests": true, "_x.y_2": true, "a.B.c": true,
-		"": false, ".a": false, "a.": false, "a..b": false, "2a.b": false, "a.2b": false,
-		"a b": false, "a-b.c": false, "é.x": false, strings.Repeat("a", 513): false,
+		// npm paths: hyphens, digits first, scopes, '$'.
+		"a-b.c": true, "left-pad": true, "@scope/pkg.sub.fn": true, "jquery.$": true, "2a.b": true,
+		"": false, ".a": false, "a.": false, "a..b": false, "@scope": false, "@/x": false, "@a/": false, "a/b.c": false,
+		"a b": false, "é.x": false, strings.Repeat("a", 513): false,
 	}
 	for name, want := range tests {
 		if got := ValidAPIName(name); got != want {
@@ -32,16 +34,15 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-// TestAddNpmAPIs: a JavaScript function's npm paths that the docs service's RecordUsage key pattern
-// takes are counted; those it refuses (scoped or hyphenated packages) are skipped, so one such API
-// does not get the whole repository's counts refused.
+// TestAddNpmAPIs: a JavaScript function's npm paths, scoped and hyphenated packages included, are
+// counted as the docs service's RecordUsage key pattern takes them.
 func TestAddNpmAPIs(t *testing.T) {
 	counts := map[string]int64{}
 	Add(counts, &parserv1.Function{Language: "javascript", ApiCalls: []*parserv1.APICall{
 		{Api: "lodash.get", Count: 2}, {Api: "fs.readFile", Count: 1}, {Api: "@scope/pkg.fn", Count: 1},
 		{Api: "left-pad.default", Count: 1}, {Api: "jquery.$", Count: 1},
 	}})
-	want := map[string]int64{"lodash.get": 2, "fs.readFile": 1}
+	want := map[string]int64{"lodash.get": 2, "fs.readFile": 1, "@scope/pkg.fn": 1, "left-pad.default": 1, "jquery.$": 1}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("counts = %v, want %v", counts, want)
 	}

@@ -345,6 +345,8 @@ func startLocal(f *annotateFlags, sources []*parserv1.Source, out string, stderr
 			cfg.Parser.AllowedRoots = append(cfg.Parser.AllowedRoots, p)
 		}
 	}
+	// The docs service reads npm documentation from the node_modules of the sources it annotates.
+	cfg.Docs.AllowedRoots = cfg.Parser.AllowedRoots
 	cfg.Docs.PopularityPath = filepath.Join(f.stateDir, "popularity.db")
 	cfg.Docs.CachePath = filepath.Join(f.stateDir, "docs-cache.db")
 	cfg.Docs.PythonPaths = f.pythonPaths

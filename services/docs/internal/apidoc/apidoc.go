@@ -36,13 +36,8 @@ func (e *NameError) Is(target error) bool { return target == ErrMalformedName }
 
 // ValidateName checks that name is a dotted path of Python identifiers.
 func ValidateName(name string) error {
-	switch {
-	case name == "":
-		return &NameError{Name: name, Reason: "empty"}
-	case len(name) > MaxNameLength:
-		return &NameError{Name: name[:32] + "...", Reason: fmt.Sprintf("longer than %d bytes", MaxNameLength)}
-	case !utf8.ValidString(name):
-		return &NameError{Name: name, Reason: "not valid UTF-8"}
+	if err := checkLength(name); err != nil {
+		return err
 	}
 	for i, part := range strings.Split(name, ".") {
 		if part == "" {
@@ -51,6 +46,19 @@ func ValidateName(name string) error {
 		if !isIdentifier(part) {
 			return &NameError{Name: name, Reason: fmt.Sprintf("component %q is not a Python identifier", part)}
 		}
+	}
+	return nil
+}
+
+// checkLength rejects what no language's name can be: empty, too long, not UTF-8.
+func checkLength(name string) error {
+	switch {
+	case name == "":
+		return &NameError{Name: name, Reason: "empty"}
+	case len(name) > MaxNameLength:
+		return &NameError{Name: name[:32] + "...", Reason: fmt.Sprintf("longer than %d bytes", MaxNameLength)}
+	case !utf8.ValidString(name):
+		return &NameError{Name: name, Reason: "not valid UTF-8"}
 	}
 	return nil
 }
@@ -160,4 +168,89 @@ func runePrefix(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// Language is the family of names an API belongs to: Python import paths,
+// or npm package paths (JavaScript and TypeScript share the npm registry).
+type Language int
+
+const (
+	LanguagePython Language = iota
+	LanguageNPM
+)
+
+// ParseLanguage maps the request's language field ("" and "python",
+// "javascript" and "typescript") to the family of names it uses.
+func ParseLanguage(s string) (Language, error) {
+	switch s {
+	case "", "python":
+		return LanguagePython, nil
+	case "javascript", "typescript":
+		return LanguageNPM, nil
+	}
+	return LanguagePython, fmt.Errorf("unknown language %q (want python, javascript or typescript)", s)
+}
+
+// ValidateNameFor checks name under the rules of lang.
+func ValidateNameFor(lang Language, name string) error {
+	if lang == LanguageNPM {
+		return ValidateNPMName(name)
+	}
+	return ValidateName(name)
+}
+
+// ValidateNPMName checks that name is an npm API path as the parser writes
+// it: an optional "@scope/" then dotted components ("lodash.get",
+// "@scope/pkg.sub.fn", "left-pad", "date-fns.format"). A component holds
+// the characters of npm package names and JavaScript identifiers; none is
+// empty, so no path can climb out of a package ("..").
+func ValidateNPMName(name string) error {
+	if err := checkLength(name); err != nil {
+		return err
+	}
+	rest := name
+	if strings.HasPrefix(name, "@") {
+		scope, after, ok := strings.Cut(name[1:], "/")
+		if !ok || scope == "" || after == "" {
+			return &NameError{Name: name, Reason: `a scoped name is "@scope/pkg..."`}
+		}
+		if !isNPMComponent(scope) {
+			return &NameError{Name: name, Reason: fmt.Sprintf("scope %q is not an npm scope", scope)}
+		}
+		rest = after
+	}
+	for i, part := range strings.Split(rest, ".") {
+		if part == "" {
+			return &NameError{Name: name, Reason: fmt.Sprintf("component %d is empty", i+1)}
+		}
+		if !isNPMComponent(part) {
+			return &NameError{Name: name, Reason: fmt.Sprintf("component %q is neither an npm package name part nor a JavaScript identifier", part)}
+		}
+	}
+	return nil
+}
+
+func isNPMComponent(s string) bool {
+	for _, r := range s {
+		switch {
+		case r == '_' || r == '$' || r == '-' || r == '~' || unicode.IsLetter(r) || unicode.IsDigit(r):
+		case r > unicode.MaxASCII && (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// NPMPackageHead splits an npm API path into its first package-name
+// component, with the scope kept ("@scope/pkg" of "@scope/pkg.sub.fn"), and
+// the dotted rest. name must be valid (ValidateNPMName).
+func NPMPackageHead(name string) (head, rest string) {
+	prefix := ""
+	if strings.HasPrefix(name, "@") {
+		i := strings.IndexByte(name, '/')
+		prefix, name = name[:i+1], name[i+1:]
+	}
+	head, rest, _ = strings.Cut(name, ".")
+	return prefix + head, rest
 }

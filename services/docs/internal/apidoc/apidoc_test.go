@@ -95,3 +95,42 @@ func FuzzValidateName(f *testing.F) {
 		}
 	})
 }
+
+func TestValidateNPMName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"lodash.get": true, "@scope/pkg.sub.fn": true, "left-pad": true, "date-fns.format": true,
+		"jquery.$": true, "@types/node.fs": true, "pkg.sub.x_1": true, "lodash.debounce.default": true,
+		"": false, "@scope": false, "@/pkg": false, "@scope/": false, "a..b": false, ".a": false, "a.": false,
+		"a/b.c": false, "../etc.passwd": false, "a b": false, "@sc/ope/pkg.x": false, "pkg.\x00": false,
+	} {
+		err := ValidateNPMName(name)
+		if (err == nil) != ok {
+			t.Errorf("ValidateNPMName(%q) = %v, want ok=%v", name, err, ok)
+		}
+		if err != nil && !errors.Is(err, ErrMalformedName) {
+			t.Errorf("ValidateNPMName(%q) = %v, not a malformed name", name, err)
+		}
+	}
+	// Python names keep Python's rules: a hyphen is no identifier there.
+	if ValidateNameFor(LanguagePython, "left-pad.x") == nil || ValidateNameFor(LanguageNPM, "left-pad.x") != nil {
+		t.Error("ValidateNameFor does not follow the language")
+	}
+}
+
+func TestParseLanguageAndHead(t *testing.T) {
+	for in, want := range map[string]Language{"": LanguagePython, "python": LanguagePython, "javascript": LanguageNPM, "typescript": LanguageNPM} {
+		if got, err := ParseLanguage(in); err != nil || got != want {
+			t.Errorf("ParseLanguage(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseLanguage("rust"); err == nil {
+		t.Error("ParseLanguage accepted rust")
+	}
+	for in, want := range map[string][2]string{
+		"lodash.get": {"lodash", "get"}, "@scope/pkg.sub.fn": {"@scope/pkg", "sub.fn"}, "left-pad": {"left-pad", ""},
+	} {
+		if h, r := NPMPackageHead(in); h != want[0] || r != want[1] {
+			t.Errorf("NPMPackageHead(%q) = %q, %q", in, h, r)
+		}
+	}
+}

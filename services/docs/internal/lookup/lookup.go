@@ -1,6 +1,8 @@
 // Package lookup answers a batch of API names: for each, the popularity
 // decision, and for the unpopular ones (or all, on request) documentation
-// from the cache, else the installed Python environments, else the web.
+// from the cache, else the installed Python environments, else the web; for
+// npm APIs (JavaScript and TypeScript) from the cache, else the request's
+// repository's node_modules.
 package lookup
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/query4code/query4code/services/docs/internal/apidoc"
 	"github.com/query4code/query4code/services/docs/internal/cache"
 	"github.com/query4code/query4code/services/docs/internal/installed"
+	"github.com/query4code/query4code/services/docs/internal/npm"
 	"github.com/query4code/query4code/services/docs/internal/popularity"
 	"github.com/query4code/query4code/services/docs/internal/web"
 )
@@ -29,8 +32,10 @@ const (
 type Config struct {
 	Tracker   *popularity.Tracker
 	Installed *installed.Provider
-	Web       *web.Provider
-	Cache     *cache.Cache
+	// NPM documents npm APIs from the node_modules of a request's repository.
+	NPM   *npm.Provider
+	Web   *web.Provider
+	Cache *cache.Cache
 	// DocBudget is the default character budget of one API's signature
 	// plus docstring (default DefaultDocBudget).
 	DocBudget int
@@ -71,6 +76,13 @@ type Request struct {
 	DocBudget int
 	// Thresholds override the tracker's defaults when not nil.
 	Thresholds *popularity.Thresholds
+	// Language is the family of the names: Python import paths (the zero
+	// value) or npm paths.
+	Language apidoc.Language
+	// Repository is the directory whose node_modules documents npm APIs,
+	// already checked against the server's allowed roots; "" gives npm APIs
+	// popularity only.
+	Repository string
 }
 
 // Result answers for one API of a batch.
@@ -111,7 +123,7 @@ type answer struct {
 // NotFound; a failing provider degrades to the next one, then to NotFound.
 func (e *Engine) Lookup(ctx context.Context, req Request) ([]Result, error) {
 	for i, api := range req.APIs {
-		if err := apidoc.ValidateName(api); err != nil {
+		if err := apidoc.ValidateNameFor(req.Language, api); err != nil {
 			return nil, &InvalidAPIError{Index: i, Err: err}
 		}
 	}
@@ -125,14 +137,21 @@ func (e *Engine) Lookup(ctx context.Context, req Request) ([]Result, error) {
 	var todo []string
 	slot := map[string]int{}
 	for i, api := range req.APIs {
-		d := e.cfg.Tracker.Decide(api, req.Thresholds)
-		results[i] = Result{API: api, Popularity: d, LookedUp: !d.Popular || req.IncludePopular}
+		var d popularity.Decision
+		if req.Language == apidoc.LanguageNPM {
+			d = e.cfg.Tracker.DecideNPM(api, req.Thresholds)
+		} else {
+			d = e.cfg.Tracker.Decide(api, req.Thresholds)
+		}
+		// The standard library needs no documentation, even on request.
+		lookUp := !d.Popular || (req.IncludePopular && d.Reason != popularity.ReasonStandardLibrary)
+		results[i] = Result{API: api, Popularity: d, LookedUp: lookUp}
 		if _, dup := slot[api]; results[i].LookedUp && !dup {
 			slot[api] = len(todo)
 			todo = append(todo, api)
 		}
 	}
-	answers, err := e.documentAll(ctx, todo)
+	answers, err := e.documentAll(ctx, req, todo)
 	if err != nil {
 		return nil, err
 	}
@@ -157,17 +176,14 @@ func (e *Engine) Lookup(ctx context.Context, req Request) ([]Result, error) {
 
 // documentAll answers apis from the cache, then asks the providers about
 // the rest concurrently and caches what they said.
-func (e *Engine) documentAll(ctx context.Context, apis []string) ([]answer, error) {
+func (e *Engine) documentAll(ctx context.Context, req Request, apis []string) ([]answer, error) {
 	answers := make([]answer, len(apis))
 	if len(apis) == 0 {
 		return answers, nil
 	}
 	keys := make([]cache.Key, len(apis))
 	for i, api := range apis {
-		keys[i] = cache.Key{API: api}
-		if e.cfg.Installed != nil {
-			keys[i].Version = e.cfg.Installed.Version(ctx, api)
-		}
+		keys[i] = e.cacheKey(ctx, req, api)
 	}
 	var missing []int
 	if e.cfg.Cache != nil {
@@ -203,7 +219,11 @@ func (e *Engine) documentAll(ctx context.Context, apis []string) ([]answer, erro
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				answers[i] = e.document(ctx, webCtx, apis[i], keys[i].Version)
+				if req.Language == apidoc.LanguageNPM {
+					answers[i] = e.documentNPM(ctx, req.Repository, apis[i], keys[i].Version)
+				} else {
+					answers[i] = e.document(ctx, webCtx, apis[i], keys[i].Version)
+				}
 			}
 		}()
 	}
@@ -238,6 +258,47 @@ func (e *Engine) documentAll(ctx context.Context, apis []string) ([]answer, erro
 		}
 	}
 	return answers, nil
+}
+
+// npmKeyPrefix keeps npm entries of the cache apart from Python ones of the
+// same name: "yaml.parse" may be either.
+const npmKeyPrefix = "npm:"
+
+// cacheKey is an API's cache key: the name and the version installed where
+// its documentation would be read.
+func (e *Engine) cacheKey(ctx context.Context, req Request, api string) cache.Key {
+	if req.Language == apidoc.LanguageNPM {
+		k := cache.Key{API: npmKeyPrefix + api}
+		if e.cfg.NPM != nil && req.Repository != "" {
+			k.Version = e.cfg.NPM.Version(req.Repository, api)
+		}
+		return k
+	}
+	k := cache.Key{API: api}
+	if e.cfg.Installed != nil {
+		k.Version = e.cfg.Installed.Version(ctx, api)
+	}
+	return k
+}
+
+// documentNPM asks the repository's node_modules. A miss is cached only
+// when the package is installed (version known): one installed later must
+// not stay hidden behind an earlier miss.
+func (e *Engine) documentNPM(ctx context.Context, repo, api, version string) answer {
+	switch {
+	case e.cfg.NPM == nil:
+		return answer{notFound: "not found: the npm provider is off"}
+	case repo == "":
+		return answer{notFound: "not found: no repository_path, so no node_modules to read npm documentation from"}
+	}
+	doc, err := e.cfg.NPM.Lookup(ctx, repo, api)
+	if err == nil {
+		return answer{doc: &doc}
+	}
+	return answer{
+		notFound:   "not found: node_modules: " + strings.TrimPrefix(err.Error(), apidoc.ErrNotFound.Error()+": "),
+		definitive: errors.Is(err, apidoc.ErrNotFound) && version != "",
+	}
 }
 
 // document asks the installed environments, then the web (under webCtx).

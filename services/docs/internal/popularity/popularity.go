@@ -64,6 +64,16 @@ func (t *Tracker) Defaults() Thresholds { return t.defaults }
 // Decide returns the verdict for api under th, or under the defaults when th
 // is nil. api must be well formed (apidoc.ValidateName).
 func (t *Tracker) Decide(api string, th *Thresholds) Decision {
+	d := t.counted(api, th)
+	if t.prior != nil {
+		d.Package, _ = t.prior.Lookup(api)
+	}
+	decide(&d)
+	return d
+}
+
+// counted starts a decision: the thresholds in force and the corpus count.
+func (t *Tracker) counted(api string, th *Thresholds) Decision {
 	d := Decision{API: api, Thresholds: t.defaults}
 	if th != nil {
 		d.Thresholds = *th
@@ -71,10 +81,6 @@ func (t *Tracker) Decide(api string, th *Thresholds) Decision {
 	if t.store != nil {
 		d.CallSites = t.store.CallSites(api)
 	}
-	if t.prior != nil {
-		d.Package, _ = t.prior.Lookup(api)
-	}
-	decide(&d)
 	return d
 }
 

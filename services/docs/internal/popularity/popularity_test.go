@@ -255,3 +255,43 @@ func TestStoreRecordRejectsBadInput(t *testing.T) {
 		t.Error("a rejected record changed the counts")
 	}
 }
+
+func TestDecideNPM(t *testing.T) {
+	store, err := OpenStore("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// npm names record like Python ones: scoped, hyphenated.
+	if _, err := store.Record("js-repo", map[string]int64{"@scope/pkg.fn": 12, "left-pad.default": 3, "numpy.mean": 2}); err != nil {
+		t.Fatal(err)
+	}
+	tracker := NewTracker(store, mustPrior(t), Thresholds{MinCallSites: 10, MinDownloads: 500})
+	tests := []struct {
+		api        string
+		popular    bool
+		reason     Reason
+		callSites  int64
+		explainHas string
+	}{
+		{"@scope/pkg.fn", true, ReasonCallSites, 12, "12 call sites in the corpus >= 10"},
+		{"left-pad.default", false, ReasonBelowThresholds, 3, "no download data for npm packages"},
+		// numpy has 1000 PyPI downloads: a Python package, so no bearing on an npm "numpy".
+		{"numpy.mean", false, ReasonBelowThresholds, 2, "2 call sites < 10"},
+		{"fs.readFile", true, ReasonStandardLibrary, 0, "fs is a Node.js built-in module"},
+		{"fs.promises.readFile", true, ReasonStandardLibrary, 0, "standard library"},
+		{"@fs/x.y", false, ReasonBelowThresholds, 0, "0 call sites"},
+	}
+	for _, tt := range tests {
+		d := tracker.DecideNPM(tt.api, nil)
+		if d.Popular != tt.popular || d.Reason != tt.reason || d.CallSites != tt.callSites || d.Package.Downloads != 0 ||
+			!strings.Contains(d.Explanation, tt.explainHas) {
+			t.Errorf("DecideNPM(%s) = %+v", tt.api, d)
+		}
+	}
+	if d := tracker.Decide("numpy.mean", nil); !d.Popular || d.Reason != ReasonDownloads {
+		t.Errorf("the Python decision lost its prior: %+v", d)
+	}
+	if _, err := store.Record("r", map[string]int64{"@scope.x": 1}); !errors.Is(err, apidoc.ErrMalformedName) {
+		t.Errorf("malformed scoped name recorded: %v", err)
+	}
+}

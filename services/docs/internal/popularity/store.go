@@ -103,12 +103,14 @@ type RecordResult struct {
 // Record adds a repository's call-site counts (API -> call sites). Recording
 // the same non-empty repository again replaces its earlier counts, so a
 // re-run of a job does not inflate popularity; an empty repository name
-// always adds. Every name must be well formed and every count >= 0.
+// always adds. Every name must be well formed (a Python or an npm API path:
+// RecordUsage carries no language, and the two share one count per name)
+// and every count >= 0.
 func (s *Store) Record(repository string, counts map[string]int64) (RecordResult, error) {
 	recorded := make(map[string]int64, len(counts))
 	var res RecordResult
 	for api, n := range counts {
-		if err := apidoc.ValidateName(api); err != nil {
+		if err := apidoc.ValidateName(api); err != nil && apidoc.ValidateNPMName(api) != nil {
 			return RecordResult{}, err
 		}
 		if n < 0 {

@@ -209,13 +209,40 @@ type Docs struct {
 	mu        sync.Mutex
 	down      bool
 	unpopular map[string]string
-	usage     map[string]map[string]int64
-	log       []string
+	// npm documents npm APIs (language javascript or typescript), as the real service does only
+	// when the request names a repository; refuseRepository answers such a request PermissionDenied.
+	npm              map[string]string
+	refuseRepository bool
+	usage            map[string]map[string]int64
+	log              []string
+	lookups          []*docsv1.LookupAPIsRequest
 }
 
 // NewDocs returns a docs service where the given APIs are unpopular, with the given documentation.
 func NewDocs(unpopular map[string]string) *Docs {
 	return &Docs{unpopular: unpopular, usage: map[string]map[string]int64{}}
+}
+
+// SetNPM sets the documentation of unpopular npm APIs.
+func (d *Docs) SetNPM(docs map[string]string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.npm = docs
+}
+
+// RefuseRepository makes requests naming a repository_path fail with PermissionDenied, as a docs
+// server whose allowed roots do not hold the repository does.
+func (d *Docs) RefuseRepository(refuse bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.refuseRepository = refuse
+}
+
+// Lookups returns the LookupAPIs requests received, in order.
+func (d *Docs) Lookups() []*docsv1.LookupAPIsRequest {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*docsv1.LookupAPIsRequest(nil), d.lookups...)
 }
 
 // SetDown makes every call fail with Unavailable.
@@ -258,13 +285,28 @@ func (d *Docs) LookupAPIs(_ context.Context, req *docsv1.LookupAPIsRequest) (*do
 	if d.down {
 		return nil, status.Error(codes.Unavailable, "docs down")
 	}
+	npm := req.GetLanguage() == "javascript" || req.GetLanguage() == "typescript"
+	switch {
+	case req.GetRepositoryPath() != "" && !npm:
+		return nil, status.Error(codes.InvalidArgument, "repository_path documents npm APIs: it needs language javascript or typescript")
+	case req.GetRepositoryPath() != "" && d.refuseRepository:
+		return nil, status.Error(codes.PermissionDenied, "repository_path is outside the docs server's allowed roots")
+	}
 	d.log = append(d.log, "LookupAPIs")
+	d.lookups = append(d.lookups, proto.Clone(req).(*docsv1.LookupAPIsRequest))
 	resp := &docsv1.LookupAPIsResponse{}
 	for _, api := range req.GetApis() {
 		info := &docsv1.APIInfo{Api: api, Popularity: &docsv1.Popularity{Popular: true}}
-		if doc, ok := d.unpopular[api]; ok {
+		docs, sig := d.unpopular, "def "+api+"()"
+		if npm {
+			docs, sig = d.npm, "function "+api+"()"
+		}
+		if doc, known := docs[api]; known {
 			info.Popularity.Popular = false
-			info.Doc = &docsv1.APIDoc{Signature: "def " + api + "()", Docstring: doc, Source: docsv1.DocSource_DOC_SOURCE_INSTALLED}
+			// npm documentation is read from the repository's node_modules: none without one.
+			if !npm || req.GetRepositoryPath() != "" {
+				info.Doc = &docsv1.APIDoc{Signature: sig, Docstring: doc, Source: docsv1.DocSource_DOC_SOURCE_INSTALLED}
+			}
 		}
 		resp.Apis = append(resp.Apis, info)
 	}

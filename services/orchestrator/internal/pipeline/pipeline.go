@@ -24,6 +24,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/query4code/query4code/platform/license"
@@ -629,25 +631,83 @@ func (r *run) recordUsage(ctx context.Context) error {
 	return nil
 }
 
-// lookupDocs asks once, after the whole corpus is recorded, about every API the job's functions call.
+// lookupDocs asks once, after the whole corpus is recorded, about every API the job's functions call:
+// Python APIs in one set for the corpus, npm APIs (JavaScript, TypeScript) per repository, with the
+// repository's local directory, whose node_modules documents them (git sources: popularity only).
 func (r *run) lookupDocs(ctx context.Context) error {
 	ctx, span := r.cfg.Tracer.Start(ctx, "lookup_apis")
 	defer span.End()
-	seen := map[string]bool{}
-	var apis []string
+	var groups []*apiGroup
+	byKey := map[string]*apiGroup{}
+	total := 0
 	for _, repo := range r.repos {
 		for _, fn := range repo.funcs {
 			for _, call := range fn.GetApiCalls() {
-				if api := call.GetApi(); api != "" && len(api) <= 512 && !seen[api] {
-					seen[api] = true
-					apis = append(apis, api)
+				api := call.GetApi()
+				// An npm name the docs service would refuse would fail its whole batch: leave it out.
+				if api == "" || len(api) > 512 || (isNPMLanguage(fn.GetLanguage()) && !usage.ValidAPIName(api)) {
+					continue
+				}
+				key := docsKey(repo, fn.GetLanguage(), "") // the group's prefix of r.docs keys
+				g := byKey[key]
+				if g == nil {
+					g = &apiGroup{key: key, seen: map[string]bool{}}
+					if isNPMLanguage(fn.GetLanguage()) {
+						g.language, g.repositoryPath = fn.GetLanguage(), repo.local
+					}
+					byKey[key] = g
+					groups = append(groups, g)
+				}
+				if !g.seen[api] {
+					g.seen[api] = true
+					g.apis = append(g.apis, api)
+					total++
 				}
 			}
 		}
 	}
-	for start := 0; start < len(apis) && !r.isDocsDown(); start += lookupBatch {
-		batch := apis[start:min(start+lookupBatch, len(apis))]
-		resp, err := r.cfg.Docs.LookupAPIs(ctx, &docsv1.LookupAPIsRequest{Apis: batch})
+	for _, g := range groups {
+		if err := r.lookupGroup(ctx, g); err != nil {
+			return err
+		}
+	}
+	span.SetAttributes(attribute.Int("q4c.apis", total), attribute.Int("q4c.documented", len(r.docs)))
+	return nil
+}
+
+// apiGroup is the APIs one kind of LookupAPIs request asks about.
+type apiGroup struct {
+	key            string
+	language       string
+	repositoryPath string
+	apis           []string
+	seen           map[string]bool
+}
+
+func isNPMLanguage(lang string) bool { return lang == "javascript" || lang == "typescript" }
+
+// docsKey keys r.docs: a Python API is one answer for the corpus; an npm API is documented from
+// its repository's node_modules, so it is answered per repository (and a Python and an npm API of one
+// name stay apart).
+func docsKey(repo *repoState, language, api string) string {
+	if isNPMLanguage(language) {
+		return fmt.Sprintf("npm\x00%d\x00%s", repo.index, api)
+	}
+	return "python\x00" + api
+}
+
+func (r *run) lookupGroup(ctx context.Context, g *apiGroup) error {
+	for start := 0; start < len(g.apis) && !r.isDocsDown(); start += lookupBatch {
+		req := &docsv1.LookupAPIsRequest{
+			Apis: g.apis[start:min(start+lookupBatch, len(g.apis))], Language: g.language, RepositoryPath: g.repositoryPath,
+		}
+		resp, err := r.cfg.Docs.LookupAPIs(ctx, req)
+		if code := status.Code(err); req.RepositoryPath != "" && (code == grpccodes.PermissionDenied || code == grpccodes.InvalidArgument) {
+			// A docs server that may not read this repository still knows popularity.
+			r.log.Warn("docs service refused the repository; npm APIs get popularity only", "repository", g.repositoryPath, "error", err)
+			g.repositoryPath, req.RepositoryPath = "", ""
+			resp, err = r.cfg.Docs.LookupAPIs(ctx, req)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -657,11 +717,10 @@ func (r *run) lookupDocs(ctx context.Context) error {
 		}
 		r.mu.Lock()
 		for _, info := range resp.GetApis() {
-			r.docs[info.GetApi()] = info
+			r.docs[g.key+info.GetApi()] = info
 		}
 		r.mu.Unlock()
 	}
-	span.SetAttributes(attribute.Int("q4c.apis", len(apis)), attribute.Int("q4c.documented", len(r.docs)))
 	return nil
 }
 

@@ -270,7 +270,7 @@ func (r *run) summaryContext(f *fnState) ([]*annotatorv1.CalleeContext, []*annot
 	seenAPI := map[string]bool{}
 	for _, call := range f.fn.GetApiCalls() {
 		api := call.GetApi()
-		info, ok := r.docs[api]
+		info, ok := r.docs[docsKey(f.repo, f.fn.GetLanguage(), api)]
 		if !ok || seenAPI[api] || len(docs) == maxAPIDocs || info.GetPopularity().GetPopular() || info.GetDoc() == nil {
 			continue
 		}

@@ -87,7 +87,8 @@ type RecordUsageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifies the repository (URL or path); the key under which counts are replaced on a re-record.
 	Repository string `protobuf:"bytes,1,opt,name=repository,proto3" json:"repository,omitempty"`
-	// Call sites per API, keyed by full import path ("numpy.mean").
+	// Call sites per API, keyed by full import path: a Python name ("numpy.mean") or an npm path
+	// ("lodash.get", "left-pad", "@scope/pkg.sub.fn"). The two share one count per name.
 	CallCounts    map[string]int64 `protobuf:"bytes,2,rep,name=call_counts,json=callCounts,proto3" json:"call_counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -597,13 +598,13 @@ var File_query4code_docs_v1_docs_proto protoreflect.FileDescriptor
 
 const file_query4code_docs_v1_docs_proto_rawDesc = "" +
 	"\n" +
-	"\x1dquery4code/docs/v1/docs.proto\x12\x12query4code.docs.v1\x1a\x1bbuf/validate/validate.proto\"\xa9\x02\n" +
+	"\x1dquery4code/docs/v1/docs.proto\x12\x12query4code.docs.v1\x1a\x1bbuf/validate/validate.proto\"\xb2\x02\n" +
 	"\x12RecordUsageRequest\x12*\n" +
 	"\n" +
 	"repository\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80 R\n" +
-	"repository\x12\xa7\x01\n" +
-	"\vcall_counts\x18\x02 \x03(\v26.query4code.docs.v1.RecordUsageRequest.CallCountsEntryBN\xbaHK\x9a\x01H\x10\xc0\x9a\f\"<r:\x10\x01\x18\x80\x0423^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$*\x04\"\x02(\x01R\n" +
+	"repository\x12\xb0\x01\n" +
+	"\vcall_counts\x18\x02 \x03(\v26.query4code.docs.v1.RecordUsageRequest.CallCountsEntryBW\xbaHT\x9a\x01Q\x10\xc0\x9a\f\"ErC\x10\x01\x18\x80\x042<^(@[A-Za-z0-9_$~-]+/)?[A-Za-z0-9_$~-]+(\\.[A-Za-z0-9_$~-]+)*$*\x04\"\x02(\x01R\n" +
 	"callCounts\x1a=\n" +
 	"\x0fCallCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +

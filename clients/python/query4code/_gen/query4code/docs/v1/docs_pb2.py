@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from query4code._gen.buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dquery4code/docs/v1/docs.proto\x12\x12query4code.docs.v1\x1a\x1b\x62uf/validate/validate.proto\"\x85\x02\n\x12RecordUsageRequest\x12\x1e\n\nrepository\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\x9b\x01\n\x0b\x63\x61ll_counts\x18\x02 \x03(\x0b\x32\x36.query4code.docs.v1.RecordUsageRequest.CallCountsEntryBN\xbaHK\x9a\x01H\x10\xc0\x9a\x0c\"<r:\x10\x01\x18\x80\x04\x32\x33^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$*\x04\"\x02(\x01\x1a\x31\n\x0f\x43\x61llCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"M\n\x13RecordUsageResponse\x12\x0c\n\x04\x61pis\x18\x01 \x01(\x05\x12\x12\n\ncall_sites\x18\x02 \x01(\x03\x12\x14\n\x0crepositories\x18\x03 \x01(\x05\"\xd2\x01\n\x11LookupAPIsRequest\x12\"\n\x04\x61pis\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x08\x01\x10\x90N\"\x07r\x05\x10\x01\x18\x80\x04\x12\x17\n\x0finclude_popular\x18\x02 \x01(\x08\x12\"\n\rmax_doc_chars\x18\x03 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xa0\x8d\x06(\x00\x12\x39\n\x08language\x18\x04 \x01(\tB\'\xbaH$r\"R\x00R\x06pythonR\njavascriptR\ntypescript\x12!\n\x0frepository_path\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \"?\n\x12LookupAPIsResponse\x12)\n\x04\x61pis\x18\x01 \x03(\x0b\x32\x1b.query4code.docs.v1.APIInfo\"\xa4\x01\n\nPopularity\x12\x12\n\ncall_sites\x18\x01 \x01(\x03\x12\x19\n\x11package_downloads\x18\x02 \x01(\x03\x12\x0f\n\x07package\x18\x03 \x01(\t\x12\x0f\n\x07popular\x18\x04 \x01(\x08\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x16\n\x0emin_call_sites\x18\x06 \x01(\x03\x12\x1d\n\x15min_package_downloads\x18\x07 \x01(\x03\"\x93\x01\n\x06\x41PIDoc\x12\x11\n\tsignature\x18\x01 \x01(\t\x12\x11\n\tdocstring\x18\x02 \x01(\t\x12-\n\x06source\x18\x03 \x01(\x0e\x32\x1d.query4code.docs.v1.DocSource\x12\x10\n\x08location\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x11\n\ttruncated\x18\x06 \x01(\x08\"\x86\x01\n\x07\x41PIInfo\x12\x0b\n\x03\x61pi\x18\x01 \x01(\t\x12\x32\n\npopularity\x18\x02 \x01(\x0b\x32\x1e.query4code.docs.v1.Popularity\x12\'\n\x03\x64oc\x18\x03 \x01(\x0b\x32\x1a.query4code.docs.v1.APIDoc\x12\x11\n\tnot_found\x18\x04 \x01(\t*\x80\x01\n\tDocSource\x12\x1a\n\x16\x44OC_SOURCE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x44OC_SOURCE_NONE\x10\x01\x12\x18\n\x14\x44OC_SOURCE_INSTALLED\x10\x02\x12\x12\n\x0e\x44OC_SOURCE_WEB\x10\x03\x12\x14\n\x10\x44OC_SOURCE_CACHE\x10\x04\x32\xca\x01\n\x0b\x44ocsService\x12^\n\x0bRecordUsage\x12&.query4code.docs.v1.RecordUsageRequest\x1a\'.query4code.docs.v1.RecordUsageResponse\x12[\n\nLookupAPIs\x12%.query4code.docs.v1.LookupAPIsRequest\x1a&.query4code.docs.v1.LookupAPIsResponseBIZGgithub.com/query4code/query4code/proto/gen/go/query4code/docs/v1;docsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dquery4code/docs/v1/docs.proto\x12\x12query4code.docs.v1\x1a\x1b\x62uf/validate/validate.proto\"\x8e\x02\n\x12RecordUsageRequest\x12\x1e\n\nrepository\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\xa4\x01\n\x0b\x63\x61ll_counts\x18\x02 \x03(\x0b\x32\x36.query4code.docs.v1.RecordUsageRequest.CallCountsEntryBW\xbaHT\x9a\x01Q\x10\xc0\x9a\x0c\"ErC\x10\x01\x18\x80\x04\x32<^(@[A-Za-z0-9_$~-]+/)?[A-Za-z0-9_$~-]+(\\.[A-Za-z0-9_$~-]+)*$*\x04\"\x02(\x01\x1a\x31\n\x0f\x43\x61llCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"M\n\x13RecordUsageResponse\x12\x0c\n\x04\x61pis\x18\x01 \x01(\x05\x12\x12\n\ncall_sites\x18\x02 \x01(\x03\x12\x14\n\x0crepositories\x18\x03 \x01(\x05\"\xd2\x01\n\x11LookupAPIsRequest\x12\"\n\x04\x61pis\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x08\x01\x10\x90N\"\x07r\x05\x10\x01\x18\x80\x04\x12\x17\n\x0finclude_popular\x18\x02 \x01(\x08\x12\"\n\rmax_doc_chars\x18\x03 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\xa0\x8d\x06(\x00\x12\x39\n\x08language\x18\x04 \x01(\tB\'\xbaH$r\"R\x00R\x06pythonR\njavascriptR\ntypescript\x12!\n\x0frepository_path\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 \"?\n\x12LookupAPIsResponse\x12)\n\x04\x61pis\x18\x01 \x03(\x0b\x32\x1b.query4code.docs.v1.APIInfo\"\xa4\x01\n\nPopularity\x12\x12\n\ncall_sites\x18\x01 \x01(\x03\x12\x19\n\x11package_downloads\x18\x02 \x01(\x03\x12\x0f\n\x07package\x18\x03 \x01(\t\x12\x0f\n\x07popular\x18\x04 \x01(\x08\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x16\n\x0emin_call_sites\x18\x06 \x01(\x03\x12\x1d\n\x15min_package_downloads\x18\x07 \x01(\x03\"\x93\x01\n\x06\x41PIDoc\x12\x11\n\tsignature\x18\x01 \x01(\t\x12\x11\n\tdocstring\x18\x02 \x01(\t\x12-\n\x06source\x18\x03 \x01(\x0e\x32\x1d.query4code.docs.v1.DocSource\x12\x10\n\x08location\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\x11\n\ttruncated\x18\x06 \x01(\x08\"\x86\x01\n\x07\x41PIInfo\x12\x0b\n\x03\x61pi\x18\x01 \x01(\t\x12\x32\n\npopularity\x18\x02 \x01(\x0b\x32\x1e.query4code.docs.v1.Popularity\x12\'\n\x03\x64oc\x18\x03 \x01(\x0b\x32\x1a.query4code.docs.v1.APIDoc\x12\x11\n\tnot_found\x18\x04 \x01(\t*\x80\x01\n\tDocSource\x12\x1a\n\x16\x44OC_SOURCE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x44OC_SOURCE_NONE\x10\x01\x12\x18\n\x14\x44OC_SOURCE_INSTALLED\x10\x02\x12\x12\n\x0e\x44OC_SOURCE_WEB\x10\x03\x12\x14\n\x10\x44OC_SOURCE_CACHE\x10\x04\x32\xca\x01\n\x0b\x44ocsService\x12^\n\x0bRecordUsage\x12&.query4code.docs.v1.RecordUsageRequest\x1a\'.query4code.docs.v1.RecordUsageResponse\x12[\n\nLookupAPIs\x12%.query4code.docs.v1.LookupAPIsRequest\x1a&.query4code.docs.v1.LookupAPIsResponseBIZGgithub.com/query4code/query4code/proto/gen/go/query4code/docs/v1;docsv1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'query4code._gen.query4code.docs.v1.docs_pb2', globals())
@@ -27,7 +27,7 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _RECORDUSAGEREQUEST.fields_by_name['repository']._options = None
   _RECORDUSAGEREQUEST.fields_by_name['repository']._serialized_options = b'\272H\007r\005\020\001\030\200 '
   _RECORDUSAGEREQUEST.fields_by_name['call_counts']._options = None
-  _RECORDUSAGEREQUEST.fields_by_name['call_counts']._serialized_options = b'\272HK\232\001H\020\300\232\014\"<r:\020\001\030\200\00423^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$*\004\"\002(\001'
+  _RECORDUSAGEREQUEST.fields_by_name['call_counts']._serialized_options = b'\272HT\232\001Q\020\300\232\014\"ErC\020\001\030\200\0042<^(@[A-Za-z0-9_$~-]+/)?[A-Za-z0-9_$~-]+(\\.[A-Za-z0-9_$~-]+)*$*\004\"\002(\001'
   _LOOKUPAPISREQUEST.fields_by_name['apis']._options = None
   _LOOKUPAPISREQUEST.fields_by_name['apis']._serialized_options = b'\272H\021\222\001\016\010\001\020\220N\"\007r\005\020\001\030\200\004'
   _LOOKUPAPISREQUEST.fields_by_name['max_doc_chars']._options = None
@@ -36,24 +36,24 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LOOKUPAPISREQUEST.fields_by_name['language']._serialized_options = b'\272H$r\"R\000R\006pythonR\njavascriptR\ntypescript'
   _LOOKUPAPISREQUEST.fields_by_name['repository_path']._options = None
   _LOOKUPAPISREQUEST.fields_by_name['repository_path']._serialized_options = b'\272H\005r\003\030\200 '
-  _DOCSOURCE._serialized_start=1158
-  _DOCSOURCE._serialized_end=1286
+  _DOCSOURCE._serialized_start=1167
+  _DOCSOURCE._serialized_end=1295
   _RECORDUSAGEREQUEST._serialized_start=83
-  _RECORDUSAGEREQUEST._serialized_end=344
-  _RECORDUSAGEREQUEST_CALLCOUNTSENTRY._serialized_start=295
-  _RECORDUSAGEREQUEST_CALLCOUNTSENTRY._serialized_end=344
-  _RECORDUSAGERESPONSE._serialized_start=346
-  _RECORDUSAGERESPONSE._serialized_end=423
-  _LOOKUPAPISREQUEST._serialized_start=426
-  _LOOKUPAPISREQUEST._serialized_end=636
-  _LOOKUPAPISRESPONSE._serialized_start=638
-  _LOOKUPAPISRESPONSE._serialized_end=701
-  _POPULARITY._serialized_start=704
-  _POPULARITY._serialized_end=868
-  _APIDOC._serialized_start=871
-  _APIDOC._serialized_end=1018
-  _APIINFO._serialized_start=1021
-  _APIINFO._serialized_end=1155
-  _DOCSSERVICE._serialized_start=1289
-  _DOCSSERVICE._serialized_end=1491
+  _RECORDUSAGEREQUEST._serialized_end=353
+  _RECORDUSAGEREQUEST_CALLCOUNTSENTRY._serialized_start=304
+  _RECORDUSAGEREQUEST_CALLCOUNTSENTRY._serialized_end=353
+  _RECORDUSAGERESPONSE._serialized_start=355
+  _RECORDUSAGERESPONSE._serialized_end=432
+  _LOOKUPAPISREQUEST._serialized_start=435
+  _LOOKUPAPISREQUEST._serialized_end=645
+  _LOOKUPAPISRESPONSE._serialized_start=647
+  _LOOKUPAPISRESPONSE._serialized_end=710
+  _POPULARITY._serialized_start=713
+  _POPULARITY._serialized_end=877
+  _APIDOC._serialized_start=880
+  _APIDOC._serialized_end=1027
+  _APIINFO._serialized_start=1030
+  _APIINFO._serialized_end=1164
+  _DOCSSERVICE._serialized_start=1298
+  _DOCSSERVICE._serialized_end=1500
 # @@protoc_insertion_point(module_scope)

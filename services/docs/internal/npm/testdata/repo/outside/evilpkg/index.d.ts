@@ -1,0 +1,2 @@
+/** A secret outside node_modules. */
+export declare function leak(): string;
