@@ -119,3 +119,56 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestAnnotateMixedRepository: Python and TypeScript in one tree give one dataset with both
+// languages, each record with its own, and calls resolved within each language.
+func TestAnnotateMixedRepository(t *testing.T) {
+	repo := filepath.Join(t.TempDir(), "mixed")
+	writeTree(t, repo, map[string]string{
+		"tools/stats.py": "def mean(values):\n    \"\"\"Average of a list of numbers.\"\"\"\n    total = sum(values)\n    return total / len(values)\n\n\n" +
+			"def spread(values):\n    \"\"\"Difference between the mean and the smallest value.\"\"\"\n    centre = mean(values)\n    return centre - min(values)\n",
+		"web/src/format.ts": "/** Formats a price in cents as a string with two decimals. */\nexport function formatPrice(cents: number): string {\n" +
+			"  const whole = Math.floor(cents / 100);\n  const rest = cents % 100;\n  return `${whole}.${String(rest).padStart(2, '0')}`;\n}\n",
+		"web/src/cart.ts": "import { formatPrice } from './format';\n\n/** Sums a cart's line prices and formats the total. */\n" +
+			"export function cartTotal(lines: { cents: number }[]): string {\n  let sum = 0;\n  for (const line of lines) {\n    sum += line.cents;\n  }\n  return formatPrice(sum);\n}\n",
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := runQ4C(t, "annotate", "--state-dir", t.TempDir(), "--out", out, repo)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	want := map[string]struct {
+		language string
+		callees  string
+	}{
+		"tools.stats.mean":           {"python", ""},
+		"tools.stats.spread":         {"python", "tools.stats.mean"},
+		"web.src.format.formatPrice": {"typescript", ""},
+		"web.src.cart.cartTotal":     {"typescript", "web.src.format.formatPrice"},
+	}
+	got := map[string]bool{}
+	for _, r := range append(readRecords(t, filepath.Join(out, "pairs.jsonl")), readRecords(t, filepath.Join(out, "rejected.jsonl"))...) {
+		id := r["function"].(string)
+		w, ok := want[id]
+		if !ok {
+			t.Errorf("unexpected record %s", id)
+			continue
+		}
+		got[id] = true
+		if r["language"] != w.language || strings.Join(strs(r["callees"]), ",") != w.callees {
+			t.Errorf("%s: language %v, callees %v, want %s and %q", id, r["language"], r["callees"], w.language, w.callees)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("records for %v, want %d functions", keys(got), len(want))
+	}
+	card, err := os.ReadFile(filepath.Join(out, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"- python", "- typescript"} {
+		if !strings.Contains(string(card), tag) {
+			t.Errorf("card front matter lacks %q", tag)
+		}
+	}
+}
