@@ -107,6 +107,20 @@ func (p *Parser) Parse(src []byte, d Dialect) (*sitter.Tree, error) {
 		ps.Reset()
 		return nil, fmt.Errorf("%w: %w", ErrParseAborted, err)
 	}
+	if d == TypeScript && tree.RootNode().HasError() {
+		// Not TSX: there a line starting with '<' is an element.
+		if patched := endMembersBeforeAngles(src); patched != nil {
+			if again, err := ps.ParseCtx(context.Background(), nil, patched); err == nil {
+				if !again.RootNode().HasError() {
+					tree.Close()
+					return again, nil
+				}
+				again.Close()
+			} else {
+				ps.Reset()
+			}
+		}
+	}
 	return tree, nil
 }
 
