@@ -34,9 +34,31 @@ func isFunctionNode(n *sitter.Node) bool {
 	return false
 }
 
+// typeWrapped returns the expression inside TypeScript's type-only
+// wrappers (`x as T`, `x satisfies T`, `x!`, `<T>x`) and parentheses: they
+// do not change the value (`const f: F = function f() {} as any`).
+func typeWrapped(n *sitter.Node) *sitter.Node {
+	for {
+		switch n.Type() {
+		case "as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression":
+			if inner := named(n); len(inner) >= 1 && (n.Type() != "parenthesized_expression" || len(inner) == 1) {
+				n = inner[0]
+				continue
+			}
+		case "type_assertion":
+			if inner := named(n); len(inner) == 2 {
+				n = inner[1]
+				continue
+			}
+		}
+		return n
+	}
+}
+
 // namedValue builds value bound to a module-level name: functions,
 // classes and object literals take the name.
 func (j *jsBuilder) namedValue(value *sitter.Node, name string, span, doc *sitter.Node) ExprID {
+	value = typeWrapped(value)
 	switch {
 	case isFunctionNode(value):
 		return j.function(value, name, span, doc, false)
@@ -47,8 +69,6 @@ func (j *jsBuilder) namedValue(value *sitter.Node, name string, span, doc *sitte
 		return j.class(value, name, span)
 	case value.Type() == "object":
 		return j.object(value, name, span)
-	case value.Type() == "parenthesized_expression" && len(named(value)) == 1:
-		return j.namedValue(named(value)[0], name, span, doc)
 	}
 	return j.expr(value)
 }
@@ -333,6 +353,7 @@ func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
 			if key == nil || value == nil {
 				continue
 			}
+			value = typeWrapped(value)
 			name := j.propName(key)
 			j.cur = into
 			var v ExprID
