@@ -12,9 +12,9 @@ import (
 
 const renderCode = "export function render(el: Element): void {\n  const n = frob(el.id);\n  hammer(n);\n  readFile(n);\n}"
 
-// mixedRepo holds a Python and a TypeScript function that both call a "tinylib.frob": a PyPI
+// sharedNameRepo holds a Python and a TypeScript function that both call a "tinylib.frob": a PyPI
 // package's and an npm package's, which must not share documentation.
-func mixedRepo() []*parserv1.Function {
+func sharedNameRepo() []*parserv1.Function {
 	ts := fake.Func("web.app.render", 8, renderCode, nil, "tinylib.frob", "@acme/tools.hammer", "fs.readFile", "bad name/x")
 	ts.Language, ts.Path, ts.Signature = "typescript", "web/app.ts", "function render(el: Element): void"
 	return append(shopRepo(leaf1V1), ts)
@@ -22,7 +22,7 @@ func mixedRepo() []*parserv1.Function {
 
 func TestDocsAskedPerLanguage(t *testing.T) {
 	e := newEnv(t)
-	e.parser.SetRepo(repoPath, mixedRepo())
+	e.parser.SetRepo(repoPath, sharedNameRepo())
 	e.docs.SetNPM(map[string]string{"tinylib.frob": "The npm tinylib's frob.", "@acme/tools.hammer": "Drives a nail."})
 	d := done(t, e.watch(e.submit(nil), 0))
 	if d.GetState() != orchestratorv1.JobState_JOB_STATE_SUCCEEDED {
@@ -56,7 +56,7 @@ func TestDocsAskedPerLanguage(t *testing.T) {
 // nor loses the Python documentation.
 func TestDocsRefusingTheRepository(t *testing.T) {
 	e := newEnv(t)
-	e.parser.SetRepo(repoPath, mixedRepo())
+	e.parser.SetRepo(repoPath, sharedNameRepo())
 	e.docs.SetNPM(map[string]string{"@acme/tools.hammer": "Drives a nail."})
 	e.docs.RefuseRepository(true)
 	d := done(t, e.watch(e.submit(nil), 0))
