@@ -88,6 +88,8 @@ func (s *solver) fire(ci int32, n int32, delta []int32) {
 				s.add(c.result, v)
 			}
 		}
+	case cTyped:
+		s.fireTyped(ci, n, delta)
 	case cAllOf:
 		for _, v := range delta {
 			if val := s.vals.list[v]; val.kind == vContainer {

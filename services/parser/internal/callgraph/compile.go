@@ -64,6 +64,10 @@ const (
 	// arguments reach parameters, so a widely called function does not
 	// gather every caller's external objects.
 	cFilter
+	// cTyped: result = base's values that fit the declared type whose
+	// classes reach key; fires for new values on base and new classes on
+	// key (jstypes.go).
+	cTyped
 )
 
 type argKind uint8
@@ -421,12 +425,12 @@ func (s *solver) useNode(mod int32, u extract.UseID) int32 {
 	db := s.defBase[mod]
 	defs := m.ir.DefsOf(use)
 	if len(defs) == 1 {
-		return s.defNode[db+defs[0]]
+		return s.readNode(db + defs[0])
 	}
 	if len(defs) > 1 {
 		r := s.newNode()
 		for _, d := range defs {
-			s.edge(s.defNode[db+d], r)
+			s.edge(s.readNode(db+d), r)
 		}
 		return r
 	}

@@ -237,7 +237,7 @@ func (s *solver) refresh(l int32) {
 		}
 	case lkInstAttr:
 		for _, k := range ci.mro {
-			s.edge(s.instFieldNode(k, lk.name), lk.node)
+			s.edge(s.instFieldRead(k, lk.name), lk.node)
 		}
 		if !lk.bound {
 			s.lookups[l].bound = true

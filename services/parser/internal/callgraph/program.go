@@ -79,7 +79,14 @@ type solver struct {
 	unresolved   []unresolvedCall
 	decorators   []int32 // call constraints that apply decorators
 	keyLoads     []int32 // subscript loads with a computed key
-	calls        int
+	// Declared types (jstypes.go): the read nodes of typed definitions
+	// (by global def) and fields (pairKey(class, name)), and the cTyped
+	// constraints with their state.
+	typedRead  map[int32]int32
+	typedField map[uint64]int32
+	typed      []int32
+	typedAt    map[int32]*typedState
+	calls      int
 }
 
 // pairKey packs two ids into one map key (a single 64-bit hash instead of
@@ -203,6 +210,9 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.builtinCalls = map[int32]map[string]bool{}
 	s.extCall = map[int32]map[string]int{}
 	s.storeTarget = make([]bool, e)
+	s.typedRead = map[int32]int32{}
+	s.typedField = map[uint64]int32{}
+	s.typedAt = map[int32]*typedState{}
 	s.defNode = make([]int32, d)
 	s.exprNode = make([]int32, e)
 	for k := range s.exprNode {
@@ -265,6 +275,7 @@ func (s *solver) setup() error {
 			s.storeTarget[s.exprBase[mi]+st.Target] = true
 		}
 	}
+	s.setupTypes()
 	for mi, m := range s.ix.mods {
 		if m.ir == nil {
 			continue
@@ -292,6 +303,7 @@ func (s *solver) setup() error {
 		for _, st := range m.ir.Stores {
 			s.compileStore(mod, st)
 		}
+		s.compileTypes(mod)
 		for k := range m.ir.Scopes {
 			s.setupScope(mod, extract.ScopeID(k))
 		}
@@ -478,7 +490,7 @@ func (s *solver) allDefsNode(g int32, name int32) int32 {
 	r := s.scopes[g]
 	db := s.defBase[r.mod]
 	for _, d := range s.mod(r.mod).ir.LocalDefs(r.local, s.names[name]) {
-		s.edge(s.defNode[db+d], n)
+		s.edge(s.readNode(db+d), n)
 	}
 	return n
 }

@@ -101,6 +101,10 @@ func (s *solver) step() {
 // applyFallbacks handles what the fixpoint left unknown and reports whether
 // anything changed.
 func (s *solver) applyFallbacks() bool {
+	// Declared types come first: what they release may settle the rest.
+	if s.applyTypes() {
+		return true
+	}
 	changed := false
 	for _, ci := range s.decorators {
 		c := &s.cons[ci]

@@ -240,6 +240,8 @@ type Module struct {
 	// Stores are assignments to attributes and subscripts: Target is an
 	// ExprAttr or ExprSubscript, Value what is stored.
 	Stores []Store
+	// Types are TypeScript's declared types that may name a class.
+	Types []DeclType
 	// DunderAll lists the names in a literal __all__, if any.
 	DunderAll []string
 	HasAll    bool
@@ -276,6 +278,17 @@ func (m *Module) Binds(s ScopeID, name string) bool { return len(m.LocalDefs(s, 
 
 // Str returns the name or string constant of e.
 func (m *Module) Str(e *Expr) string { return m.Strings[e.Str] }
+
+// DeclType is a TypeScript binding's declared type: Type evaluates to the
+// classes it names (a name, a dotted name, or a union of them). The
+// binding is Def, or, when Def is -1, field Field of the instances of
+// class Class.
+type DeclType struct {
+	Def   DefID
+	Class ScopeID
+	Field string
+	Type  ExprID
+}
 
 // Store is an assignment to an attribute or a subscript.
 type Store struct {

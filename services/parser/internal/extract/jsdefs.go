@@ -170,6 +170,10 @@ func (j *jsBuilder) param(p *sitter.Node) {
 	}
 	def := j.define(pr.Name, DefParam, NoExpr, idx, jsLine(pat))
 	j.m.Scopes[j.cur].Params[idx].Def = def
+	if kind == ParamPositional {
+		j.declareDefType(def, field(p, "type"))
+	}
+	j.parameterProperty(p, pr.Name, jsLine(pat))
 }
 
 // functionDecl builds a function declaration; stmt is the statement to
@@ -255,10 +259,16 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 				nm = field(c, "name")
 			}
 			value := field(c, "value")
-			if nm == nil || value == nil {
+			if nm == nil {
 				break
 			}
 			name := j.propName(nm)
+			if !hasToken(c, "static") {
+				j.declareFieldType(j.cur, name, field(c, "type"))
+			}
+			if value == nil {
+				break
+			}
 			var v ExprID
 			if isFunctionNode(value) {
 				v = j.functionWith(value, fnInfo{name: name, method: true, static: hasToken(c, "static"),
@@ -266,7 +276,7 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 			} else {
 				v = j.expr(value)
 			}
-			j.defineName(name, v, jsLine(nm))
+			j.declareDefType(j.defineName(name, v, jsLine(nm)), field(c, "type"))
 		case "class_static_block":
 			if b := field(c, "body"); b != nil {
 				j.block(b)

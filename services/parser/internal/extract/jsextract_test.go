@@ -108,15 +108,95 @@ func summarizeJS(m *Module) jsModuleSummary {
 // TestJSDeepNesting: deeply nested input is cut off, not a stack overflow.
 func TestJSDeepNesting(t *testing.T) {
 	src := []byte("x = " + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + ";\nfunction f() { g(); }\n")
+	m := extractJSSource(t, src, jsast.JavaScript)
+	if len(m.Scopes) != 2 || m.Scopes[1].QualName != "f" {
+		t.Fatalf("scopes = %+v", m.Scopes)
+	}
+}
+
+// TestJSDeclaredTypes: the declared types of parameters, variables and
+// fields that may name classes are recorded; the others are not.
+func TestJSDeclaredTypes(t *testing.T) {
+	src := []byte(`import * as ns from './ns';
+class A {
+  private f: Foo<number>;
+  g: string;
+  static s: Foo;
+  h: Foo | undefined = undefined;
+  constructor(private p: ns.Bar, q: Foo, readonly r: Baz, plain: Qux) {}
+}
+function fn(a: Foo | Bar | null, b: any, c: () => void, d: Foo | { x: number }, e: (Foo), ...rest: Foo[]) {
+  const v: Foo = a;
+  let w: Foo;
+}
+`)
+	m := extractJSSource(t, src, jsast.TypeScript)
+	var typeText func(e ExprID) string
+	typeText = func(e ExprID) string {
+		x := &m.Exprs[e]
+		switch x.Kind {
+		case ExprName:
+			return m.Str(x)
+		case ExprAttr:
+			return typeText(x.X) + "." + m.Str(x)
+		case ExprUnion:
+			var parts []string
+			for _, a := range m.ArgsOf(x) {
+				parts = append(parts, typeText(a))
+			}
+			return strings.Join(parts, "|")
+		}
+		return "?"
+	}
+	var got []string
+	for _, d := range m.Types {
+		var binding string
+		if d.Def >= 0 {
+			def := m.Defs[d.Def]
+			binding = m.Scopes[def.Scope].QualName + ":" + def.Name
+		} else {
+			binding = m.Scopes[d.Class].QualName + "#" + d.Field
+		}
+		got = append(got, binding+" "+typeText(d.Type))
+	}
+	want := []string{
+		"A#f Foo",
+		"A#h Foo",
+		"A:h Foo",
+		"A.constructor:p ns.Bar",
+		"A#p ns.Bar",
+		"A.constructor:q Foo",
+		"A.constructor:r Baz",
+		"A#r Baz",
+		"A.constructor:plain Qux",
+		"fn:a Foo|Bar",
+		"fn:e Foo",
+		"fn:v Foo",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("declared types:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The parameter property is stored on this.
+	stores := 0
+	for _, st := range m.Stores {
+		if x := &m.Exprs[st.Target]; x.Kind == ExprAttr && (m.Str(x) == "p" || m.Str(x) == "r") {
+			stores++
+		}
+	}
+	if stores != 2 {
+		t.Errorf("parameter property stores = %d, want 2", stores)
+	}
+}
+
+// extractJSSource extracts src in dialect d.
+func extractJSSource(t *testing.T, src []byte, d jsast.Dialect) *Module {
+	t.Helper()
 	p := jsast.NewParser()
 	defer p.Close()
-	tree, err := p.Parse(src, jsast.JavaScript)
+	tree, err := p.Parse(src, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	m := new(Extractor).ExtractJS(tree.RootNode(), src, "javascript")
-	if len(m.Scopes) != 2 || m.Scopes[1].QualName != "f" {
-		t.Fatalf("scopes = %+v", m.Scopes)
-	}
+	return new(Extractor).ExtractJS(tree.RootNode(), src, d.Language())
 }

@@ -198,6 +198,10 @@ func (j *jsBuilder) declaration(n, stmt *sitter.Node) {
 		} else {
 			v = j.expr(value)
 		}
+		if name.Type() == "identifier" {
+			j.declareDefType(j.defineName(j.text(name), v, jsLine(name)), field(d, "type"))
+			continue
+		}
 		j.bindPattern(name, v)
 	}
 }

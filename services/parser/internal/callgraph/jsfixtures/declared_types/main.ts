@@ -1,0 +1,53 @@
+import { Subscriber, SafeSubscriber } from './subscriber';
+
+interface Observer {
+  next(): void;
+}
+
+class Subject {
+  next() {}
+}
+
+// Subject and Subscriber values both reach each binding below; the
+// declared type keeps the ones it allows (a subclass included) and an
+// interface keeps them all.
+function notify(subscriber: Subscriber) {
+  subscriber.next();
+}
+function notifyOrNull(subscriber: Subscriber | null) {
+  subscriber.next();
+}
+function observe(observer: Observer) {
+  observer.next();
+}
+class Holder {
+  private target: Subscriber;
+  constructor(target: any, private readonly other: Subscriber) {
+    this.target = target;
+  }
+  flush() {
+    this.target.next();
+    this.other.next();
+  }
+}
+function run() {
+  for (const x of [new Subject(), new SafeSubscriber()]) {
+    notify(x);
+    notifyOrNull(x);
+    observe(x);
+    const local: Subscriber = x;
+    local.next();
+    new Holder(x, x).flush();
+  }
+}
+// WANT: main.notify -> subscriber.SafeSubscriber.next
+// WANT: main.notifyOrNull -> subscriber.SafeSubscriber.next
+// WANT: main.observe -> main.Subject.next
+// WANT: main.observe -> subscriber.SafeSubscriber.next
+// WANT: main.run -> subscriber.SafeSubscriber.next
+// WANT: main.run -> main.Holder.constructor
+// WANT: main.run -> main.Holder.flush
+// WANT: main.run -> main.notify
+// WANT: main.run -> main.notifyOrNull
+// WANT: main.run -> main.observe
+// WANT: main.Holder.flush -> subscriber.SafeSubscriber.next

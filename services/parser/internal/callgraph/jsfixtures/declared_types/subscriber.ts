@@ -1,0 +1,6 @@
+export class Subscriber {
+  next() {}
+}
+export class SafeSubscriber extends Subscriber {
+  next() {}
+}

@@ -1,0 +1,196 @@
+package callgraph
+
+// TypeScript's declared types (extract.DeclType) filter what flows into a
+// binding: an instance of a repository class that is neither a declared
+// class nor a subclass of one is not a value the compiler would allow
+// there, so it stays out. Everything else passes: functions, classes,
+// external values, and every value when the type names no repository
+// class (an interface, a type alias, a type parameter or an external
+// class impose nothing).
+//
+// A typed binding has two nodes: the raw one its definition, arguments or
+// stores write, and the read one its uses see, linked by a cTyped
+// constraint. Instances wait in the constraint (typedState.held) until a
+// declared class they belong to arrives; at the fixpoint, a type that
+// never named a repository class releases them (applyTypes).
+
+// typedState is what a cTyped constraint keeps between firings.
+type typedState struct {
+	held []int32
+	// open: the type named no repository class at a fixpoint, so
+	// everything passes.
+	open bool
+	// assumed: the binding saw no instance, and one of the declared class
+	// was assumed.
+	assumed bool
+}
+
+// assumeDeclared: a typed binding that no instance reaches holds an
+// instance of its declared classes (a public API's parameter).
+var assumeDeclared = true
+
+// setupTypes gives the typed bindings of every module their read nodes;
+// it runs before any expression is compiled.
+func (s *solver) setupTypes() {
+	for mi, m := range s.ix.mods {
+		if m.ir == nil {
+			continue
+		}
+		for _, t := range m.ir.Types {
+			if t.Def >= 0 {
+				gd := s.defBase[mi] + t.Def
+				if _, ok := s.typedRead[gd]; !ok {
+					s.typedRead[gd] = s.newNode()
+				}
+				continue
+			}
+			key := pairKey(s.gscope(int32(mi), t.Class), s.name(t.Field))
+			if _, ok := s.typedField[key]; !ok {
+				s.typedField[key] = s.newNode()
+			}
+		}
+	}
+}
+
+// compileTypes links the raw and read nodes of the typed bindings of
+// module mod through their declared types.
+func (s *solver) compileTypes(mod int32) {
+	m := s.mod(mod)
+	for _, t := range m.ir.Types {
+		var raw, read int32
+		if t.Def >= 0 {
+			gd := s.defBase[mod] + t.Def
+			raw, read = s.defNode[gd], s.typedRead[gd]
+		} else {
+			class, name := s.gscope(mod, t.Class), s.name(t.Field)
+			raw, read = s.instFieldNode(class, name), s.typedField[pairKey(class, name)]
+		}
+		typ := s.compile(mod, t.Type)
+		if typ < 0 {
+			s.edge(raw, read)
+			continue
+		}
+		c := s.newCons(constraint{kind: cTyped, base: raw, key: typ, result: read})
+		s.typed = append(s.typed, c)
+		s.typedAt[c] = &typedState{}
+		s.watch(raw, c)
+		s.watch(typ, c)
+	}
+}
+
+// readNode is the node the uses of global definition gd read.
+func (s *solver) readNode(gd int32) int32 {
+	if n, ok := s.typedRead[gd]; ok {
+		return n
+	}
+	return s.defNode[gd]
+}
+
+// instFieldRead is the node reads of field name of class's instances see.
+func (s *solver) instFieldRead(class, name int32) int32 {
+	if n, ok := s.typedField[pairKey(class, name)]; ok {
+		return n
+	}
+	return s.instFieldNode(class, name)
+}
+
+// fireTyped passes the values of a typed binding that fit its type.
+func (s *solver) fireTyped(ci, n int32, delta []int32) {
+	c := &s.cons[ci]
+	st := s.typedAt[ci]
+	if n == c.key && n != c.base {
+		s.retry(c, st, false)
+		return
+	}
+	for _, v := range delta {
+		if st.open || s.fits(v, c.key) {
+			s.add(c.result, v)
+		} else {
+			st.held = append(st.held, v)
+		}
+	}
+}
+
+// retry passes the held values that fit now (or all of them, when the
+// type turned out open) and reports whether any did.
+func (s *solver) retry(c *constraint, st *typedState, open bool) bool {
+	if open {
+		st.open = true
+	}
+	kept := st.held[:0]
+	changed := false
+	for _, v := range st.held {
+		if st.open || s.fits(v, c.key) {
+			changed = s.add(c.result, v) || changed
+		} else {
+			kept = append(kept, v)
+		}
+	}
+	st.held = kept
+	return changed
+}
+
+// fits reports whether value v may be in a binding whose declared type
+// has the values of node typ.
+func (s *solver) fits(v, typ int32) bool {
+	val := s.vals.list[v]
+	if val.kind != vInst {
+		return true
+	}
+	mro := s.classInfo(val.a).mro
+	for _, t := range s.valsOf(typ) {
+		if tv := s.vals.list[t]; tv.kind == vClass && !s.scope(tv.a).IsObject && containsInt(mro, tv.a) {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredClasses are the repository classes among the values of typ.
+func (s *solver) declaredClasses(typ int32) []int32 {
+	var out []int32
+	for _, t := range s.valsOf(typ) {
+		if tv := s.vals.list[t]; tv.kind == vClass && !s.scope(tv.a).IsObject {
+			out = append(out, tv.a)
+		}
+	}
+	return out
+}
+
+// applyTypes runs at a fixpoint: types that named no repository class
+// release what they held, held instances whose class gained a declared
+// base pass, and bindings no instance reached assume one of their
+// declared classes. It reports whether anything changed.
+func (s *solver) applyTypes() bool {
+	changed := false
+	for _, ci := range s.typed {
+		c := &s.cons[ci]
+		st := s.typedAt[ci]
+		classes := s.declaredClasses(c.key)
+		if s.retry(c, st, len(classes) == 0) {
+			changed = true
+		}
+		if !assumeDeclared || st.assumed || len(classes) == 0 {
+			continue
+		}
+		st.assumed = true
+		if s.hasInstance(c.base) {
+			continue
+		}
+		for _, cl := range classes {
+			if s.add(c.result, s.vals.intern(value{kind: vInst, a: cl})) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+func (s *solver) hasInstance(n int32) bool {
+	for _, v := range s.valsOf(n) {
+		if s.vals.list[v].kind == vInst {
+			return true
+		}
+	}
+	return false
+}
