@@ -13,6 +13,13 @@ package callgraph
 // constraint. Instances wait in the constraint (typedState.held) until a
 // declared class they belong to arrives; at the fixpoint, a type that
 // never named a repository class releases them (applyTypes).
+//
+// Assuming an instance of the declared class where none arrives (a public
+// API's parameter) was measured on rxjs against the TypeScript compiler:
+// edge recall 0.840 -> 0.855 but precision 0.850 -> 0.843, so it is not
+// done. Neither are constructor parameter properties stored on this: the
+// values they bring are mostly typed by interfaces, which the compiler
+// does not resolve to repository code (precision 0.850 -> 0.827).
 
 // typedState is what a cTyped constraint keeps between firings.
 type typedState struct {
@@ -20,14 +27,7 @@ type typedState struct {
 	// open: the type named no repository class at a fixpoint, so
 	// everything passes.
 	open bool
-	// assumed: the binding saw no instance, and one of the declared class
-	// was assumed.
-	assumed bool
 }
-
-// assumeDeclared: a typed binding that no instance reaches holds an
-// instance of its declared classes (a public API's parameter).
-var assumeDeclared = true
 
 // setupTypes gives the typed bindings of every module their read nodes;
 // it runs before any expression is compiled.
@@ -111,8 +111,8 @@ func (s *solver) fireTyped(ci, n int32, delta []int32) {
 	}
 }
 
-// retry passes the held values that fit now (or all of them, when the
-// type turned out open) and reports whether any did.
+// retry passes the held values that fit now (all of them once the type
+// is open) and reports whether any did.
 func (s *solver) retry(c *constraint, st *typedState, open bool) bool {
 	if open {
 		st.open = true
@@ -131,7 +131,8 @@ func (s *solver) retry(c *constraint, st *typedState, open bool) bool {
 }
 
 // fits reports whether value v may be in a binding whose declared type
-// has the values of node typ.
+// has the values of node typ. Object literals bound to a type's name
+// (`const Foo = {...}; type Foo = ...`) are not classes.
 func (s *solver) fits(v, typ int32) bool {
 	val := s.vals.list[v]
 	if val.kind != vInst {
@@ -146,51 +147,27 @@ func (s *solver) fits(v, typ int32) bool {
 	return false
 }
 
-// declaredClasses are the repository classes among the values of typ.
-func (s *solver) declaredClasses(typ int32) []int32 {
-	var out []int32
+// namesClass reports whether the values of node typ hold a repository
+// class.
+func (s *solver) namesClass(typ int32) bool {
 	for _, t := range s.valsOf(typ) {
 		if tv := s.vals.list[t]; tv.kind == vClass && !s.scope(tv.a).IsObject {
-			out = append(out, tv.a)
-		}
-	}
-	return out
-}
-
-// applyTypes runs at a fixpoint: types that named no repository class
-// release what they held, held instances whose class gained a declared
-// base pass, and bindings no instance reached assume one of their
-// declared classes. It reports whether anything changed.
-func (s *solver) applyTypes() bool {
-	changed := false
-	for _, ci := range s.typed {
-		c := &s.cons[ci]
-		st := s.typedAt[ci]
-		classes := s.declaredClasses(c.key)
-		if s.retry(c, st, len(classes) == 0) {
-			changed = true
-		}
-		if !assumeDeclared || st.assumed || len(classes) == 0 {
-			continue
-		}
-		st.assumed = true
-		if s.hasInstance(c.base) {
-			continue
-		}
-		for _, cl := range classes {
-			if s.add(c.result, s.vals.intern(value{kind: vInst, a: cl})) {
-				changed = true
-			}
-		}
-	}
-	return changed
-}
-
-func (s *solver) hasInstance(n int32) bool {
-	for _, v := range s.valsOf(n) {
-		if s.vals.list[v].kind == vInst {
 			return true
 		}
 	}
 	return false
+}
+
+// applyTypes runs at a fixpoint: types that named no repository class
+// release what they held, and held instances whose class gained a
+// declared base pass. It reports whether anything changed.
+func (s *solver) applyTypes() bool {
+	changed := false
+	for _, ci := range s.typed {
+		c := &s.cons[ci]
+		if st := s.typedAt[ci]; len(st.held) > 0 && s.retry(c, st, !s.namesClass(c.key)) {
+			changed = true
+		}
+	}
+	return changed
 }

@@ -173,7 +173,6 @@ func (j *jsBuilder) param(p *sitter.Node) {
 	if kind == ParamPositional {
 		j.declareDefType(def, field(p, "type"))
 	}
-	j.parameterProperty(p, pr.Name, jsLine(pat))
 }
 
 // functionDecl builds a function declaration; stmt is the statement to

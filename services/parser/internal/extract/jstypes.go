@@ -89,27 +89,3 @@ func (j *jsBuilder) declareFieldType(class ScopeID, name string, ann *sitter.Nod
 		j.m.Types = append(j.m.Types, DeclType{Def: -1, Class: class, Field: name, Type: t})
 	}
 }
-
-// parameterProperty makes a TypeScript constructor parameter property
-// (`constructor(private x: Foo)`) what it means: `this.x = x`, with x's
-// declared type on the field.
-func (j *jsBuilder) parameterProperty(p *sitter.Node, name string, line int32) {
-	fs := &j.m.Scopes[j.cur]
-	if fs.Name != "constructor" || len(fs.Params) == 0 || fs.Params[0].Name != "this" || fs.Parent < 0 ||
-		j.m.Scopes[fs.Parent].Kind != ScopeClass {
-		return
-	}
-	modifier := hasToken(p, "readonly")
-	for _, c := range named(p) {
-		if c.Type() == "accessibility_modifier" || c.Type() == "override_modifier" {
-			modifier = true
-		}
-	}
-	if !modifier {
-		return
-	}
-	class := fs.Parent
-	target := j.attr(j.useName("this", line), name, line)
-	j.m.Stores = append(j.m.Stores, Store{Target: target, Value: j.useName(name, line)})
-	j.declareFieldType(class, name, field(p, "type"))
-}

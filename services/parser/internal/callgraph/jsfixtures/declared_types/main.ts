@@ -22,12 +22,11 @@ function observe(observer: Observer) {
 }
 class Holder {
   private target: Subscriber;
-  constructor(target: any, private readonly other: Subscriber) {
+  constructor(target: any) {
     this.target = target;
   }
   flush() {
     this.target.next();
-    this.other.next();
   }
 }
 function run() {
@@ -37,7 +36,7 @@ function run() {
     observe(x);
     const local: Subscriber = x;
     local.next();
-    new Holder(x, x).flush();
+    new Holder(x).flush();
   }
 }
 // WANT: main.notify -> subscriber.SafeSubscriber.next
