@@ -169,7 +169,8 @@ type SkippedFile struct {
 	Path string `json:"path"`
 	// Reason is a stable code: too_large, binary, undecodable,
 	// outside_repository, unreadable, and for JavaScript/TypeScript
-	// declaration, vendored, minified or generated (repowalk's Reasons).
+	// declaration, vendored, minified, generated, compiled_output or
+	// duplicate_module (repowalk's Reasons).
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
 }

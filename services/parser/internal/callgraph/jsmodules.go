@@ -39,9 +39,6 @@ func (ix *moduleIndex) configFor(p string) *TSConfig {
 	return best
 }
 
-// jsResolveOrder lists the extensions tried for an import without one.
-var jsResolveOrder = []string{".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"}
-
 // resolveSpec resolves a JavaScript/TypeScript module specifier imported
 // by module from: the repository module it names (or -1), else the dotted
 // package path of a bare specifier ("" when it names no package).
@@ -104,12 +101,12 @@ func (ix *moduleIndex) resolveFile(p string) int {
 		// TypeScript sources import each other by their output name (.js).
 		base = strings.TrimSuffix(p, ext)
 	}
-	for _, ext := range jsResolveOrder {
+	for _, ext := range jsast.Extensions {
 		if k, ok := ix.byPath[base+ext]; ok {
 			return k
 		}
 	}
-	for _, ext := range jsResolveOrder {
+	for _, ext := range jsast.Extensions {
 		if k, ok := ix.byPath[p+"/index"+ext]; ok {
 			return k
 		}

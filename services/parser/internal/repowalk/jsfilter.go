@@ -120,3 +120,39 @@ func CheckJSSource(src []byte) error {
 	}
 	return nil
 }
+
+// dropShadowed keeps one JavaScript/TypeScript file per module (a path
+// without its extension): the one import resolution prefers, so that a
+// TypeScript source wins over the JavaScript compiled beside it. files is
+// sorted by path and stays so.
+func dropShadowed(files []File) ([]File, []Skipped) {
+	best := map[string]int{} // module -> index into files of the kept file
+	for k, f := range files {
+		if jsast.DialectOf(f.Path) == jsast.NotJS {
+			continue
+		}
+		stem := strings.TrimSuffix(f.Path, path.Ext(f.Path))
+		if b, ok := best[stem]; !ok || jsast.ExtensionRank(f.Path) < jsast.ExtensionRank(files[b].Path) {
+			best[stem] = k
+		}
+	}
+	kept := files[:0:0]
+	var skipped []Skipped
+	for _, f := range files {
+		if jsast.DialectOf(f.Path) == jsast.NotJS {
+			kept = append(kept, f)
+			continue
+		}
+		b := files[best[strings.TrimSuffix(f.Path, path.Ext(f.Path))]]
+		if b.Path == f.Path {
+			kept = append(kept, f)
+			continue
+		}
+		sk := Skipped{Path: f.Path, Reason: ReasonDuplicateModule, Detail: "same module as " + b.Path}
+		if jsast.DialectOf(f.Path) == jsast.JavaScript && jsast.DialectOf(b.Path) != jsast.JavaScript {
+			sk.Reason, sk.Detail = ReasonCompiledOutput, "compiled from "+b.Path
+		}
+		skipped = append(skipped, sk)
+	}
+	return kept, skipped
+}

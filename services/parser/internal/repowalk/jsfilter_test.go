@@ -11,7 +11,8 @@ import (
 
 // TestWalkJS: JavaScript/TypeScript files are listed by language;
 // declaration files, minified names and node_modules are skipped with
-// their reasons.
+// their reasons; of a module's files (same path without extension) the
+// TypeScript source is kept over the JavaScript compiled beside it.
 func TestWalkJS(t *testing.T) {
 	root := t.TempDir()
 	for rel, body := range map[string]string{
@@ -25,6 +26,11 @@ func TestWalkJS(t *testing.T) {
 		"pkg/node_modules/y/a.js": "",
 		"src/__tests__/b.test.ts": "",
 		"src/notes.md":            "",
+		"src/b.js":                "",
+		"src/c.js":                "",
+		"src/d.cjs":               "",
+		"lib/e.js":                "",
+		"lib/e.py":                "",
 	} {
 		p := filepath.Join(root, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -45,7 +51,7 @@ func TestWalkJS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := paths(files), "a.py src/__tests__/b.test.ts src/b.ts src/c.tsx src/d.mjs"; got != want {
+	if got, want := paths(files), "a.py lib/e.js lib/e.py src/__tests__/b.test.ts src/b.ts src/c.tsx src/d.mjs"; got != want {
 		t.Errorf("files = %s, want %s", got, want)
 	}
 	reasons := map[string]Reason{}
@@ -55,6 +61,7 @@ func TestWalkJS(t *testing.T) {
 	want := map[string]Reason{
 		"src/types.d.ts": ReasonDeclaration, "dist/app.min.js": ReasonMinified,
 		"node_modules": ReasonVendored, "pkg/node_modules": ReasonVendored,
+		"src/b.js": ReasonCompiledOutput, "src/c.js": ReasonCompiledOutput, "src/d.cjs": ReasonDuplicateModule,
 	}
 	for p, r := range want {
 		if reasons[p] != r {
@@ -70,6 +77,14 @@ func TestWalkJS(t *testing.T) {
 	}
 	if got, want := paths(files), "src/b.ts src/c.tsx"; got != want {
 		t.Errorf("typescript files without tests = %s, want %s", got, want)
+	}
+	// Without TypeScript selected, the compiled JavaScript is all there is.
+	files, _, err = Walk(context.Background(), root, Options{Languages: []string{LangJavaScript}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := paths(files), "lib/e.js src/b.js src/c.js src/d.mjs"; got != want {
+		t.Errorf("javascript files = %s, want %s", got, want)
 	}
 	if _, _, err := Walk(context.Background(), root, Options{Languages: []string{"cobol"}}); err == nil {
 		t.Error("unknown language accepted")
