@@ -180,6 +180,11 @@ func (j *jsBuilder) functionDecl(n, stmt *sitter.Node) ExprID {
 		return j.function(n, "default", stmt, stmt, false)
 	}
 	name := j.text(nm)
+	if j.cur == 0 && j.es5Names[name] {
+		v := j.es5Class(n, name, stmt, stmt)
+		j.m.Scopes[j.m.Exprs[v].Int].DefOf = j.defineName(name, v, jsLine(nm))
+		return v
+	}
 	v := j.function(n, name, stmt, stmt, false)
 	def := j.defineName(name, v, jsLine(nm))
 	j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
@@ -332,13 +337,15 @@ func (j *jsBuilder) object(n *sitter.Node, name string, span *sitter.Node) ExprI
 	parent := j.cur
 	os := j.newJSScope(ScopeClass, name, span, n)
 	j.m.Scopes[os].IsObject = true
-	j.properties(n, parent, os)
+	j.properties(n, parent, os, true)
 	return j.newExpr(Expr{Kind: ExprClass, Int: os, Line: line})
 }
 
 // properties binds the properties of object literal n in scope into; the
-// values are evaluated in scope parent.
-func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
+// values are evaluated in scope parent. Its functions are methods when into
+// is not the module: of an object (static, `this` is the object) or of a
+// prototype (instance, `this` an instance of the class into).
+func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID, static bool) {
 	saved := j.cur
 	defer func() { j.cur = saved }()
 	for _, c := range named(n) {
@@ -347,7 +354,7 @@ func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
 			// Under module.exports = {...} (into is the module) a method is
 			// a plain exported function.
 			j.cur = into
-			j.method(c, nil, into != 0, into != 0)
+			j.method(c, nil, into != 0 && static, into != 0)
 		case "pair":
 			key, value := field(c, "key"), field(c, "value")
 			if key == nil || value == nil {
@@ -363,7 +370,7 @@ func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
 				j.expr(key)
 				v = j.expr(value)
 			case isFunctionNode(value):
-				v = j.functionWith(value, fnInfo{name: name, method: into != 0, static: true, span: c, doc: c, head: c})
+				v = j.functionWith(value, fnInfo{name: name, method: into != 0, static: static, span: c, doc: c, head: c})
 			case value.Type() == "object":
 				v = j.object(value, name, c)
 			default:
