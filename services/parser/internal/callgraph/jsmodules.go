@@ -138,8 +138,12 @@ func (s *solver) jsImportNode(mod int32, imp *extract.Import) int32 {
 	case target >= 0:
 		tm := s.mod(int32(target))
 		switch {
-		case imp.Name == "" && imp.Require && tm.ir.ExportsValue:
+		case tm.ir.ExportsValue && (imp.Name == "" && imp.Require || imp.Name == "default"):
+			// module.exports = fn, and its properties (module.exports.x =
+			// g, which the module binds as x): functions have no attributes
+			// here, the module's names stand in for them.
 			s.edge(s.moduleAttrNode(int32(target), s.name("default")), n)
+			s.add(n, s.vals.intern(value{kind: vModule, a: int32(target)}))
 		case imp.Name == "", imp.Name == "default" && !tm.ir.Binds(0, "default"):
 			// A namespace, or the default import of a CommonJS module
 			// (esModuleInterop): the module's exports.
