@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -52,8 +54,10 @@ func (p *program) stdlibTest(g int32) func(string) bool {
 
 // tsConfigs reads the tsconfig.json (or else jsconfig.json) of every
 // directory that holds a JavaScript/TypeScript file or is an ancestor of
-// one, up to the root. A config that does not parse is ignored: imports it
-// would map stay unresolved (bare ones become npm packages).
+// one, up to the root, following its extends (callgraph.LoadTSConfig; when
+// what it extends is missing, its own settings apply). A config that does
+// not parse is ignored: imports it would map stay unresolved (bare ones
+// become npm packages).
 func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 	dirs := map[string]bool{}
 	for k := range parsed {
@@ -73,6 +77,14 @@ func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 		keys = append(keys, d)
 	}
 	sort.Strings(keys)
+	// Configs (and those they extend, node_modules included) are read
+	// from inside the root only.
+	read := func(rel string) ([]byte, error) {
+		if !fs.ValidPath(rel) {
+			return nil, fmt.Errorf("%s: outside the repository", rel)
+		}
+		return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	}
 	var out []callgraph.TSConfig
 	for _, d := range keys {
 		rel := d
@@ -80,11 +92,17 @@ func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 			rel = ""
 		}
 		for _, name := range []string{"tsconfig.json", "jsconfig.json"} {
-			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel), name))
+			file := path.Join(rel, name)
+			data, err := read(file)
 			if err != nil {
 				continue
 			}
-			if c, err := callgraph.ParseTSConfig(rel, data); err == nil {
+			c, err := callgraph.LoadTSConfig(file, read)
+			if err != nil {
+				// What it extends is missing or broken: its own settings.
+				c, err = callgraph.ParseTSConfig(rel, data)
+			}
+			if err == nil {
 				out = append(out, c)
 				break
 			}

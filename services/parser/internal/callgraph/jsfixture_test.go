@@ -80,7 +80,8 @@ func TestJSFixtures(t *testing.T) {
 }
 
 // loadJSFixture parses a fixture file (its module named by its base name)
-// or the sources and tsconfig.json files of a directory.
+// or the sources and tsconfig.json files of a directory (node_modules left
+// out but for the configs those extend).
 func loadJSFixture(t *testing.T, root string, dir bool) ([]File, []string, Options) {
 	t.Helper()
 	var files []File
@@ -90,7 +91,9 @@ func loadJSFixture(t *testing.T, root string, dir bool) ([]File, []string, Optio
 	defer p.Close()
 	add := func(rel string, src []byte) {
 		if rel == "tsconfig.json" || strings.HasSuffix(rel, "/tsconfig.json") {
-			c, err := ParseTSConfig(strings.TrimSuffix(strings.TrimSuffix(rel, "tsconfig.json"), "/"), src)
+			c, err := LoadTSConfig(rel, func(p string) ([]byte, error) {
+				return os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,8 +122,14 @@ func loadJSFixture(t *testing.T, root string, dir bool) ([]File, []string, Optio
 		return files, srcs, opts
 	}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() && d.Name() == "node_modules" {
+			return filepath.SkipDir // read only as what a tsconfig extends
+		}
+		if d.IsDir() {
+			return nil
 		}
 		src, err := os.ReadFile(p)
 		if err != nil {
