@@ -119,7 +119,10 @@ func (s *solver) attrLoad(ci int32, v int32) {
 			s.add(c.result, s.vals.intern(value{kind: vExternal, s: val.s + "." + s.names[c.name]}))
 		}
 	case vBuiltin:
-		if val.b == builtinDeep && strings.Count(val.s, ".") < maxExternalDepth {
+		switch {
+		case val.b == builtinResult:
+			s.add(c.result, v)
+		case val.b == builtinDeep && strings.Count(val.s, ".") < maxExternalDepth:
 			s.add(c.result, s.vals.intern(value{kind: vBuiltin, b: builtinDeep, s: val.s + "." + s.names[c.name]}))
 		}
 	case vContainer:
@@ -493,9 +496,14 @@ func (s *solver) callValue(ci int32, v int32) {
 	case vExternal:
 		s.externalCall(ci, val.s)
 	case vBuiltin:
-		s.builtinCall(ci, val.s)
-		if val.b == builtinDeep {
+		switch val.b {
+		case builtinResult:
 			s.add(c.result, v)
+		case builtinDeep:
+			s.builtinCall(ci, val.s)
+			s.add(c.result, s.vals.intern(value{kind: vBuiltin, b: builtinResult}))
+		default:
+			s.builtinCall(ci, val.s)
 		}
 	case vBuiltinMethod:
 		s.containerCall(ci, val)

@@ -119,6 +119,12 @@ func (ix *moduleIndex) resolveFile(p string) int {
 // JSON.parse(...).x) are dropped like Python's builtins, never name-matched.
 const builtinDeep = 1
 
+// builtinResult marks the vBuiltin value of what a JavaScript global's call
+// returns (`String(x)`, `JSON.parse(s)`): its attributes and call results
+// are itself, so that paths do not grow through fields and recursion
+// (`this.raw = String(r).raw`), and calls on it are not recorded.
+const builtinResult = 2
+
 // jsGlobal gives node n the value of a JavaScript global name, if name is one.
 func (s *solver) jsGlobal(n int32, name string) {
 	switch {
