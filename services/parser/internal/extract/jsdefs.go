@@ -264,6 +264,9 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 				break
 			}
 			name := j.propName(nm)
+			if name == "" {
+				j.expr(nm)
+			}
 			var v ExprID
 			if isFunctionNode(value) {
 				v = j.functionWith(value, fnInfo{name: name, method: true, static: hasToken(c, "static"),
@@ -271,7 +274,9 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 			} else {
 				v = j.expr(value)
 			}
-			j.defineName(name, v, jsLine(nm))
+			if name != "" {
+				j.defineName(name, v, jsLine(nm))
+			}
 		case "class_static_block":
 			if b := field(c, "body"); b != nil {
 				j.block(b)
@@ -289,18 +294,41 @@ func (j *jsBuilder) method(c *sitter.Node, decs []string, object, isMethod bool)
 		return
 	}
 	name := j.propName(nm)
+	if name == "" {
+		// `[key]() {}`: no static name, an unnamed callback.
+		j.expr(nm)
+		j.function(c, "", c, c, false)
+		return
+	}
 	v := j.functionWith(c, fnInfo{name: name, method: isMethod, static: object || hasToken(c, "static"),
 		getter: hasToken(c, "get"), span: c, doc: c, head: c, decs: decs})
 	def := j.defineName(name, v, jsLine(nm))
 	j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
 }
 
-// propName is the name of a property key.
+// propName is the name of a property key; a computed key is named only
+// when it is a string (`['x']`) or a well-known symbol (`[Symbol.iterator]`
+// is `@@iterator`, the specification's notation), else it is "".
 func (j *jsBuilder) propName(n *sitter.Node) string {
 	if s, ok := j.stringValue(n); ok {
 		return s
 	}
-	return j.text(n)
+	if n.Type() != "computed_property_name" {
+		return j.text(n)
+	}
+	k := lastNamed(n)
+	if k == nil {
+		return ""
+	}
+	if s, ok := j.stringValue(k); ok {
+		return s
+	}
+	if k.Type() == "member_expression" {
+		if obj, prop := field(k, "object"), field(k, "property"); obj != nil && prop != nil && j.text(obj) == "Symbol" {
+			return "@@" + j.text(prop)
+		}
+	}
+	return ""
 }
 
 func (j *jsBuilder) decorator(d *sitter.Node) string {
