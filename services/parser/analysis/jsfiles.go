@@ -52,13 +52,14 @@ func (p *program) stdlibTest(g int32) func(string) bool {
 	return pystd.IsStdlib
 }
 
-// tsConfigs reads the tsconfig.json (or else jsconfig.json) of every
-// directory that holds a JavaScript/TypeScript file or is an ancestor of
-// one, up to the root, following its extends (callgraph.LoadTSConfig; when
-// what it extends is missing, its own settings apply). A config that does
-// not parse is ignored: imports it would map stay unresolved (bare ones
-// become npm packages).
-func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
+// jsResolveOptions reads the module settings of every directory that
+// holds a JavaScript/TypeScript file or is an ancestor of one, up to the
+// root: its tsconfig.json (or else jsconfig.json), following its extends
+// (callgraph.LoadTSConfig; when what it extends is missing, its own
+// settings apply), and its package.json "main". A file that does not parse
+// is ignored: imports it would map stay unresolved (bare ones become npm
+// packages).
+func jsResolveOptions(root string, parsed []parsedFile) callgraph.Options {
 	dirs := map[string]bool{}
 	for k := range parsed {
 		f := &parsed[k]
@@ -85,11 +86,19 @@ func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 		}
 		return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 	}
-	var out []callgraph.TSConfig
+	var out callgraph.Options
 	for _, d := range keys {
 		rel := d
 		if rel == "." {
 			rel = ""
+		}
+		if data, err := read(path.Join(rel, "package.json")); err == nil {
+			if main := callgraph.PackageMain(rel, data); main != "" {
+				if out.PackageMains == nil {
+					out.PackageMains = map[string]string{}
+				}
+				out.PackageMains[rel] = main
+			}
 		}
 		for _, name := range []string{"tsconfig.json", "jsconfig.json"} {
 			file := path.Join(rel, name)
@@ -103,7 +112,7 @@ func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 				c, err = callgraph.ParseTSConfig(rel, data)
 			}
 			if err == nil {
-				out = append(out, c)
+				out.TSConfigs = append(out.TSConfigs, c)
 				break
 			}
 		}

@@ -23,7 +23,7 @@ var jsFixtureRules = []string{
 	"es_named", "es_default", "es_namespace", "reexports", "commonjs", "require_value",
 	"index_files", "tsconfig_paths", "this_calls", "super_calls", "extends_chain", "new_class",
 	"instances", "node_builtins", "npm_packages", "callbacks", "object_literals",
-	"es5_classes", "interop", "tsconfig_extends", "globals", "computed_names",
+	"es5_classes", "interop", "tsconfig_extends", "globals", "computed_names", "package_main",
 }
 
 // TestJSFixtures resolves each fixture of jsfixtures and compares its
@@ -100,6 +100,16 @@ func loadJSFixture(t *testing.T, root string, dir bool) ([]File, []string, Optio
 				t.Fatal(err)
 			}
 			opts.TSConfigs = append(opts.TSConfigs, c)
+			return
+		}
+		if rel == "package.json" || strings.HasSuffix(rel, "/package.json") {
+			dir := strings.TrimSuffix(strings.TrimSuffix(rel, "package.json"), "/")
+			if main := PackageMain(dir, src); main != "" {
+				if opts.PackageMains == nil {
+					opts.PackageMains = map[string]string{}
+				}
+				opts.PackageMains[dir] = main
+			}
 			return
 		}
 		d := jsast.DialectOf(rel)

@@ -87,12 +87,34 @@ func matchPattern(pattern, spec string) (string, bool) {
 	return spec[len(pre) : len(spec)-len(post)], true
 }
 
-// resolveFile finds the module of slash path p (relative to the root).
+// resolveFile finds the module of slash path p (relative to the root; ""
+// or "." is the root directory): the file, the file with an extension, or
+// the directory's package.json main, else its index file, as Node does.
 func (ix *moduleIndex) resolveFile(p string) int {
-	if p == "" || strings.HasPrefix(p, "../") || p == ".." {
+	p = path.Clean(p)
+	if p == ".." || strings.HasPrefix(p, "../") {
 		return -1
 	}
-	p = strings.TrimPrefix(path.Clean(p), "./")
+	dir := p
+	if p == "." {
+		dir = ""
+	} else if k := ix.fileWithExt(p); k >= 0 {
+		return k
+	}
+	if main, ok := ix.mains[dir]; ok {
+		if k := ix.fileWithExt(main); k >= 0 {
+			return k
+		}
+		if k := ix.indexOf(main); k >= 0 {
+			return k
+		}
+	}
+	return ix.indexOf(dir)
+}
+
+// fileWithExt finds the module of file p, written with or without its
+// extension (a .js written for a .ts source too).
+func (ix *moduleIndex) fileWithExt(p string) int {
 	if k, ok := ix.byPath[p]; ok {
 		return k
 	}
@@ -106,8 +128,13 @@ func (ix *moduleIndex) resolveFile(p string) int {
 			return k
 		}
 	}
+	return -1
+}
+
+// indexOf finds the index file of directory dir ("" for the root).
+func (ix *moduleIndex) indexOf(dir string) int {
 	for _, ext := range jsast.Extensions {
-		if k, ok := ix.byPath[p+"/index"+ext]; ok {
+		if k, ok := ix.byPath[path.Join(dir, "index"+ext)]; ok {
 			return k
 		}
 	}

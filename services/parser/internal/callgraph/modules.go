@@ -54,6 +54,7 @@ type moduleIndex struct {
 	suffix  map[string]int  // import names reachable through a source root (src/, lib/, ...)
 	byPath  map[string]int  // JavaScript/TypeScript modules by file path
 	ts      []TSConfig
+	mains   map[string]string // Options.PackageMains
 }
 
 func newModuleIndex(files []File) *moduleIndex {

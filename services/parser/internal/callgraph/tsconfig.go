@@ -274,3 +274,20 @@ func stripJSONC(in []byte) []byte {
 	}
 	return out
 }
+
+// PackageMain returns the file that package.json data, found in directory
+// dir (a slash path relative to the root, "" for the root), names as its
+// "main", relative to the root; "" when it names none in the repository.
+func PackageMain(dir string, data []byte) string {
+	var pkg struct {
+		Main string `json:"main"`
+	}
+	if json.Unmarshal(data, &pkg) != nil || pkg.Main == "" {
+		return ""
+	}
+	main := path.Clean(path.Join(dir, pkg.Main))
+	if main == "." || main == ".." || strings.HasPrefix(main, "../") || strings.HasPrefix(main, "/") {
+		return ""
+	}
+	return main
+}
