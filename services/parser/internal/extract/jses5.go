@@ -9,6 +9,8 @@
 package extract
 
 import (
+	"strings"
+
 	sitter "github.com/smacker/go-tree-sitter"
 )
 
@@ -34,6 +36,8 @@ func (j *jsBuilder) es5ClassNames(program *sitter.Node) map[string]bool {
 			case "call_expression":
 				if args := j.objectAssignArgs(e); len(args) > 0 {
 					target = args[0]
+				} else if child := j.inheritsChild(e); child != "" {
+					out = addName(out, child)
 				}
 			}
 			if p := j.prototypeOf(target); p != "" {
@@ -109,6 +113,9 @@ func (j *jsBuilder) es5Member(n *sitter.Node) bool {
 	if p := n.Parent(); p != nil && p.Type() == "expression_statement" {
 		stmt = p
 	}
+	if n.Type() == "call_expression" && j.inherits(n) {
+		return true
+	}
 	if n.Type() == "call_expression" {
 		args := j.objectAssignArgs(n)
 		if len(args) < 2 {
@@ -132,6 +139,17 @@ func (j *jsBuilder) es5Member(n *sitter.Node) bool {
 		return false
 	}
 	if cs, ok := j.es5[j.prototypeOf(left)]; ok {
+		if right.Type() == "call_expression" {
+			// Foo.prototype = Object.create(Bar.prototype): Bar is a base.
+			if fn, args := field(right, "function"), field(right, "arguments"); fn != nil && args != nil && j.text(fn) == "Object.create" {
+				if a := named(args); len(a) > 0 {
+					if base := j.prototypeOf(a[0]); base != "" {
+						j.m.Scopes[cs].Bases = append(j.m.Scopes[cs].Bases, j.useName(base, jsLine(a[0])))
+						return true
+					}
+				}
+			}
+		}
 		if right.Type() != "object" {
 			return false
 		}
@@ -170,4 +188,35 @@ func (j *jsBuilder) es5Member(n *sitter.Node) bool {
 	}
 	j.cur = saved
 	return true
+}
+
+// inherits handles `util.inherits(Foo, Bar)` (or a bare `inherits`, as
+// the inherits package exports it) for an ES5 class Foo: Bar is its base.
+// The call itself is still built, for its callee's sake.
+func (j *jsBuilder) inherits(call *sitter.Node) bool {
+	cs, ok := j.es5[j.inheritsChild(call)]
+	if !ok {
+		return false
+	}
+	a := named(field(call, "arguments"))
+	j.m.Scopes[cs].Bases = append(j.m.Scopes[cs].Bases, j.expr(a[1]))
+	j.expr(call)
+	return true
+}
+
+// inheritsChild returns Foo when call is `util.inherits(Foo, Bar)` or
+// `inherits(Foo, Bar)`, else "".
+func (j *jsBuilder) inheritsChild(call *sitter.Node) string {
+	fn, args := field(call, "function"), field(call, "arguments")
+	if fn == nil || args == nil || args.Type() != "arguments" {
+		return ""
+	}
+	if name := j.text(fn); name != "inherits" && !strings.HasSuffix(name, ".inherits") {
+		return ""
+	}
+	a := named(args)
+	if len(a) != 2 || a[0].Type() != "identifier" {
+		return ""
+	}
+	return j.text(a[0])
 }

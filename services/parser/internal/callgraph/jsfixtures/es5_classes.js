@@ -77,3 +77,44 @@ main();
 // WANT: es5_classes.main -> es5_classes.Deque
 // WANT: es5_classes.main -> es5_classes.Deque.shift
 // WANT: es5_classes -> es5_classes.main
+
+// ES5 inheritance: util.inherits and Object.create(Base.prototype).
+const util = require('util');
+
+function Animal(name) {
+  this.name = name;
+}
+Animal.prototype.speak = function () {
+  return this.sound();
+};
+Animal.prototype.sound = function () {
+  return log('...');
+};
+
+function Dog(name) {
+  Animal.call(this, name);
+}
+util.inherits(Dog, Animal);
+Dog.prototype.sound = function () {
+  return log('woof');
+};
+
+function Cat(name) {
+  Animal.call(this, name);
+}
+Cat.prototype = Object.create(Animal.prototype);
+
+function pets() {
+  new Dog('rex').speak();
+  new Cat('tom').speak();
+}
+pets();
+// WANT: es5_classes.Animal.speak -> es5_classes.Animal.sound
+// WANT: es5_classes.Animal.speak -> es5_classes.Dog.sound
+// WANT: es5_classes.Animal.sound -> es5_classes.log
+// WANT: es5_classes.Dog.sound -> es5_classes.log
+// WANT: es5_classes -> util.inherits
+// WANT: es5_classes.pets -> es5_classes.Dog
+// WANT: es5_classes.pets -> es5_classes.Cat
+// WANT: es5_classes.pets -> es5_classes.Animal.speak
+// WANT: es5_classes -> es5_classes.pets
