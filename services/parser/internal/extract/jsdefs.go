@@ -200,8 +200,13 @@ func (j *jsBuilder) classDecl(n, stmt *sitter.Node) ExprID {
 	}
 	v := j.class(n, name, stmt)
 	if nm != nil {
-		def := j.defineName(name, v, jsLine(nm))
-		j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
+		cs := j.m.Exprs[v].Int
+		j.m.Scopes[cs].DefOf = j.defineName(name, v, jsLine(nm))
+		if j.cur == 0 {
+			// Later `C.prototype.m = function` and `C.s = function`
+			// statements add to it (jses5.go).
+			j.addES5(name, cs)
+		}
 	}
 	return v
 }

@@ -4,7 +4,7 @@
 // a class named after it. The function keeps its name and id (`Foo`) and
 // is the class's constructor; the prototype's functions are its methods
 // (`Foo.bar`, `this` a Foo instance), functions assigned to `Foo.x` its
-// static methods.
+// static methods. The same statements add to a module-level ES6 class.
 
 package extract
 
@@ -95,11 +95,16 @@ func (j *jsBuilder) es5Class(fn *sitter.Node, name string, span, doc *sitter.Nod
 	j.cur = cs
 	j.defineName("constructor", v, jsLine(fn))
 	j.cur = saved
+	j.addES5(name, cs)
+	return j.newExpr(Expr{Kind: ExprClass, Int: cs, Line: jsLine(fn)})
+}
+
+// addES5 records the class scope cs bound to module-level name.
+func (j *jsBuilder) addES5(name string, cs ScopeID) {
 	if j.es5 == nil {
 		j.es5 = map[string]ScopeID{}
 	}
 	j.es5[name] = cs
-	return j.newExpr(Expr{Kind: ExprClass, Int: cs, Line: jsLine(fn)})
 }
 
 // es5Member handles module-level `Foo.prototype.m = v`, `Foo.m = v`,

@@ -118,3 +118,17 @@ pets();
 // WANT: es5_classes.pets -> es5_classes.Cat
 // WANT: es5_classes.pets -> es5_classes.Animal.speak
 // WANT: es5_classes -> es5_classes.pets
+
+// The same statements add to an ES6 class.
+class Point {
+  norm() { return this.scale(1); }
+}
+Point.prototype.scale = function (k) {
+  return log(k);
+};
+Point.origin = function () {
+  return new Point().norm();
+};
+// WANT: es5_classes.Point.norm -> es5_classes.Point.scale
+// WANT: es5_classes.Point.scale -> es5_classes.log
+// WANT: es5_classes.Point.origin -> es5_classes.Point.norm
