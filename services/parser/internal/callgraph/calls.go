@@ -23,6 +23,15 @@ func (s *solver) fire(ci int32, n int32, delta []int32) {
 		for _, v := range delta {
 			s.callValue(ci, v)
 		}
+	case cInstance:
+		for _, v := range delta {
+			switch val := s.vals.list[v]; val.kind {
+			case vClass:
+				s.add(c.result, s.vals.intern(value{kind: vInst, a: val.a}))
+			case vExternal:
+				s.add(c.result, s.vals.intern(value{kind: vExtInst, s: val.s}))
+			}
+		}
 	case cSubLoad:
 		if n == c.key && n != c.base {
 			// New keys: revisit every container seen so far.

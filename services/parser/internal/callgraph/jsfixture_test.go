@@ -23,7 +23,7 @@ var jsFixtureRules = []string{
 	"es_named", "es_default", "es_namespace", "reexports", "commonjs", "require_value",
 	"index_files", "tsconfig_paths", "this_calls", "super_calls", "extends_chain", "new_class",
 	"instances", "node_builtins", "npm_packages", "callbacks", "object_literals",
-	"es5_classes", "interop", "tsconfig_extends", "globals", "computed_names", "package_main",
+	"es5_classes", "interop", "tsconfig_extends", "globals", "computed_names", "package_main", "declared_types",
 }
 
 // TestJSFixtures resolves each fixture of jsfixtures and compares its

@@ -156,6 +156,9 @@ func (j *jsBuilder) param(p *sitter.Node) {
 	if dflt != nil {
 		pr.Default = j.expr(dflt)
 	}
+	if t := j.declaredClass(field(p, "type"), jsLine(p)); t != NoExpr && kind == ParamPositional {
+		pr.Default = j.union(jsLine(p), pr.Default, t)
+	}
 	if pat.Type() != "identifier" {
 		pr.Name = "<pattern>"
 	} else {
@@ -431,4 +434,36 @@ func computedKey(pair *sitter.Node) *sitter.Node {
 		return k
 	}
 	return nil
+}
+
+// declaredClass is an instance of the class a parameter's type annotation
+// names (`s: Subscriber<T>`, `r: http.IncomingMessage`), so that its
+// method calls resolve where no caller passes a value; NoExpr for other
+// types (unions, literals, arrays, functions).
+func (j *jsBuilder) declaredClass(annotation *sitter.Node, line int32) ExprID {
+	if annotation == nil || annotation.Type() != "type_annotation" {
+		return NoExpr
+	}
+	t := lastNamed(annotation)
+	if t != nil && t.Type() == "generic_type" {
+		t = field(t, "name")
+	}
+	if t == nil {
+		return NoExpr
+	}
+	var x ExprID
+	switch t.Type() {
+	case "type_identifier":
+		x = j.useName(j.text(t), line)
+	case "nested_type_identifier":
+		// ns.Type: the module's (or namespace's) attribute.
+		mod, name := field(t, "module"), field(t, "name")
+		if mod == nil || name == nil || mod.Type() != "identifier" {
+			return NoExpr
+		}
+		x = j.attr(j.useName(j.text(mod), line), j.text(name), line)
+	default:
+		return NoExpr
+	}
+	return j.newExpr(Expr{Kind: ExprInstance, X: x, Line: line})
 }
