@@ -173,6 +173,15 @@ func (j *jsBuilder) param(p *sitter.Node) {
 	}
 	def := j.define(pr.Name, DefParam, NoExpr, idx, jsLine(pat))
 	j.m.Scopes[j.cur].Params[idx].Def = def
+	if hasNamed(p, "accessibility_modifier") || hasToken(p, "readonly") || hasNamed(p, "override_modifier") {
+		// A parameter property (`constructor(private svc: Service)`, often
+		// filled by dependency injection) is this.svc of its declared
+		// class, as tsc resolves it; the values callers pass are left out.
+		line := jsLine(pat)
+		if t := j.declaredClass(field(p, "type"), line); t != NoExpr {
+			j.m.Stores = append(j.m.Stores, Store{Target: j.attr(j.useName("this", line), pr.Name, line), Value: t})
+		}
+	}
 }
 
 // functionDecl builds a function declaration; stmt is the statement to
@@ -268,6 +277,14 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 				nm = field(c, "name")
 			}
 			value := field(c, "value")
+			if nm != nil && value == nil {
+				// `sub: Subscriber<T>;`: instances of the declared class.
+				if t := j.declaredClass(field(c, "type"), jsLine(c)); t != NoExpr {
+					if name := j.propName(nm); name != "" {
+						j.defineName(name, t, jsLine(nm))
+					}
+				}
+			}
 			if nm == nil || value == nil {
 				break
 			}

@@ -30,3 +30,22 @@ export function handle(req: Request, res: http.ServerResponse, sink: Sink, opts?
 // WANT: declared_types -> declared_types.Subscriber.next
 // WANT: declared_types.handle -> express.Request.get
 // WANT: declared_types.handle -> http.ServerResponse.end
+
+// Parameter properties and typed fields hold what they declare.
+class Relay {
+  constructor(private readonly out: Subscriber<number>) {}
+
+  push() {
+    this.out.next(1);
+  }
+}
+
+class Holder {
+  sub: Subscriber<string>;
+
+  flush() {
+    this.sub.next('x');
+  }
+}
+// WANT: declared_types.Relay.push -> declared_types.Subscriber.next
+// WANT: declared_types.Holder.flush -> declared_types.Subscriber.next
