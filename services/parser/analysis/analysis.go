@@ -169,7 +169,8 @@ type SkippedFile struct {
 	Path string `json:"path"`
 	// Reason is a stable code: too_large, binary, undecodable,
 	// outside_repository, unreadable, and for JavaScript/TypeScript
-	// declaration, vendored, minified or generated (repowalk's Reasons).
+	// declaration, vendored, minified, generated, compiled_output or
+	// duplicate_module (repowalk's Reasons).
 	Reason string `json:"reason"`
 	Detail string `json:"detail,omitempty"`
 }
@@ -288,9 +289,9 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	// Code and hashes depend only on the files: compute them on the other
 	// workers while the call graph resolves on this one.
 	// Read before computeCode starts writing the parsed files' code.
-	ts := tsConfigs(root, parsed)
+	jsOpts := jsResolveOptions(root, parsed)
 	staticDone := computeCode(ctx, parsed, opts, workers)
-	prog, err := resolveTS(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames), ts)
+	prog, err := resolveWith(ctx, parsed, importPaths(root, parsed, opts.DirectoryModuleNames), jsOpts)
 	<-staticDone
 	if err != nil {
 		return nil, err
@@ -460,17 +461,18 @@ feed:
 
 // resolve builds the call graph; importPaths[k] names the module of parsed[k].
 func resolve(ctx context.Context, parsed []parsedFile, importPaths []string) (*program, error) {
-	return resolveTS(ctx, parsed, importPaths, nil)
+	return resolveWith(ctx, parsed, importPaths, callgraph.Options{})
 }
 
-// resolveTS is resolve with the repository's tsconfig module settings.
-func resolveTS(ctx context.Context, parsed []parsedFile, importPaths []string, ts []callgraph.TSConfig) (*program, error) {
+// resolveWith is resolve with the repository's JavaScript/TypeScript
+// module settings (jsResolveOptions).
+func resolveWith(ctx context.Context, parsed []parsedFile, importPaths []string, opts callgraph.Options) (*program, error) {
 	files := make([]callgraph.File, len(parsed))
 	// Field by field: computeCode writes parsed[k].code meanwhile.
 	for k := range parsed {
 		files[k] = callgraph.File{Path: importPaths[k], Module: parsed[k].module}
 	}
-	g, err := callgraph.ResolveWith(ctx, files, callgraph.Options{TSConfigs: ts})
+	g, err := callgraph.ResolveWith(ctx, files, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -50,11 +52,14 @@ func (p *program) stdlibTest(g int32) func(string) bool {
 	return pystd.IsStdlib
 }
 
-// tsConfigs reads the tsconfig.json (or else jsconfig.json) of every
-// directory that holds a JavaScript/TypeScript file or is an ancestor of
-// one, up to the root. A config that does not parse is ignored: imports it
-// would map stay unresolved (bare ones become npm packages).
-func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
+// jsResolveOptions reads the module settings of every directory that
+// holds a JavaScript/TypeScript file or is an ancestor of one, up to the
+// root: its tsconfig.json (or else jsconfig.json), following its extends
+// (callgraph.LoadTSConfig; when what it extends is missing, its own
+// settings apply), and its package.json "main". A file that does not parse
+// is ignored: imports it would map stay unresolved (bare ones become npm
+// packages).
+func jsResolveOptions(root string, parsed []parsedFile) callgraph.Options {
 	dirs := map[string]bool{}
 	for k := range parsed {
 		f := &parsed[k]
@@ -73,19 +78,41 @@ func tsConfigs(root string, parsed []parsedFile) []callgraph.TSConfig {
 		keys = append(keys, d)
 	}
 	sort.Strings(keys)
-	var out []callgraph.TSConfig
+	// Configs (and those they extend, node_modules included) are read
+	// from inside the root only.
+	read := func(rel string) ([]byte, error) {
+		if !fs.ValidPath(rel) {
+			return nil, fmt.Errorf("%s: outside the repository", rel)
+		}
+		return os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	}
+	var out callgraph.Options
 	for _, d := range keys {
 		rel := d
 		if rel == "." {
 			rel = ""
 		}
+		if data, err := read(path.Join(rel, "package.json")); err == nil {
+			if main := callgraph.PackageMain(rel, data); main != "" {
+				if out.PackageMains == nil {
+					out.PackageMains = map[string]string{}
+				}
+				out.PackageMains[rel] = main
+			}
+		}
 		for _, name := range []string{"tsconfig.json", "jsconfig.json"} {
-			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel), name))
+			file := path.Join(rel, name)
+			data, err := read(file)
 			if err != nil {
 				continue
 			}
-			if c, err := callgraph.ParseTSConfig(rel, data); err == nil {
-				out = append(out, c)
+			c, err := callgraph.LoadTSConfig(file, read)
+			if err != nil {
+				// What it extends is missing or broken: its own settings.
+				c, err = callgraph.ParseTSConfig(rel, data)
+			}
+			if err == nil {
+				out.TSConfigs = append(out.TSConfigs, c)
 				break
 			}
 		}

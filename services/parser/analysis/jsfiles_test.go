@@ -21,6 +21,11 @@ func TestAnalyzeMixed(t *testing.T) {
 		"web/src/app.ts":                   "import { format } from '@lib/format';\nimport { readFileSync } from 'node:fs';\nimport _ from 'lodash';\n\nexport class App {\n  shared() { return 1; }\n  run(p: string) {\n    const t = readFileSync(p, 'utf8');\n    return format(_.trim(t));\n  }\n}\n",
 		"web/src/app.test.ts":              "import { App } from './app';\ntest('x', () => { new App().run('a'); });\n",
 		"web/node_modules/lodash/index.js": "module.exports = {};\n",
+		// The same module name in two languages: both are read.
+		"tool/run.js": "function helper(a) {\n  return [a].map(String);\n}\nmodule.exports = { helper };\n",
+		"tool/cli.py": "from tool.run import render\n\n\ndef cli():\n    render()\n",
+		// Compiled output beside its TypeScript source: the source is read.
+		"web/src/lib/format.js": "function format(v) {\n  return String(v).trim();\n}\nexports.format = format;\n",
 	})
 	res, err := Analyze(context.Background(), Options{Root: dir})
 	if err != nil {
@@ -63,11 +68,26 @@ func TestAnalyzeMixed(t *testing.T) {
 			t.Errorf("%s emitted: a test file's callbacks belong to its module node", id)
 		}
 	}
-	vendored := false
+	if f, ok := byID["tool.run.helper"]; !ok || f.Language != JavaScript {
+		t.Errorf("tool/run.js beside tool/run.py: helper %+v", f)
+	}
+	if cli := byID["tool.cli.cli"]; len(cli.Callees) != 1 || cli.Callees[0].ID != "tool.run.render" {
+		t.Errorf("cli callees = %+v, want tool.run.render (Python's tool.run beside tool/run.js)", cli.Callees)
+	}
+	if f := byID["web.src.lib.format.format"]; f.Language != TypeScript || f.Path != "web/src/lib/format.ts" {
+		t.Errorf("format read from %s (%s), want the TypeScript source", f.Path, f.Language)
+	}
+	vendored, compiled := false, false
 	for _, s := range res.Skipped {
 		if s.Path == "web/node_modules" && s.Reason == "vendored" {
 			vendored = true
 		}
+		if s.Path == "web/src/lib/format.js" && s.Reason == "compiled_output" {
+			compiled = true
+		}
+	}
+	if !compiled {
+		t.Errorf("compiled web/src/lib/format.js not reported: %+v", res.Skipped)
 	}
 	if !vendored {
 		t.Errorf("node_modules not reported: %+v", res.Skipped)

@@ -27,8 +27,9 @@ by Python's import semantics (a DIR that is a package keeps its name, a src/ lay
 looked through; docs/api.md), then the files skipped and the functions left out for
 syntax errors. JavaScript/TypeScript modules are named by their path without extension
 (src/util/format.ts -> src.util.format); a mixed tree gives one graph with both, calls
-never crossing languages. --language (python, javascript, typescript; repeatable) picks
-the languages read, all by default.
+never crossing languages; of a TypeScript source and the JavaScript compiled beside it
+(a.ts, a.js) only the source is read. --language (python, javascript, typescript;
+repeatable) picks the languages read, all by default.
 
 --include and --exclude choose the files (globs on slash paths relative to DIR); code in
 left-out files is not analysed, so calls into it become unresolved or external.

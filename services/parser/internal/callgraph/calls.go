@@ -23,6 +23,15 @@ func (s *solver) fire(ci int32, n int32, delta []int32) {
 		for _, v := range delta {
 			s.callValue(ci, v)
 		}
+	case cInstance:
+		for _, v := range delta {
+			switch val := s.vals.list[v]; val.kind {
+			case vClass:
+				s.add(c.result, s.vals.intern(value{kind: vInst, a: val.a}))
+			case vExternal:
+				s.add(c.result, s.vals.intern(value{kind: vExtInst, s: val.s}))
+			}
+		}
 	case cSubLoad:
 		if n == c.key && n != c.base {
 			// New keys: revisit every container seen so far.
@@ -121,7 +130,10 @@ func (s *solver) attrLoad(ci int32, v int32) {
 			s.add(c.result, s.vals.intern(value{kind: vExternal, s: val.s + "." + s.names[c.name]}))
 		}
 	case vBuiltin:
-		if val.b == builtinDeep && strings.Count(val.s, ".") < maxExternalDepth {
+		switch {
+		case val.b == builtinResult:
+			s.add(c.result, v)
+		case val.b == builtinDeep && strings.Count(val.s, ".") < maxExternalDepth:
 			s.add(c.result, s.vals.intern(value{kind: vBuiltin, b: builtinDeep, s: val.s + "." + s.names[c.name]}))
 		}
 	case vContainer:
@@ -495,9 +507,14 @@ func (s *solver) callValue(ci int32, v int32) {
 	case vExternal:
 		s.externalCall(ci, val.s)
 	case vBuiltin:
-		s.builtinCall(ci, val.s)
-		if val.b == builtinDeep {
+		switch val.b {
+		case builtinResult:
 			s.add(c.result, v)
+		case builtinDeep:
+			s.builtinCall(ci, val.s)
+			s.add(c.result, s.vals.intern(value{kind: vBuiltin, b: builtinResult}))
+		default:
+			s.builtinCall(ci, val.s)
 		}
 	case vBuiltinMethod:
 		s.containerCall(ci, val)

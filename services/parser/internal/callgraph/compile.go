@@ -43,6 +43,9 @@ const (
 	// cEnter: result = the value a with statement binds: __enter__'s
 	// return for instances, the value itself otherwise.
 	cEnter
+	// cInstance: result = instances of the classes in base (a declared
+	// TypeScript type), with no constructor call.
+	cInstance
 	// cBases: the bases of class changed; recompute its MRO and those of
 	// its subclasses, refreshing their lookups.
 	cBases
@@ -342,6 +345,15 @@ func (s *solver) compileExpr(mod int32, e extract.ExprID, gid int32) int32 {
 		return s.constNode(v)
 	case extract.ExprImport:
 		return s.importNode(mod, ex.Int)
+	case extract.ExprInstance:
+		src := s.compile(mod, ex.X)
+		if src < 0 {
+			return -1
+		}
+		r := s.newNode()
+		c := s.newCons(constraint{kind: cInstance, base: src, result: r})
+		s.watch(src, c)
+		return r
 	case extract.ExprRaise:
 		src := s.compile(mod, ex.X)
 		if src < 0 {

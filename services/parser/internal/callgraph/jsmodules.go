@@ -39,9 +39,6 @@ func (ix *moduleIndex) configFor(p string) *TSConfig {
 	return best
 }
 
-// jsResolveOrder lists the extensions tried for an import without one.
-var jsResolveOrder = []string{".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"}
-
 // resolveSpec resolves a JavaScript/TypeScript module specifier imported
 // by module from: the repository module it names (or -1), else the dotted
 // package path of a bare specifier ("" when it names no package).
@@ -90,12 +87,34 @@ func matchPattern(pattern, spec string) (string, bool) {
 	return spec[len(pre) : len(spec)-len(post)], true
 }
 
-// resolveFile finds the module of slash path p (relative to the root).
+// resolveFile finds the module of slash path p (relative to the root; ""
+// or "." is the root directory): the file, the file with an extension, or
+// the directory's package.json main, else its index file, as Node does.
 func (ix *moduleIndex) resolveFile(p string) int {
-	if p == "" || strings.HasPrefix(p, "../") || p == ".." {
+	p = path.Clean(p)
+	if p == ".." || strings.HasPrefix(p, "../") {
 		return -1
 	}
-	p = strings.TrimPrefix(path.Clean(p), "./")
+	dir := p
+	if p == "." {
+		dir = ""
+	} else if k := ix.fileWithExt(p); k >= 0 {
+		return k
+	}
+	if main, ok := ix.mains[dir]; ok {
+		if k := ix.fileWithExt(main); k >= 0 {
+			return k
+		}
+		if k := ix.indexOf(main); k >= 0 {
+			return k
+		}
+	}
+	return ix.indexOf(dir)
+}
+
+// fileWithExt finds the module of file p, written with or without its
+// extension (a .js written for a .ts source too).
+func (ix *moduleIndex) fileWithExt(p string) int {
 	if k, ok := ix.byPath[p]; ok {
 		return k
 	}
@@ -104,13 +123,18 @@ func (ix *moduleIndex) resolveFile(p string) int {
 		// TypeScript sources import each other by their output name (.js).
 		base = strings.TrimSuffix(p, ext)
 	}
-	for _, ext := range jsResolveOrder {
+	for _, ext := range jsast.Extensions {
 		if k, ok := ix.byPath[base+ext]; ok {
 			return k
 		}
 	}
-	for _, ext := range jsResolveOrder {
-		if k, ok := ix.byPath[p+"/index"+ext]; ok {
+	return -1
+}
+
+// indexOf finds the index file of directory dir ("" for the root).
+func (ix *moduleIndex) indexOf(dir string) int {
+	for _, ext := range jsast.Extensions {
+		if k, ok := ix.byPath[path.Join(dir, "index"+ext)]; ok {
 			return k
 		}
 	}
@@ -121,6 +145,12 @@ func (ix *moduleIndex) resolveFile(p string) int {
 // call results are builtins too: JavaScript's globals (console.log,
 // JSON.parse(...).x) are dropped like Python's builtins, never name-matched.
 const builtinDeep = 1
+
+// builtinResult marks the vBuiltin value of what a JavaScript global's call
+// returns (`String(x)`, `JSON.parse(s)`): its attributes and call results
+// are itself, so that paths do not grow through fields and recursion
+// (`this.raw = String(r).raw`), and calls on it are not recorded.
+const builtinResult = 2
 
 // jsGlobal gives node n the value of a JavaScript global name, if name is one.
 func (s *solver) jsGlobal(n int32, name string) {
@@ -141,8 +171,12 @@ func (s *solver) jsImportNode(mod int32, imp *extract.Import) int32 {
 	case target >= 0:
 		tm := s.mod(int32(target))
 		switch {
-		case imp.Name == "" && imp.Require && tm.ir.ExportsValue:
+		case tm.ir.ExportsValue && (imp.Name == "" && imp.Require || imp.Name == "default"):
+			// module.exports = fn, and its properties (module.exports.x =
+			// g, which the module binds as x): functions have no attributes
+			// here, the module's names stand in for them.
 			s.edge(s.moduleAttrNode(int32(target), s.name("default")), n)
+			s.add(n, s.vals.intern(value{kind: vModule, a: int32(target)}))
 		case imp.Name == "", imp.Name == "default" && !tm.ir.Binds(0, "default"):
 			// A namespace, or the default import of a CommonJS module
 			// (esModuleInterop): the module's exports.

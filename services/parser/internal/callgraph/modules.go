@@ -54,6 +54,7 @@ type moduleIndex struct {
 	suffix  map[string]int  // import names reachable through a source root (src/, lib/, ...)
 	byPath  map[string]int  // JavaScript/TypeScript modules by file path
 	ts      []TSConfig
+	mains   map[string]string // Options.PackageMains
 }
 
 func newModuleIndex(files []File) *moduleIndex {
@@ -70,13 +71,23 @@ func newModuleIndex(files []File) *moduleIndex {
 			ix.pkgDirs[path.Dir(f.Path)] = true
 		}
 	}
+	// JavaScript/TypeScript modules are found by path, never by name: a
+	// Python module of the same name (tool/run.py beside tool/run.js) keeps
+	// it. Of two files of one JavaScript module the first is kept (the
+	// walker already leaves one).
+	jsNames := map[string]bool{}
 	for _, k := range order {
 		f := files[k]
 		name := ModuleName(f.Path)
 		if name == "" {
 			continue // __init__.py at the root: not importable by name
 		}
-		if _, dup := ix.byName[name]; dup {
+		if f.Module != nil && f.Module.Language != "" {
+			if jsNames[name] {
+				continue
+			}
+			jsNames[name] = true
+		} else if _, dup := ix.byName[name]; dup {
 			continue
 		}
 		isPkg := path.Base(f.Path) == "__init__.py"
@@ -89,8 +100,9 @@ func newModuleIndex(files []File) *moduleIndex {
 		m.pkg = strings.ReplaceAll(pkg, "/", ".")
 		if m.js = f.Module != nil && f.Module.Language != ""; m.js {
 			ix.byPath[f.Path] = len(ix.mods)
+		} else {
+			ix.byName[name] = len(ix.mods)
 		}
-		ix.byName[name] = len(ix.mods)
 		ix.mods = append(ix.mods, m)
 	}
 	// Namespace packages: every directory prefix of a module name that is not a module itself.

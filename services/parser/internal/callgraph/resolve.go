@@ -20,12 +20,18 @@ func Resolve(ctx context.Context, files []File) (*Graph, error) {
 type Options struct {
 	// TSConfigs are the repository's tsconfig.json module settings.
 	TSConfigs []TSConfig
+	// PackageMains maps a directory (slash path relative to the root, ""
+	// for the root) to the file its package.json "main" names (relative
+	// to the root, extension optional), which an import of the directory
+	// reads before its index file.
+	PackageMains map[string]string
 }
 
 // ResolveWith builds the call graph of the given files with options.
 func ResolveWith(ctx context.Context, files []File, opts Options) (*Graph, error) {
 	s := newSolver(ctx, files)
 	s.ix.ts = opts.TSConfigs
+	s.ix.mains = opts.PackageMains
 	if err := s.setup(); err != nil {
 		return nil, fmt.Errorf("call graph setup: %w", err)
 	}

@@ -184,6 +184,7 @@ const (
 	ExprComp                          // comprehension building a container of X (Int: ExprList, ExprSet, ExprDict or ExprIter)
 	ExprImport                        // the value of import Int
 	ExprRaise                         // raise X (a class is instantiated)
+	ExprInstance                      // an instance of class X, nothing called (a TypeScript parameter's declared type)
 )
 
 // Expr is one expression. It holds no pointers and fits in 44 bytes: a

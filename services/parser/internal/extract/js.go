@@ -27,6 +27,7 @@ func (x *Extractor) ExtractJS(root *sitter.Node, src []byte, language string) *M
 		UseDefs:    x.useDefs[:0],
 	}}
 	j := &jsBuilder{builder: b, src: src}
+	j.es5Names = j.es5ClassNames(root)
 	b.m.Lines = lineCount(src)
 	b.m.Scopes = append(b.m.Scopes, Scope{
 		Kind: ScopeModule, Parent: -1, StartLine: 1, EndLine: b.m.Lines,
@@ -72,6 +73,10 @@ func lineCount(src []byte) int {
 type jsBuilder struct {
 	*builder
 	src []byte
+	// es5Names are the module-level names whose prototype is assigned to;
+	// es5 maps those built so far to their class scope (jses5.go).
+	es5Names map[string]bool
+	es5      map[string]ScopeID
 }
 
 func (j *jsBuilder) text(n *sitter.Node) string { return n.Content(j.src) }

@@ -156,6 +156,9 @@ func (j *jsBuilder) param(p *sitter.Node) {
 	if dflt != nil {
 		pr.Default = j.expr(dflt)
 	}
+	if t := j.declaredClass(field(p, "type"), jsLine(p)); t != NoExpr && kind == ParamPositional {
+		pr.Default = j.union(jsLine(p), pr.Default, t)
+	}
 	if pat.Type() != "identifier" {
 		pr.Name = "<pattern>"
 	} else {
@@ -173,6 +176,15 @@ func (j *jsBuilder) param(p *sitter.Node) {
 	if kind == ParamPositional {
 		j.declareDefType(def, field(p, "type"))
 	}
+	if hasNamed(p, "accessibility_modifier") || hasToken(p, "readonly") || hasNamed(p, "override_modifier") {
+		// A parameter property (`constructor(private svc: Service)`, often
+		// filled by dependency injection) is this.svc of its declared
+		// class, as tsc resolves it; the values callers pass are left out.
+		line := jsLine(pat)
+		if t := j.declaredClass(field(p, "type"), line); t != NoExpr {
+			j.m.Stores = append(j.m.Stores, Store{Target: j.attr(j.useName("this", line), pr.Name, line), Value: t})
+		}
+	}
 }
 
 // functionDecl builds a function declaration; stmt is the statement to
@@ -183,6 +195,11 @@ func (j *jsBuilder) functionDecl(n, stmt *sitter.Node) ExprID {
 		return j.function(n, "default", stmt, stmt, false)
 	}
 	name := j.text(nm)
+	if j.cur == 0 && j.es5Names[name] {
+		v := j.es5Class(n, name, stmt, stmt)
+		j.m.Scopes[j.m.Exprs[v].Int].DefOf = j.defineName(name, v, jsLine(nm))
+		return v
+	}
 	v := j.function(n, name, stmt, stmt, false)
 	def := j.defineName(name, v, jsLine(nm))
 	j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
@@ -198,8 +215,13 @@ func (j *jsBuilder) classDecl(n, stmt *sitter.Node) ExprID {
 	}
 	v := j.class(n, name, stmt)
 	if nm != nil {
-		def := j.defineName(name, v, jsLine(nm))
-		j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
+		cs := j.m.Exprs[v].Int
+		j.m.Scopes[cs].DefOf = j.defineName(name, v, jsLine(nm))
+		if j.cur == 0 {
+			// Later `C.prototype.m = function` and `C.s = function`
+			// statements add to it (jses5.go).
+			j.addES5(name, cs)
+		}
 	}
 	return v
 }
@@ -258,15 +280,25 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 				nm = field(c, "name")
 			}
 			value := field(c, "value")
-			if nm == nil {
+			if nm != nil && value == nil {
+				// `sub: Subscriber<T>;`: instances of the declared class.
+				if t := j.declaredClass(field(c, "type"), jsLine(c)); t != NoExpr {
+					if name := j.propName(nm); name != "" {
+						j.defineName(name, t, jsLine(nm))
+					}
+				}
+			}
+			if nm != nil && !hasToken(c, "static") {
+				if name := j.propName(nm); name != "" {
+					j.declareFieldType(j.cur, name, field(c, "type"))
+				}
+			}
+			if nm == nil || value == nil {
 				break
 			}
 			name := j.propName(nm)
-			if !hasToken(c, "static") {
-				j.declareFieldType(j.cur, name, field(c, "type"))
-			}
-			if value == nil {
-				break
+			if name == "" {
+				j.expr(nm)
 			}
 			var v ExprID
 			if isFunctionNode(value) {
@@ -275,7 +307,9 @@ func (j *jsBuilder) classBody(body *sitter.Node) {
 			} else {
 				v = j.expr(value)
 			}
-			j.declareDefType(j.defineName(name, v, jsLine(nm)), field(c, "type"))
+			if name != "" {
+				j.declareDefType(j.defineName(name, v, jsLine(nm)), field(c, "type"))
+			}
 		case "class_static_block":
 			if b := field(c, "body"); b != nil {
 				j.block(b)
@@ -293,18 +327,41 @@ func (j *jsBuilder) method(c *sitter.Node, decs []string, object, isMethod bool)
 		return
 	}
 	name := j.propName(nm)
+	if name == "" {
+		// `[key]() {}`: no static name, an unnamed callback.
+		j.expr(nm)
+		j.function(c, "", c, c, false)
+		return
+	}
 	v := j.functionWith(c, fnInfo{name: name, method: isMethod, static: object || hasToken(c, "static"),
 		getter: hasToken(c, "get"), span: c, doc: c, head: c, decs: decs})
 	def := j.defineName(name, v, jsLine(nm))
 	j.m.Scopes[j.m.Exprs[v].Int].DefOf = def
 }
 
-// propName is the name of a property key.
+// propName is the name of a property key; a computed key is named only
+// when it is a string (`['x']`) or a well-known symbol (`[Symbol.iterator]`
+// is `@@iterator`, the specification's notation), else it is "".
 func (j *jsBuilder) propName(n *sitter.Node) string {
 	if s, ok := j.stringValue(n); ok {
 		return s
 	}
-	return j.text(n)
+	if n.Type() != "computed_property_name" {
+		return j.text(n)
+	}
+	k := lastNamed(n)
+	if k == nil {
+		return ""
+	}
+	if s, ok := j.stringValue(k); ok {
+		return s
+	}
+	if k.Type() == "member_expression" {
+		if obj, prop := field(k, "object"), field(k, "property"); obj != nil && prop != nil && j.text(obj) == "Symbol" {
+			return "@@" + j.text(prop)
+		}
+	}
+	return ""
 }
 
 func (j *jsBuilder) decorator(d *sitter.Node) string {
@@ -341,13 +398,15 @@ func (j *jsBuilder) object(n *sitter.Node, name string, span *sitter.Node) ExprI
 	parent := j.cur
 	os := j.newJSScope(ScopeClass, name, span, n)
 	j.m.Scopes[os].IsObject = true
-	j.properties(n, parent, os)
+	j.properties(n, parent, os, true)
 	return j.newExpr(Expr{Kind: ExprClass, Int: os, Line: line})
 }
 
 // properties binds the properties of object literal n in scope into; the
-// values are evaluated in scope parent.
-func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
+// values are evaluated in scope parent. Its functions are methods when into
+// is not the module: of an object (static, `this` is the object) or of a
+// prototype (instance, `this` an instance of the class into).
+func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID, static bool) {
 	saved := j.cur
 	defer func() { j.cur = saved }()
 	for _, c := range named(n) {
@@ -356,7 +415,7 @@ func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
 			// Under module.exports = {...} (into is the module) a method is
 			// a plain exported function.
 			j.cur = into
-			j.method(c, nil, into != 0, into != 0)
+			j.method(c, nil, into != 0 && static, into != 0)
 		case "pair":
 			key, value := field(c, "key"), field(c, "value")
 			if key == nil || value == nil {
@@ -372,7 +431,7 @@ func (j *jsBuilder) properties(n *sitter.Node, parent, into ScopeID) {
 				j.expr(key)
 				v = j.expr(value)
 			case isFunctionNode(value):
-				v = j.functionWith(value, fnInfo{name: name, method: into != 0, static: true, span: c, doc: c, head: c})
+				v = j.functionWith(value, fnInfo{name: name, method: into != 0, static: static, span: c, doc: c, head: c})
 			case value.Type() == "object":
 				v = j.object(value, name, c)
 			default:
@@ -400,4 +459,36 @@ func computedKey(pair *sitter.Node) *sitter.Node {
 		return k
 	}
 	return nil
+}
+
+// declaredClass is an instance of the class a parameter's type annotation
+// names (`s: Subscriber<T>`, `r: http.IncomingMessage`), so that its
+// method calls resolve where no caller passes a value; NoExpr for other
+// types (unions, literals, arrays, functions).
+func (j *jsBuilder) declaredClass(annotation *sitter.Node, line int32) ExprID {
+	if annotation == nil || annotation.Type() != "type_annotation" {
+		return NoExpr
+	}
+	t := lastNamed(annotation)
+	if t != nil && t.Type() == "generic_type" {
+		t = field(t, "name")
+	}
+	if t == nil {
+		return NoExpr
+	}
+	var x ExprID
+	switch t.Type() {
+	case "type_identifier":
+		x = j.useName(j.text(t), line)
+	case "nested_type_identifier":
+		// ns.Type: the module's (or namespace's) attribute.
+		mod, name := field(t, "module"), field(t, "name")
+		if mod == nil || name == nil || mod.Type() != "identifier" {
+			return NoExpr
+		}
+		x = j.attr(j.useName(j.text(mod), line), j.text(name), line)
+	default:
+		return NoExpr
+	}
+	return j.newExpr(Expr{Kind: ExprInstance, X: x, Line: line})
 }

@@ -176,7 +176,7 @@ func (j *jsBuilder) exportAssignment(n *sitter.Node) bool {
 	switch {
 	case j.isModuleExports(left):
 		if right.Type() == "object" {
-			j.properties(right, 0, 0)
+			j.properties(right, 0, 0, true)
 			return true
 		}
 		j.defineName("default", j.namedValue(right, "default", stmt, stmt), line)

@@ -163,7 +163,7 @@ func (j *jsBuilder) stmt(n *sitter.Node) {
 
 // exprStmt handles an expression in statement position.
 func (j *jsBuilder) exprStmt(n *sitter.Node) {
-	if n.Type() == "assignment_expression" && j.cur == 0 && j.exportAssignment(n) {
+	if j.cur == 0 && ((n.Type() == "assignment_expression" && j.exportAssignment(n)) || j.es5Member(n)) {
 		return
 	}
 	j.expr(n)
@@ -193,7 +193,9 @@ func (j *jsBuilder) declaration(n, stmt *sitter.Node) {
 			span = stmt
 		}
 		var v ExprID
-		if name.Type() == "identifier" && j.cur == 0 {
+		if name.Type() == "identifier" && j.cur == 0 && j.es5Names[j.text(name)] && isFunctionNode(value) {
+			v = j.es5Class(value, j.text(name), span, stmt)
+		} else if name.Type() == "identifier" && j.cur == 0 {
 			v = j.namedValue(value, j.text(name), span, stmt)
 		} else {
 			v = j.expr(value)

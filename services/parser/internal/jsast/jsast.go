@@ -53,8 +53,22 @@ func DialectOf(name string) Dialect {
 	return NotJS
 }
 
-// Extensions are the file extensions of the dialects, dot included.
-var Extensions = []string{".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"}
+// Extensions are the file extensions of the dialects, dot included, in
+// the order an import without extension tries them: TypeScript sources
+// before the JavaScript a compiler writes beside them.
+var Extensions = []string{".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"}
+
+// ExtensionRank is the position of name's extension in Extensions (lower
+// is preferred), or len(Extensions) for a file of no dialect.
+func ExtensionRank(name string) int {
+	ext := strings.ToLower(path.Ext(name))
+	for k, e := range Extensions {
+		if e == ext {
+			return k
+		}
+	}
+	return len(Extensions)
+}
 
 // IsDeclaration reports a TypeScript declaration file (.d.ts, .d.mts, .d.cts).
 func IsDeclaration(name string) bool {

@@ -77,6 +77,14 @@ const (
 	ReasonMinified = Reason("minified")
 	// ReasonGenerated: a bundle or generated file (IsGenerated).
 	ReasonGenerated = Reason("generated")
+	// ReasonCompiledOutput: a JavaScript file beside a TypeScript file of
+	// the same name (a.js next to a.ts or a.tsx), the compiler's output;
+	// both would be the same module, the source is read.
+	ReasonCompiledOutput = Reason("compiled_output")
+	// ReasonDuplicateModule: a file beside another of the same module and
+	// language (a.mjs next to a.js), which import resolution prefers
+	// (jsast.Extensions order).
+	ReasonDuplicateModule = Reason("duplicate_module")
 )
 
 // Skipped is a file that was not parsed.
@@ -180,7 +188,8 @@ func Walk(ctx context.Context, root string, opts Options) ([]File, []Skipped, er
 		skipped = append(skipped, vendored...)
 	}
 	sort.Slice(files, func(a, b int) bool { return files[a].Path < files[b].Path })
-	return files, skipped, nil
+	files, shadowed := dropShadowed(files)
+	return files, append(skipped, shadowed...), nil
 }
 
 func skipDir(abs, name string) bool {

@@ -8,9 +8,10 @@ class Subject {
   next() {}
 }
 
-// Subject and Subscriber values both reach each binding below; the
-// declared type keeps the ones it allows (a subclass included) and an
-// interface keeps them all.
+// Subject and SafeSubscriber values both reach each binding below; the
+// declared class keeps the ones it allows (a subclass included) and adds
+// its own instance; an interface keeps them all, and so does a union
+// that names a class (without adding one).
 function notify(subscriber: Subscriber) {
   subscriber.next();
 }
@@ -40,6 +41,7 @@ function run() {
   }
 }
 // WANT: main.notify -> subscriber.SafeSubscriber.next
+// WANT: main.notify -> subscriber.Subscriber.next
 // WANT: main.notifyOrNull -> subscriber.SafeSubscriber.next
 // WANT: main.observe -> main.Subject.next
 // WANT: main.observe -> subscriber.SafeSubscriber.next
@@ -50,3 +52,4 @@ function run() {
 // WANT: main.run -> main.notifyOrNull
 // WANT: main.run -> main.observe
 // WANT: main.Holder.flush -> subscriber.SafeSubscriber.next
+// WANT: main.Holder.flush -> subscriber.Subscriber.next

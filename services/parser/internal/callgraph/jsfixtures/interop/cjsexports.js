@@ -1,0 +1,3 @@
+exports.clean = function (s) { return s; };
+function hidden(s) { return s; }
+exports.valid = hidden;

@@ -1,0 +1,1 @@
+exports.trim = function (s) { return s.trim(); };

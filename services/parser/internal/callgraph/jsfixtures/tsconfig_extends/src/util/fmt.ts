@@ -1,0 +1,1 @@
+export function fmt(s: string): string { return s.trim(); }
