@@ -99,6 +99,8 @@ func (s *solver) fire(ci int32, n int32, delta []int32) {
 		}
 	case cTyped:
 		s.fireTyped(ci, n, delta)
+	case cCallbackType:
+		s.callbackTypes(c, delta)
 	case cAllOf:
 		for _, v := range delta {
 			if val := s.vals.list[v]; val.kind == vContainer {

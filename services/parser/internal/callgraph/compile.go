@@ -71,6 +71,10 @@ const (
 	// classes reach key; fires for new values on base and new classes on
 	// key (jstypes.go).
 	cTyped
+	// cCallbackType: the classes of key (the declared type of parameter
+	// index of a function type) type that parameter of the unnamed
+	// callbacks reaching base (jstypes.go).
+	cCallbackType
 )
 
 type argKind uint8

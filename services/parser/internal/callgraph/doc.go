@@ -63,8 +63,9 @@
 // (console, JSON) are builtins whose attributes are builtins too, and
 // `this` is a method's first parameter, so Python's rules for self and
 // super() apply. TypeScript's declared types of parameters, variables and
-// fields keep instances of unrelated repository classes out of them
-// (jstypes.go). Name matching never crosses languages.
+// fields, and of unnamed callbacks' parameters by the function types they
+// are passed to, keep instances of unrelated repository classes out of
+// them (jstypes.go). Name matching never crosses languages.
 //
 // testdata/*.py holds fixtures whose "# WANT: caller -> callee" lines are
 // the expected edges, one or more per category of PyCG's micro-benchmark;

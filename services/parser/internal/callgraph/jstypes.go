@@ -1,5 +1,7 @@
 package callgraph
 
+import "github.com/query4code/query4code/services/parser/internal/extract"
+
 // TypeScript's declared types (extract.DeclType) filter what flows into a
 // binding: an instance of a repository class that is neither a declared
 // class nor a subclass of one is not a value the compiler would allow
@@ -13,6 +15,15 @@ package callgraph
 // constraint. Instances wait in the constraint (typedState.held) until a
 // declared class they belong to arrives; at the fixpoint, a type that
 // never named a repository class releases them (applyTypes).
+//
+// An unnamed callback's parameter that declares no type takes, as tsc's
+// contextual typing does, the type a function type gives its position
+// (`new Observable((subscriber) => ...)` with `subscribe: (subscriber:
+// Subscriber<T>) => ...`): every such parameter of a TypeScript module is
+// a typed binding whose type node the function types it is passed to feed
+// (cCallbackType); one that no function type reaches lets everything
+// through from the first fixpoint on. On rxjs this took edge precision
+// against the compiler from 0.842 to 0.873, recall unchanged.
 //
 // Apart from the filter, a parameter's or field's declared class gives it
 // an instance (extract.ExprInstance): measured on rxjs against the
@@ -37,6 +48,9 @@ func (s *solver) setupTypes() {
 			continue
 		}
 		for _, t := range m.ir.Types {
+			if t.Arg > 0 {
+				continue
+			}
 			if t.Def >= 0 {
 				gd := s.defBase[mi] + t.Def
 				if _, ok := s.typedRead[gd]; !ok {
@@ -49,6 +63,64 @@ func (s *solver) setupTypes() {
 				s.typedField[key] = s.newNode()
 			}
 		}
+		if m.ir.Language == "typescript" {
+			s.setupCallbackParams(int32(mi))
+		}
+	}
+}
+
+// setupCallbackParams types the parameters that declare no type of the
+// unnamed callbacks of module mod by what they are passed to (a
+// parameter of function type): their classes reach the callback
+// parameter's type node through cCallbackType.
+func (s *solver) setupCallbackParams(mod int32) {
+	m := s.mod(mod)
+	for k := range m.ir.Scopes {
+		sc := &m.ir.Scopes[k]
+		if sc.Kind != extract.ScopeLambda {
+			continue
+		}
+		for _, p := range sc.Params {
+			if p.Kind != extract.ParamPositional {
+				continue
+			}
+			gd := s.defBase[mod] + p.Def
+			if _, ok := s.typedRead[gd]; ok {
+				continue
+			}
+			read, typ := s.newNode(), s.newNode()
+			s.typedRead[gd] = read
+			s.callbackType[gd] = typ
+			s.typedCons(s.defNode[gd], typ, read)
+		}
+	}
+}
+
+// typedCons links raw to read through the declared classes in typ.
+func (s *solver) typedCons(raw, typ, read int32) {
+	c := s.newCons(constraint{kind: cTyped, base: raw, key: typ, result: read})
+	s.typed = append(s.typed, c)
+	s.typedAt[c] = &typedState{}
+	s.watch(raw, c)
+	s.watch(typ, c)
+}
+
+// callbackTypes passes the parameter types of a function type to the
+// unnamed callbacks reaching the binding (fires cCallbackType).
+func (s *solver) callbackTypes(c *constraint, delta []int32) {
+	for _, v := range delta {
+		val := s.vals.list[v]
+		if val.kind != vFunc || s.scope(val.a).Kind != extract.ScopeLambda {
+			continue
+		}
+		params := s.scope(val.a).Params
+		if int(c.index) >= len(params) || params[c.index].Kind != extract.ParamPositional {
+			continue
+		}
+		gd := s.defBase[s.scopes[val.a].mod] + params[c.index].Def
+		if typ, ok := s.callbackType[gd]; ok {
+			s.edge(c.key, typ)
+		}
 	}
 }
 
@@ -58,6 +130,14 @@ func (s *solver) compileTypes(mod int32) {
 	m := s.mod(mod)
 	for _, t := range m.ir.Types {
 		var raw, read int32
+		if t.Arg > 0 {
+			raw = s.defNode[s.defBase[mod]+t.Def]
+			if typ := s.compile(mod, t.Type); typ >= 0 {
+				c := s.newCons(constraint{kind: cCallbackType, base: raw, key: typ, index: int64(t.Arg - 1)})
+				s.watch(raw, c)
+			}
+			continue
+		}
 		if t.Def >= 0 {
 			gd := s.defBase[mod] + t.Def
 			raw, read = s.defNode[gd], s.typedRead[gd]
@@ -70,11 +150,7 @@ func (s *solver) compileTypes(mod int32) {
 			s.edge(raw, read)
 			continue
 		}
-		c := s.newCons(constraint{kind: cTyped, base: raw, key: typ, result: read})
-		s.typed = append(s.typed, c)
-		s.typedAt[c] = &typedState{}
-		s.watch(raw, c)
-		s.watch(typ, c)
+		s.typedCons(raw, typ, read)
 	}
 }
 

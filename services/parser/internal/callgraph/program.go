@@ -86,7 +86,10 @@ type solver struct {
 	typedField map[uint64]int32
 	typed      []int32
 	typedAt    map[int32]*typedState
-	calls      int
+	// callbackType: the type node of an unnamed callback's untyped
+	// parameter (by global def).
+	callbackType map[int32]int32
+	calls        int
 }
 
 // pairKey packs two ids into one map key (a single 64-bit hash instead of
@@ -213,6 +216,7 @@ func newSolver(ctx context.Context, files []File) *solver {
 	s.typedRead = map[int32]int32{}
 	s.typedField = map[uint64]int32{}
 	s.typedAt = map[int32]*typedState{}
+	s.callbackType = map[int32]int32{}
 	s.defNode = make([]int32, d)
 	s.exprNode = make([]int32, e)
 	for k := range s.exprNode {

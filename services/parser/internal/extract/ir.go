@@ -283,12 +283,15 @@ func (m *Module) Str(e *Expr) string { return m.Strings[e.Str] }
 // DeclType is a TypeScript binding's declared type: Type evaluates to the
 // classes it names (a name, a dotted name, or a union of them). The
 // binding is Def, or, when Def is -1, field Field of the instances of
-// class Class.
+// class Class. Arg > 0: Def's type is a function type, and Type is that
+// of its parameter Arg-1, which an unnamed callback bound to Def takes
+// when it declares none.
 type DeclType struct {
 	Def   DefID
 	Class ScopeID
 	Field string
 	Type  ExprID
+	Arg   int32
 }
 
 // Store is an assignment to an attribute or a subscript.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,6 +127,7 @@ class A {
   constructor(private p: ns.Bar, q: Foo, readonly r: Baz, plain: Qux) {}
 }
 function fn(a: Foo | Bar | null, b: any, c: () => void, d: Foo | { x: number }, e: (Foo), ...rest: Foo[]) {
+  return (cb: (this: any, s: Foo, n: number, t: ns.Bar) => void) => cb;
   const v: Foo = a;
   let w: Foo;
 }
@@ -154,6 +156,9 @@ function fn(a: Foo | Bar | null, b: any, c: () => void, d: Foo | { x: number }, 
 		if d.Def >= 0 {
 			def := m.Defs[d.Def]
 			binding = m.Scopes[def.Scope].QualName + ":" + def.Name
+			if d.Arg > 0 {
+				binding += "(" + strconv.Itoa(int(d.Arg)) + ")"
+			}
 		} else {
 			binding = m.Scopes[d.Class].QualName + "#" + d.Field
 		}
@@ -169,6 +174,8 @@ function fn(a: Foo | Bar | null, b: any, c: () => void, d: Foo | { x: number }, 
 		"A.constructor:plain Qux",
 		"fn:a Foo|Bar",
 		"fn:e Foo",
+		"fn.<lambda1>:cb(1) Foo",
+		"fn.<lambda1>:cb(3) ns.Bar",
 		"fn:v Foo",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -79,6 +79,35 @@ func (j *jsBuilder) typeNames(t *sitter.Node, names *[]ExprID) bool {
 func (j *jsBuilder) declareDefType(def DefID, ann *sitter.Node) {
 	if t := j.typeExpr(ann); t != NoExpr {
 		j.m.Types = append(j.m.Types, DeclType{Def: def, Class: -1, Type: t})
+		return
+	}
+	// A function type types the parameters of the callbacks passed.
+	if ann == nil || ann.Type() != "type_annotation" {
+		return
+	}
+	fn := lastNamed(ann)
+	for fn != nil && fn.Type() == "parenthesized_type" {
+		fn = lastNamed(fn)
+	}
+	if fn == nil || fn.Type() != "function_type" {
+		return
+	}
+	ps := field(fn, "parameters")
+	if ps == nil {
+		return
+	}
+	arg := int32(0)
+	for _, p := range named(ps) {
+		if p.Type() != "required_parameter" && p.Type() != "optional_parameter" {
+			break // a rest parameter ends what positions say
+		}
+		if pat := field(p, "pattern"); pat != nil && pat.Type() == "this" {
+			continue
+		}
+		arg++
+		if t := j.typeExpr(field(p, "type")); t != NoExpr {
+			j.m.Types = append(j.m.Types, DeclType{Def: def, Class: -1, Type: t, Arg: arg})
+		}
 	}
 }
 

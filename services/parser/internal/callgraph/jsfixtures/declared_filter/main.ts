@@ -53,3 +53,21 @@ function run() {
 // WANT: main.run -> main.observe
 // WANT: main.Holder.flush -> subscriber.SafeSubscriber.next
 // WANT: main.Holder.flush -> subscriber.Subscriber.next
+
+// A callback that declares no parameter types takes those of the
+// function type it is passed to (`this` is not a position).
+function each(fn: (this: unknown, s: Subscriber) => void, value: Subject | SafeSubscriber) {
+  fn(value);
+}
+function callbacks() {
+  each((s) => {
+    s.next();
+  }, new Subject());
+  each((s) => {
+    s.next();
+  }, new SafeSubscriber());
+}
+// WANT: main.callbacks -> main.each
+// WANT: main.callbacks -> subscriber.SafeSubscriber.next
+// WANT: main.each -> main.callbacks.<lambda1>
+// WANT: main.each -> main.callbacks.<lambda2>
