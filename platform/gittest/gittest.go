@@ -50,25 +50,38 @@ func Serve(t testing.TB, repos map[string]map[string]string) *Server {
 				t.Fatal(err)
 			}
 		}
-		git(t, work, "init", "-q", "-b", "main")
-		git(t, work, "add", ".")
-		git(t, work, "commit", "-q", "-m", "initial")
-		commits[name] = git(t, work, "rev-parse", "HEAD")
-		git(t, root, "clone", "-q", "--bare", work, name+".git")
+		Git(t, work, "init", "-q", "-b", "main")
+		Git(t, work, "add", ".")
+		Git(t, work, "commit", "-q", "-m", "initial")
+		commits[name] = Git(t, work, "rev-parse", "HEAD")
+		Git(t, root, "clone", "-q", "--bare", work, name+".git")
 	}
-	backend := filepath.Join(git(t, root, "--exec-path"), "git-http-backend")
+	srv := ServeBare(t, root)
+	srv.Commits = commits
+	return srv
+}
+
+// ServeBare serves the bare repositories in root (root/NAME.git is Server.URL(NAME)) until the test
+// ends, for tests that build their own history with Git.
+func ServeBare(t testing.TB, root string) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	backend := filepath.Join(Git(t, root, "--exec-path"), "git-http-backend")
 	srv := httptest.NewTLSServer(&cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}})
 	t.Cleanup(srv.Close)
 	u, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{base: srv.URL, Host: u.Hostname(), Commits: commits,
+	return &Server{base: srv.URL, Host: u.Hostname(), Commits: map[string]string{},
 		CA: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}
 }
 
-// git runs git in dir with a fixed identity and no user or system configuration.
-func git(t testing.TB, dir string, args ...string) string {
+// Git runs git in dir with a fixed identity and no user or system configuration, and returns its
+// trimmed output; a failure ends the test.
+func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir

@@ -2,87 +2,63 @@ package gitsource
 
 import (
 	"context"
-	"encoding/pem"
 	"errors"
-	"net/http/cgi"
-	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/query4code/query4code/platform/gittest"
 )
 
 // gitServer serves a real repository over https with `git http-backend`
 // (smart HTTP), so the clone goes through go-git's real transport.
 type gitServer struct {
 	url    string
+	host   string
 	ca     []byte
 	commit map[string]string // revision name -> commit id
 }
 
-func run(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
+// newGitServer serves repo.git with a history of three commits: v1 (a.py), main (b.py added) and
+// the branch feature (c.py added).
 func newGitServer(t *testing.T) *gitServer {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
 	root := t.TempDir()
 	work := filepath.Join(root, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	run(t, work, "init", "-q", "-b", "main")
+	run := func(dir string, args ...string) string { return gittest.Git(t, dir, args...) }
+	run(work, "init", "-q", "-b", "main")
 	write := func(name, body string) {
 		if err := os.WriteFile(filepath.Join(work, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write("a.py", "def first():\n    return 1\n")
-	run(t, work, "add", ".")
-	run(t, work, "commit", "-q", "-m", "first")
-	first := run(t, work, "rev-parse", "HEAD")
-	run(t, work, "tag", "v1")
+	run(work, "add", ".")
+	run(work, "commit", "-q", "-m", "first")
+	first := run(work, "rev-parse", "HEAD")
+	run(work, "tag", "v1")
 	write("b.py", "def second():\n    return 2\n")
-	run(t, work, "add", ".")
-	run(t, work, "commit", "-q", "-m", "second")
-	second := run(t, work, "rev-parse", "HEAD")
-	run(t, work, "checkout", "-q", "-b", "feature")
+	run(work, "add", ".")
+	run(work, "commit", "-q", "-m", "second")
+	second := run(work, "rev-parse", "HEAD")
+	run(work, "checkout", "-q", "-b", "feature")
 	write("c.py", "def third():\n    return 3\n")
-	run(t, work, "add", ".")
-	run(t, work, "commit", "-q", "-m", "third")
-	third := run(t, work, "rev-parse", "HEAD")
-	run(t, work, "checkout", "-q", "main")
-	run(t, root, "clone", "-q", "--bare", work, "repo.git")
-
-	backend := run(t, root, "--exec-path") + "/git-http-backend"
-	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
-	srv := httptest.NewTLSServer(h)
-	t.Cleanup(srv.Close)
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	return &gitServer{url: srv.URL + "/repo.git", ca: ca,
+	run(work, "add", ".")
+	run(work, "commit", "-q", "-m", "third")
+	third := run(work, "rev-parse", "HEAD")
+	run(work, "checkout", "-q", "main")
+	run(root, "clone", "-q", "--bare", work, "repo.git")
+	srv := gittest.ServeBare(t, root)
+	return &gitServer{url: srv.URL("repo"), host: srv.Host, ca: srv.CA,
 		commit: map[string]string{"main": second, "v1": first, "feature": third, "first": first}}
 }
 
 func (g *gitServer) cloner(t *testing.T) *Cloner {
-	u, err := url.Parse(g.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Cloner{AllowedHosts: []string{u.Hostname()}, CABundle: g.ca, TempDir: t.TempDir()}
+	return &Cloner{AllowedHosts: []string{g.host}, CABundle: g.ca, TempDir: t.TempDir()}
 }
 
 func TestCloneRevisions(t *testing.T) {
