@@ -53,15 +53,17 @@ func (x *Extractor) takeEvents() []event {
 	return nil
 }
 
-// Extract builds the module IR of a parsed file.
-func (x *Extractor) Extract(t *pyast.Tree) *Module {
+// newBuilder starts a module in the Extractor's buffers; both front ends
+// build through it and end with finish.
+func (x *Extractor) newBuilder(parseError bool, language string) *builder {
 	if x.names == nil {
 		x.names = make(map[string]int32, 256)
 	}
 	x.module++
 	x.stack = x.stack[:0]
-	b := &builder{t: t, x: x, rp: &x.rp, m: &Module{
-		ParseError: t.HasError,
+	return &builder{x: x, rp: &x.rp, m: &Module{
+		ParseError: parseError,
+		Language:   language,
 		Exprs:      x.exprs[:0],
 		Uses:       x.uses[:0],
 		Defs:       x.defs[:0],
@@ -69,6 +71,37 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		Strings:    x.strings[:0],
 		UseDefs:    x.useDefs[:0],
 	}}
+}
+
+// finish replays the name events of every scope into reaching definitions,
+// indexes the locals and returns the module.
+func (b *builder) finish() *Module {
+	x := b.x
+	x.rp.startModule(len(b.m.Uses))
+	for s := range b.m.Scopes {
+		b.replay(ScopeID(s))
+		x.events = append(x.events, b.m.Scopes[s].events[:0])
+		b.m.Scopes[s].events = nil
+	}
+	b.indexLocals()
+	b.resolveTargets()
+	// The lists were built in the Extractor's buffers: the module gets
+	// copies of the exact size.
+	x.exprs, x.uses, x.defs, x.args, x.strings, x.useDefs = b.m.Exprs, b.m.Uses, b.m.Defs, b.m.Args, b.m.Strings, b.m.UseDefs
+	b.m.Exprs = exact(x.exprs)
+	b.m.Uses = exact(x.uses)
+	b.m.Defs = exact(x.defs)
+	b.m.Args = exact(x.args)
+	b.m.Strings = exact(x.strings)
+	b.m.UseDefs = exact(x.useDefs)
+	clear(x.strings) // let the collector have what the module no longer holds
+	return b.m
+}
+
+// Extract builds the module IR of a parsed Python file.
+func (x *Extractor) Extract(t *pyast.Tree) *Module {
+	b := x.newBuilder(t.HasError, "")
+	b.t = t
 	b.lineStarts()
 	// One scope per definition and lambda (at most): sized up front, the
 	// table of large scope records is not regrown.
@@ -89,25 +122,7 @@ func (x *Extractor) Extract(t *pyast.Tree) *Module {
 		b.m.Scopes[0].Docstring = b.docstring(0)
 		b.block(0)
 	}
-	x.rp.startModule(len(b.m.Uses))
-	for s := range b.m.Scopes {
-		b.replay(ScopeID(s))
-		x.events = append(x.events, b.m.Scopes[s].events[:0])
-		b.m.Scopes[s].events = nil
-	}
-	b.indexLocals()
-	b.resolveTargets()
-	// The lists were built in the Extractor's buffers: the module gets
-	// copies of the exact size.
-	x.exprs, x.uses, x.defs, x.args, x.strings, x.useDefs = b.m.Exprs, b.m.Uses, b.m.Defs, b.m.Args, b.m.Strings, b.m.UseDefs
-	b.m.Exprs = exact(x.exprs)
-	b.m.Uses = exact(x.uses)
-	b.m.Defs = exact(x.defs)
-	b.m.Args = exact(x.args)
-	b.m.Strings = exact(x.strings)
-	b.m.UseDefs = exact(x.useDefs)
-	clear(x.strings) // let the collector have what the module no longer holds
-	return b.m
+	return b.finish()
 }
 
 // exact copies s into a slice of its length.

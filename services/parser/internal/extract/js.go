@@ -11,21 +11,7 @@ import (
 // ExtractJS builds the module IR of a parsed JavaScript or TypeScript file;
 // language is "javascript" or "typescript".
 func (x *Extractor) ExtractJS(root *sitter.Node, src []byte, language string) *Module {
-	if x.names == nil {
-		x.names = make(map[string]int32, 256)
-	}
-	x.module++
-	x.stack = x.stack[:0]
-	b := &builder{x: x, rp: &x.rp, m: &Module{
-		ParseError: root.HasError(),
-		Language:   language,
-		Exprs:      x.exprs[:0],
-		Uses:       x.uses[:0],
-		Defs:       x.defs[:0],
-		Args:       x.args[:0],
-		Strings:    x.strings[:0],
-		UseDefs:    x.useDefs[:0],
-	}}
+	b := x.newBuilder(root.HasError(), language)
 	j := &jsBuilder{builder: b, src: src}
 	j.es5Names = j.es5ClassNames(root)
 	b.m.Lines = lineCount(src)
@@ -35,23 +21,7 @@ func (x *Extractor) ExtractJS(root *sitter.Node, src []byte, language string) *M
 		events: x.takeEvents(),
 	})
 	j.block(root)
-	x.rp.startModule(len(b.m.Uses))
-	for s := range b.m.Scopes {
-		b.replay(ScopeID(s))
-		x.events = append(x.events, b.m.Scopes[s].events[:0])
-		b.m.Scopes[s].events = nil
-	}
-	b.indexLocals()
-	b.resolveTargets()
-	x.exprs, x.uses, x.defs, x.args, x.strings, x.useDefs = b.m.Exprs, b.m.Uses, b.m.Defs, b.m.Args, b.m.Strings, b.m.UseDefs
-	b.m.Exprs = exact(x.exprs)
-	b.m.Uses = exact(x.uses)
-	b.m.Defs = exact(x.defs)
-	b.m.Args = exact(x.args)
-	b.m.Strings = exact(x.strings)
-	b.m.UseDefs = exact(x.useDefs)
-	clear(x.strings)
-	return b.m
+	return b.finish()
 }
 
 // lineCount counts the lines of src as the Python builder does.
