@@ -2,9 +2,11 @@ package callgraph
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -40,31 +42,45 @@ func TestFixtures(t *testing.T) {
 		seen[name] = true
 		t.Run(name, func(t *testing.T) {
 			srcs := fixtureSources(t, filepath.Join("testdata", e.Name()), e.IsDir())
-			want := map[string]bool{}
-			for _, src := range srcs {
-				for _, m := range wantLine.FindAllStringSubmatch(src, -1) {
-					want[m[1]+" -> "+m[2]] = true
-				}
-			}
-			if len(want) == 0 {
-				t.Fatal("fixture has no WANT line")
-			}
-			got := edgeSet(resolveSources(t, srcs))
-			for _, edge := range sortedKeys(want) {
-				if !got[edge] {
-					t.Errorf("missing edge %s", edge)
-				}
-			}
-			for _, edge := range sortedKeys(got) {
-				if !want[edge] {
-					t.Errorf("unexpected edge %s", edge)
-				}
-			}
+			want := wantedEdges(t, wantLine, slices.Collect(maps.Values(srcs)))
+			compareEdges(t, want, edgeSet(resolveSources(t, srcs)))
 		})
 	}
 	for _, c := range pycgCategories {
 		if !seen[c] {
 			t.Errorf("no fixture for PyCG category %s", c)
+		}
+	}
+}
+
+// wantedEdges collects a fixture's "WANT: caller -> callee" lines (re has
+// the two names as groups); a fixture without one fails.
+func wantedEdges(t *testing.T, re *regexp.Regexp, srcs []string) map[string]bool {
+	t.Helper()
+	want := map[string]bool{}
+	for _, src := range srcs {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			want[m[1]+" -> "+m[2]] = true
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("fixture has no WANT line")
+	}
+	return want
+}
+
+// compareEdges reports every wanted edge missing from got and every edge
+// of got not wanted.
+func compareEdges(t *testing.T, want, got map[string]bool) {
+	t.Helper()
+	for _, edge := range sortedKeys(want) {
+		if !got[edge] {
+			t.Errorf("missing edge %s", edge)
+		}
+	}
+	for _, edge := range sortedKeys(got) {
+		if !want[edge] {
+			t.Errorf("unexpected edge %s", edge)
 		}
 	}
 }

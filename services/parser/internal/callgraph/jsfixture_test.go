@@ -42,16 +42,10 @@ func TestJSFixtures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := filepath.Join("jsfixtures", e.Name())
 			files, srcs, opts := loadJSFixture(t, root, e.IsDir())
-			want := map[string]bool{}
+			want := wantedEdges(t, jsWantLine, srcs)
 			wantsBuiltins := false
 			for _, src := range srcs {
 				wantsBuiltins = wantsBuiltins || strings.Contains(src, "<builtin>")
-				for _, m := range jsWantLine.FindAllStringSubmatch(src, -1) {
-					want[m[1]+" -> "+m[2]] = true
-				}
-			}
-			if len(want) == 0 {
-				t.Fatal("fixture has no WANT line")
 			}
 			g, err := ResolveWith(context.Background(), files, opts)
 			if err != nil {
@@ -63,16 +57,7 @@ func TestJSFixtures(t *testing.T) {
 					delete(got, edge)
 				}
 			}
-			for _, edge := range sortedKeys(want) {
-				if !got[edge] {
-					t.Errorf("missing edge %s", edge)
-				}
-			}
-			for _, edge := range sortedKeys(got) {
-				if !want[edge] {
-					t.Errorf("unexpected edge %s", edge)
-				}
-			}
+			compareEdges(t, want, got)
 		})
 	}
 	for _, r := range jsFixtureRules {
