@@ -22,6 +22,8 @@ MODULES   := ./proto/gen/go/... ./platform/... ./services/parser/... ./services/
 PARQUET_READER := tools/parquet-reader
 # The JavaScript example, whose node_modules holds the niche npm package its tests document.
 NOTES_JS := examples/notes-js
+# The TypeScript-compiler reference of the JS/TS benchmark; make test runs its naming self-check.
+TSREF := bench/tsref
 # protovalidate's validate.proto is vendored from this Go module version (see proto-deps).
 PROTOVALIDATE_VERSION := v1.2.2
 
@@ -56,8 +58,12 @@ run: build deps
 	bin/q4c annotate --out $(OUT) $(REPO)
 
 ## npm-deps: install the npm packages tests use (the Parquet reader, the JavaScript example's
-## dependency), once per lock file change.
-npm-deps: $(PARQUET_READER)/node_modules/.installed $(NOTES_JS)/node_modules/.installed
+## dependency, the benchmark's TypeScript compiler), once per lock file change.
+npm-deps: $(PARQUET_READER)/node_modules/.installed $(NOTES_JS)/node_modules/.installed $(TSREF)/node_modules/.installed
+
+$(TSREF)/node_modules/.installed: $(TSREF)/package.json $(TSREF)/package-lock.json
+	cd $(TSREF) && npm ci --ignore-scripts --silent --no-audit --no-fund
+	touch $@
 
 $(NOTES_JS)/node_modules/.installed: $(NOTES_JS)/package.json $(NOTES_JS)/package-lock.json
 	cd $(NOTES_JS) && npm ci --silent --no-audit --no-fund

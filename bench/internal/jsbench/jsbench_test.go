@@ -102,18 +102,19 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// TestSelfCheck runs the reference on its naming fixture when Node and
-// bench/tsref's packages are there (make bench-jscallgraph installs them).
+// TestSelfCheck runs the reference on its naming fixture, so a change to
+// the naming rules on either side shows in make test (make npm-deps installs
+// bench/tsref's packages).
 func TestSelfCheck(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
+		t.Fatalf("node is not installed: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, TSRef, "node_modules", "typescript")); err != nil {
-		t.Skip("bench/tsref's packages are not installed (make bench-jscallgraph installs them)")
+		t.Fatalf("bench/tsref's packages are not installed (%v): run `make npm-deps`", err)
 	}
 	if err := SelfCheck(context.Background(), root, t.TempDir()); err != nil {
 		t.Fatal(err)
